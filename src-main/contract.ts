@@ -1,0 +1,108 @@
+/**
+ * The typed API between the engine and its faces (Electron IPC, the headless
+ * HTTP/WebSocket server, the CLI). Channel names are `domain:verb`.
+ * Every payload crossing a transport is parsed with these schemas.
+ */
+import { z } from 'zod'
+import { IdSchema, StackSchema } from './core/stacks/stack-schema.js'
+
+export const ProcessStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'crashed', 'backoff', 'failed'])
+export const StackStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'failed'])
+
+export const ProcessViewSchema = z.object({
+  id: z.string(),
+  stackId: z.string(),
+  appServer: z.string(),
+  instance: z.number().int(),
+  state: ProcessStateSchema,
+  pid: z.number().int().optional(),
+  port: z.number().int(),
+  startedAt: z.number().optional(),
+  readyAt: z.number().optional(),
+  exitCode: z.number().optional(),
+  error: z.string().optional(),
+})
+
+export const StackViewSchema = z.object({
+  stack: StackSchema,
+  state: StackStateSchema,
+  urls: z.array(z.string()),
+  processes: z.array(ProcessViewSchema),
+  error: z.string().optional(),
+})
+
+export const LogLineSchema = z.object({
+  seq: z.number().int(),
+  time: z.number(),
+  stackId: z.string(),
+  /** `web#1` for an instance, `proxy` for the proxy, `aerie` for the engine's own messages. */
+  source: z.string(),
+  stream: z.enum(['out', 'system']),
+  text: z.string(),
+})
+
+export const TraceSchema = z.object({
+  id: z.string(),
+  time: z.number(),
+  stackId: z.string(),
+  client: z.string(),
+  protocol: z.string(),
+  method: z.string(),
+  host: z.string(),
+  path: z.string(),
+  status: z.number().int(),
+  upstream: z.string().optional(),
+  durationMs: z.number(),
+  traceId: z.string().optional(),
+  error: z.string().optional(),
+})
+
+const StackRef = z.object({ id: IdSchema })
+
+export const commandSchemas = {
+  'stack:list': { request: z.object({}), response: z.array(StackViewSchema) },
+  'stack:get': { request: StackRef, response: StackViewSchema },
+  'stack:save': { request: z.object({ stack: z.unknown() }), response: StackViewSchema },
+  'stack:start': { request: StackRef, response: StackViewSchema },
+  'stack:stop': { request: StackRef, response: StackViewSchema },
+  'log:tail': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(100_000).default(1000) }), response: z.array(LogLineSchema) },
+  'trace:list': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(50_000).default(1000) }), response: z.array(TraceSchema) },
+} as const
+
+export const eventSchemas = {
+  'stack:state': StackViewSchema,
+  'log:lines': z.array(LogLineSchema),
+  'trace:batch': z.array(TraceSchema),
+} as const
+
+export type CommandName = keyof typeof commandSchemas
+export type EventName = keyof typeof eventSchemas
+export type CommandRequest<C extends CommandName> = z.input<(typeof commandSchemas)[C]['request']>
+export type CommandResponse<C extends CommandName> = z.infer<(typeof commandSchemas)[C]['response']>
+export type EventPayload<E extends EventName> = z.infer<(typeof eventSchemas)[E]>
+
+export type ProcessView = z.infer<typeof ProcessViewSchema>
+export type StackView = z.infer<typeof StackViewSchema>
+export type StackState = z.infer<typeof StackStateSchema>
+export type LogLine = z.infer<typeof LogLineSchema>
+export type Trace = z.infer<typeof TraceSchema>
+
+export const commandNames = Object.keys(commandSchemas) as CommandName[]
+export const eventNames = Object.keys(eventSchemas) as EventName[]
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(commandSchemas, name)
+}
+
+/** The error shape every transport returns for a failed command. */
+export const CommandErrorSchema = z.object({
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+})
+export type CommandError = z.infer<typeof CommandErrorSchema>
+
+/** The engine as every face sees it. */
+export interface EngineApi {
+  invoke<C extends CommandName>(name: C, request: CommandRequest<C>): Promise<CommandResponse<C>>
+  on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void
+}

@@ -1,0 +1,33 @@
+import type { Upstream } from '../proxy-driver.js'
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+
+function page(status: number, title: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${status} ${escape(title)} — Aerie</title>
+<style>body{font:15px system-ui,sans-serif;margin:3rem auto;max-width:42rem;color:#1f2937}
+h1{font-size:1.4rem}code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}li{margin:.3rem 0}
+footer{margin-top:2rem;color:#6b7280;font-size:.85rem}</style></head>
+<body><h1>${status} · ${escape(title)}</h1>${body}<footer>Aerie built-in proxy</footer></body></html>`
+}
+
+export function unknownHostPage(host: string, port: number, hostnames: string[]): string {
+  const list = hostnames.map((h) => `<li><a href="http://${escape(h)}:${port}/">${escape(h)}</a></li>`).join('')
+  return page(404, 'Unknown host', `<p>No stack on port ${port} serves <code>${escape(host || '(no Host header)')}</code>.</p><p>This port serves:</p><ul>${list}</ul>`)
+}
+
+export function noRoutePage(path: string): string {
+  return page(404, 'No route', `<p>No route of this stack matches <code>${escape(path)}</code>.</p>`)
+}
+
+/** Describes each instance as "web#2 is crashed — exited with code 1", so the user knows where to look. */
+export function describeUpstreams(upstreams: readonly Upstream[]): string[] {
+  return upstreams.map((u) => {
+    const problem = u.problem()
+    return `${u.id} (port ${u.port}) is ${u.state()}${problem ? ` — ${problem}` : ''}`
+  })
+}
+
+export function badGatewayPage(appServer: string, lines: string[]): string {
+  const list = lines.map((l) => `<li>${escape(l)}</li>`).join('')
+  return page(502, 'Bad gateway', `<p>No instance of <code>${escape(appServer)}</code> could answer:</p><ul>${list}</ul><p>See the Logs view for each instance's output.</p>`)
+}

@@ -1,0 +1,45 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import { randomBytes } from 'node:crypto'
+
+/** Headers that describe one connection and must not be forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
+
+/** Copies headers minus hop-by-hop ones, including those the Connection header names. */
+export function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue
+    out[name] = value
+  }
+  return out
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+
+/** Keeps a valid W3C traceparent's trace id (new span id), or starts a new trace. */
+export function nextTraceparent(incoming: string | string[] | undefined): { header: string; traceId: string } {
+  const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming.trim()) : null
+  const traceId = match && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex')
+  const flags = match ? match[3] : '01'
+  return { header: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`, traceId }
+}
+
+/**
+ * The headers sent to an app server: the client's Host kept as is (ASP.NET Core builds
+ * URLs from it), X-Forwarded-For appended, X-Forwarded-Proto and -Host set, a traceparent.
+ */
+export function upstreamRequestHeaders(headers: IncomingHttpHeaders, clientIp: string, proto: 'http' | 'https', traceparent: string): OutgoingHttpHeaders {
+  const out = withoutHopByHop(headers)
+  const prior = headers['x-forwarded-for']
+  out['x-forwarded-for'] = prior ? `${prior}, ${clientIp}` : clientIp
+  out['x-forwarded-proto'] = proto
+  if (headers.host) out['x-forwarded-host'] = headers.host
+  out.traceparent = traceparent
+  return out
+}

@@ -1,0 +1,49 @@
+import type { ProcessState } from '../supervisor/managed-process.js'
+import type { Trace } from '../../contract.js'
+
+/** One app-server instance a proxy can send requests to. */
+export interface Upstream {
+  /** `web#2` */
+  id: string
+  host: string
+  port: number
+  /** Live state, read at request time so that error pages tell the truth. */
+  state: () => ProcessState
+  /** Why it is not running (exit code, readiness failure), when it is not. */
+  problem: () => string | undefined
+}
+
+/** What a proxy must serve for one stack: derived from the stack and its running instances. */
+export interface ProxyPlan {
+  stackId: string
+  listenHost: string
+  httpPort: number
+  hostnames: string[]
+  routes: { pathPrefix: string; appServer: string; upstreams: Upstream[] }[]
+}
+
+export interface ProxyHooks {
+  log: (lines: string[]) => void
+  trace: (trace: Trace) => void
+}
+
+export interface RunningProxy {
+  /** Applies a changed plan without dropping requests in flight. */
+  reload(plan: ProxyPlan): Promise<void>
+  /** Stops listening and closes connections. Idempotent. */
+  stop(): Promise<void>
+}
+
+export interface DriverAvailability {
+  available: boolean
+  version?: string
+  /** What is missing and how to install it, when not available. */
+  problem?: string
+}
+
+/** One module per proxy kind implements this; `proxy-drivers.ts` registers them. */
+export interface ProxyDriver {
+  readonly kind: string
+  detect(): Promise<DriverAvailability>
+  start(plan: ProxyPlan, hooks: ProxyHooks): Promise<RunningProxy>
+}

@@ -1,0 +1,44 @@
+import type { ProxyPlan, Upstream } from './proxy-driver.js'
+
+/** The host name of a Host header, lowercased, without its port. */
+export function hostnameOf(hostHeader: string | undefined): string {
+  if (!hostHeader) return ''
+  const h = hostHeader.trim().toLowerCase()
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1)
+  const colon = h.lastIndexOf(':')
+  return colon === -1 ? h : h.slice(0, colon)
+}
+
+/** Exact match, or `*.example.test` matching any name below example.test. */
+export function hostMatches(pattern: string, host: string): boolean {
+  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1
+  return pattern === host
+}
+
+export function servesHost(plan: ProxyPlan, host: string): boolean {
+  return plan.hostnames.some((p) => hostMatches(p, host))
+}
+
+/** The route whose path prefix is the longest match for `path`, or undefined. */
+export function matchRoute(plan: ProxyPlan, path: string): ProxyPlan['routes'][number] | undefined {
+  let best: ProxyPlan['routes'][number] | undefined
+  for (const route of plan.routes) {
+    const prefix = route.pathPrefix
+    const matches = path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || prefix === '/'
+    if (matches && (!best || prefix.length > best.pathPrefix.length)) best = route
+  }
+  return best
+}
+
+/**
+ * Round-robin over the instances that are running, starting after the last pick.
+ * Returns the chosen upstream and the counter to pass next time.
+ */
+export function pickRoundRobin(upstreams: readonly Upstream[], counter: number): { upstream?: Upstream; next: number } {
+  const n = upstreams.length
+  for (let i = 0; i < n; i++) {
+    const index = (counter + i) % n
+    if (upstreams[index].state() === 'running') return { upstream: upstreams[index], next: index + 1 }
+  }
+  return { next: counter }
+}

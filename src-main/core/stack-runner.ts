@@ -1,0 +1,197 @@
+import path from 'node:path'
+import type { ProcessView, StackState, StackView } from '../contract.js'
+import type { AppServer, Stack } from './stacks/stack-schema.js'
+import { nodeRuntime } from './host-runtime.js'
+import { resourcesDir } from './paths.js'
+import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
+import { proxyDriver } from './proxy/proxy-drivers.js'
+import { ManagedProcess } from './supervisor/managed-process.js'
+import { findFreePort, isPortFree } from './supervisor/ports.js'
+import type { Telemetry } from './telemetry/telemetry.js'
+
+interface Instance {
+  appServer: string
+  instance: number
+  process: ManagedProcess
+}
+
+/** Expands `{node}` and `{resources}` so stored stacks stay valid when Aerie moves. */
+function expand(value: string): string {
+  return value.replaceAll('{node}', nodeRuntime().command).replaceAll('{resources}', resourcesDir())
+}
+
+export function instanceEnv(app: AppServer, instance: number, port: number): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
+  if (app.command === '{node}') Object.assign(env, nodeRuntime().env)
+  Object.assign(env, app.env, { PORT: String(port), INSTANCE: String(instance), FORCE_COLOR: '1' })
+  if (app.kind === 'dotnet') {
+    env.ASPNETCORE_URLS = `http://127.0.0.1:${port}`
+    env.ASPNETCORE_ENVIRONMENT ??= 'Development'
+    env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true'
+  }
+  return env
+}
+
+/** Runs one stack: its app-server instances, then its proxy; stops them in reverse. */
+export class StackRunner {
+  private state: StackState = 'stopped'
+  private error?: string
+  private instances: Instance[] = []
+  private proxy?: RunningProxy
+  /** Ports picked for `auto` app servers, reused on the next start while still free. */
+  private readonly autoPorts = new Map<string, number[]>()
+  private busy?: Promise<void>
+
+  constructor(
+    public stack: Stack,
+    private readonly telemetry: Telemetry,
+    private readonly changed: (view: StackView) => void,
+  ) {}
+
+  get isActive(): boolean {
+    return this.state !== 'stopped' && this.state !== 'failed'
+  }
+
+  view(): StackView {
+    const { stack } = this
+    const processes: ProcessView[] = this.instances.map(({ appServer, instance, process }) => {
+      const s = process.current
+      return { id: process.spec.id, stackId: stack.id, appServer, instance, state: s.state, pid: s.pid, port: s.port, startedAt: s.startedAt, readyAt: s.readyAt, exitCode: s.exitCode, error: s.error }
+    })
+    const urls = stack.hostnames.filter((h) => !h.startsWith('*.')).map((h) => `http://${h}:${stack.proxy.httpPort}/`)
+    return { stack, state: this.state, urls, processes, error: this.error }
+  }
+
+  async start(): Promise<void> {
+    if (this.busy) await this.busy
+    if (this.isActive) return
+    this.busy = this.doStart().finally(() => (this.busy = undefined))
+    return this.busy
+  }
+
+  async stop(): Promise<void> {
+    if (this.busy) await this.busy.catch(() => undefined)
+    if (this.state === 'stopped') return
+    this.busy = this.doStop().finally(() => (this.busy = undefined))
+    return this.busy
+  }
+
+  private system(message: string): void {
+    this.telemetry.log(this.stack.id, 'aerie', 'system', [message])
+  }
+
+  private setState(state: StackState, error?: string): void {
+    this.state = state
+    this.error = error
+    this.changed(this.view())
+  }
+
+  private async doStart(): Promise<void> {
+    const { stack } = this
+    this.setState('starting')
+    this.system(`starting stack ${stack.id}`)
+    try {
+      const { listenHost, httpPort } = stack.proxy
+      if (!(await isPortFree(httpPort, listenHost)))
+        throw new Error(`port ${httpPort} on ${listenHost} is already in use (stack field proxy.httpPort); stop what holds it or pick another port`)
+      this.instances = await this.createInstances()
+      await Promise.all(this.instances.map((i) => i.process.start()))
+      this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), {
+        log: (lines) => this.telemetry.log(stack.id, 'proxy', 'system', lines),
+        trace: (t) => this.telemetry.trace(t),
+      })
+      this.setState('running')
+      this.system(`stack ${stack.id} is running: ${this.view().urls.join(' ')}`)
+    } catch (err) {
+      const message = (err as Error).message
+      this.system(`stack ${stack.id} failed to start: ${message}`)
+      await this.teardown()
+      this.setState('failed', message)
+      throw err
+    }
+  }
+
+  private async doStop(): Promise<void> {
+    this.setState('stopping')
+    this.system(`stopping stack ${this.stack.id}`)
+    await this.teardown()
+    this.setState('stopped')
+    this.system(`stack ${this.stack.id} stopped`)
+  }
+
+  private async teardown(): Promise<void> {
+    await this.proxy?.stop()
+    this.proxy = undefined
+    await Promise.all(this.instances.map((i) => i.process.stop()))
+  }
+
+  private async portsFor(app: AppServer, index: number): Promise<number[]> {
+    if (app.ports !== 'auto') {
+      for (const [j, port] of app.ports.entries()) {
+        if (!(await isPortFree(port)))
+          throw new Error(`port ${port} is already in use (stack field appServers[${index}].ports[${j}]); stop what holds it, pick another port or use "auto"`)
+      }
+      return app.ports
+    }
+    const previous = this.autoPorts.get(app.name) ?? []
+    const ports: number[] = []
+    for (let i = 0; i < app.instances; i++) {
+      const old = previous[i]
+      ports.push(old !== undefined && !ports.includes(old) && (await isPortFree(old)) ? old : await findFreePort())
+    }
+    this.autoPorts.set(app.name, ports)
+    return ports
+  }
+
+  private async createInstances(): Promise<Instance[]> {
+    const { stack } = this
+    const created: Instance[] = []
+    for (const [index, app] of stack.appServers.entries()) {
+      const ports = await this.portsFor(app, index)
+      for (let n = 1; n <= app.instances; n++) {
+        const port = ports[n - 1]
+        const process = new ManagedProcess({
+          id: `${stack.id}/${app.name}#${n}`,
+          command: expand(app.command),
+          args: app.args.map(expand),
+          cwd: app.cwd ? path.resolve(expand(app.cwd)) : resourcesDir(),
+          env: instanceEnv(app, n, port),
+          port,
+          readiness: app.readiness,
+        })
+        const source = `${app.name}#${n}`
+        process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
+        process.onState((s) => {
+          if (s.state === 'crashed') this.system(`${source} ${s.error ?? 'crashed'}`)
+          this.changed(this.view())
+        })
+        created.push({ appServer: app.name, instance: n, process })
+      }
+    }
+    return created
+  }
+
+  private plan(): ProxyPlan {
+    const { stack } = this
+    return {
+      stackId: stack.id,
+      listenHost: stack.proxy.listenHost,
+      httpPort: stack.proxy.httpPort,
+      hostnames: stack.hostnames,
+      routes: stack.routes.map((r) => ({
+        pathPrefix: r.pathPrefix,
+        appServer: r.appServer,
+        upstreams: this.instances
+          .filter((i) => i.appServer === r.appServer)
+          .map((i) => ({
+            id: `${i.appServer}#${i.instance}`,
+            host: '127.0.0.1',
+            port: i.process.spec.port,
+            state: () => i.process.current.state,
+            problem: () => i.process.current.error,
+          })),
+      })),
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod'
+
+/** Bumped when the stored shape changes; the store migrates older files on read. */
+export const STACK_SCHEMA_VERSION = 1
+
+const portNumber = z
+  .number({ error: 'must be a number between 1 and 65535' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535')
+
+/** RFC 1123 host names, plus `*.` wildcards under at least two labels. */
+const hostnamePattern = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i
+
+export const HostnameSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(253, 'must be at most 253 characters')
+  .regex(hostnamePattern, 'must be a host name such as demo.localhost (letters, digits, dots and dashes)')
+  .transform((h) => h.toLowerCase())
+
+export const IdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1–40 lowercase letters, digits or dashes, starting with a letter or digit')
+
+export const ReadinessSchema = z.object({
+  kind: z.enum(['tcp', 'http']).default('tcp'),
+  path: z.string().startsWith('/', 'must start with /').default('/'),
+  expectStatus: z.number().int().min(100).max(599).default(200),
+  timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+})
+
+export const AppServerSchema = z.object({
+  name: IdSchema,
+  kind: z.enum(['command', 'dotnet']).default('command'),
+  command: z.string().min(1, 'must name a program to run'),
+  args: z.array(z.string()).default([]),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  instances: z.number().int().min(1, 'must be at least 1').max(32, 'must be at most 32').default(1),
+  /** `auto` picks free ports at start; a list fixes one port per instance. */
+  ports: z.union([z.literal('auto'), z.array(portNumber)]).default('auto'),
+  readiness: ReadinessSchema.default({ kind: 'tcp', path: '/', expectStatus: 200, timeoutMs: 30_000 }),
+  restart: z.enum(['never', 'on-failure', 'always']).default('on-failure'),
+})
+
+export const RouteSchema = z.object({
+  pathPrefix: z.string().startsWith('/', 'must start with /').default('/'),
+  appServer: IdSchema,
+})
+
+export const ProxySchema = z.object({
+  kind: z.enum(['builtin']).default('builtin'),
+  listenHost: z.enum(['127.0.0.1', '::1']).default('127.0.0.1'),
+  httpPort: portNumber,
+})
+
+export const StackSchema = z
+  .object({
+    schemaVersion: z.literal(STACK_SCHEMA_VERSION).default(STACK_SCHEMA_VERSION),
+    id: IdSchema,
+    name: z.string().min(1, 'must not be empty').max(80, 'must be at most 80 characters'),
+    hostnames: z.array(HostnameSchema).min(1, 'needs at least one host name'),
+    appServers: z.array(AppServerSchema).min(1, 'needs at least one app server'),
+    routes: z.array(RouteSchema).min(1, 'needs at least one route'),
+    proxy: ProxySchema,
+  })
+  .superRefine((stack, ctx) => {
+    const names = new Set<string>()
+    stack.appServers.forEach((a, i) => {
+      if (names.has(a.name)) ctx.addIssue({ code: 'custom', path: ['appServers', i, 'name'], message: `"${a.name}" is used twice; give each app server its own name` })
+      names.add(a.name)
+      if (a.ports !== 'auto' && a.ports.length !== a.instances)
+        ctx.addIssue({ code: 'custom', path: ['appServers', i, 'ports'], message: `lists ${a.ports.length} port(s) for ${a.instances} instance(s); give one port per instance or use "auto"` })
+    })
+    stack.routes.forEach((r, i) => {
+      if (!names.has(r.appServer))
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'appServer'], message: `names "${r.appServer}", which is not an app server of this stack` })
+    })
+  })
+
+export type Stack = z.infer<typeof StackSchema>
+export type StackInput = z.input<typeof StackSchema>
+export type AppServer = z.infer<typeof AppServerSchema>
+export type Route = z.infer<typeof RouteSchema>
