@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util'
+import type { EngineApi } from '../contract.js'
+import { Engine } from '../core/engine.js'
+import { readEngineLock } from '../core/engine-lock.js'
+import { dataDir } from '../core/paths.js'
+import { formatStackList, formatStackStatus, red } from './format.js'
+import { runInForeground } from './foreground.js'
+import { RemoteEngine } from './remote-engine.js'
+import { serve } from './serve.js'
+
+const USAGE = `Usage: aerie <command> [options]
+
+Commands:
+  list                 list the stacks and their state
+  status [stack]       show stacks with their processes, pids and ports
+  start <stack>        start a stack (in the running app/server, or here in the foreground)
+  stop <stack>         stop a stack in the running app/server
+  serve [--port N]     run the engine with its UI in a browser, on 127.0.0.1 only
+
+Options:
+  --port N             port for \`serve\` (default: a free port)
+  --quiet              \`serve\`: do not print process logs
+  -h, --help           show this help
+
+Data directory: $AERIE_HOME, else the platform's user data directory.`
+
+class UsageError extends Error {}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 0
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new UsageError(`--port must be a number between 1 and 65535, not "${value}"`)
+  return port
+}
+
+/** A running engine when there is one (the CLI then acts as its client), else a local one. */
+async function engineForCommand(): Promise<{ engine: EngineApi; remote: boolean }> {
+  const lock = await readEngineLock(dataDir())
+  if (lock) return { engine: new RemoteEngine(lock), remote: true }
+  const engine = new Engine({ dataDir: dataDir() })
+  await engine.init()
+  return { engine, remote: false }
+}
+
+function needStack(positionals: string[], command: string): string {
+  const id = positionals[1]
+  if (!id) throw new UsageError(`\`aerie ${command}\` needs a stack id; see \`aerie list\``)
+  return id
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { port: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
+  } catch (err) {
+    console.error(`aerie: ${(err as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  const command = positionals[0]
+  if (values.help || !command) {
+    console.log(USAGE)
+    return command || values.help ? 0 : 2
+  }
+  try {
+    switch (command) {
+      case 'list': {
+        const { engine } = await engineForCommand()
+        console.log(formatStackList(await engine.invoke('stack:list', {})))
+        return 0
+      }
+      case 'status': {
+        const { engine } = await engineForCommand()
+        const views = positionals[1] ? [await engine.invoke('stack:get', { id: positionals[1] })] : await engine.invoke('stack:list', {})
+        console.log(views.map(formatStackStatus).join('\n\n') || 'No stacks yet.')
+        return 0
+      }
+      case 'start': {
+        const id = needStack(positionals, command)
+        const lock = await readEngineLock(dataDir())
+        if (!lock) {
+          await runInForeground(id)
+          return -1 // keep running until a signal
+        }
+        const view = await new RemoteEngine(lock).invoke('stack:start', { id })
+        console.log(formatStackStatus(view))
+        return 0
+      }
+      case 'stop': {
+        const id = needStack(positionals, command)
+        const { engine, remote } = await engineForCommand()
+        const view = await engine.invoke('stack:stop', { id })
+        console.log(remote ? formatStackStatus(view) : `No Aerie engine is running for ${dataDir()}, so stack ${id} is not running.`)
+        return 0
+      }
+      case 'serve':
+        await serve({ port: parsePort(values.port), quiet: values.quiet ?? false })
+        return -1
+      default:
+        throw new UsageError(`unknown command "${command}"`)
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`aerie: ${err.message}\n\n${USAGE}`)
+      return 2
+    }
+    console.error(red(`aerie: ${(err as Error).message}`))
+    return 1
+  }
+}
