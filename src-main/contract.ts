@@ -86,6 +86,7 @@ export type StackView = z.infer<typeof StackViewSchema>
 export type StackState = z.infer<typeof StackStateSchema>
 export type LogLine = z.infer<typeof LogLineSchema>
 export type Trace = z.infer<typeof TraceSchema>
+export type { StackInput, Stack } from './core/stacks/stack-schema.js'
 
 export const commandNames = Object.keys(commandSchemas) as CommandName[]
 export const eventNames = Object.keys(eventSchemas) as EventName[]
@@ -105,4 +106,10 @@ export type CommandError = z.infer<typeof CommandErrorSchema>
 export interface EngineApi {
   invoke<C extends CommandName>(name: C, request: CommandRequest<C>): Promise<CommandResponse<C>>
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void
+}
+
+/** What the Electron preload exposes as `window.aerie` (the same shape the WebSocket transport gives). */
+export interface AerieBridge {
+  invoke(name: CommandName, request: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: CommandError }>
+  on(name: EventName, listener: (payload: unknown) => void): () => void
 }

@@ -1,0 +1,75 @@
+// The desktop shell: wires the engine to a window. Behaviour lives in core/; this file only connects.
+import path from 'node:path'
+import { app, BrowserWindow, session, shell } from 'electron'
+import { Engine } from '../core/engine.js'
+import { removeEngineLock, writeEngineLock } from '../core/engine-lock.js'
+import { dataDir, rendererDir } from '../core/paths.js'
+import { startHeadlessServer } from '../server/headless-server.js'
+import { registerIpc } from './ipc.js'
+
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+if (!app.requestSingleInstanceLock()) app.quit()
+
+const engine = new Engine({ dataDir: dataDir() })
+let quitting = false
+
+async function createWindow(): Promise<void> {
+  const window = new BrowserWindow({
+    width: 1200,
+    height: 780,
+    title: 'Aerie',
+    show: false,
+    webPreferences: {
+      preload: path.join(import.meta.dirname, '../preload/preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  })
+  const devUrl = process.env.ELECTRON_RENDERER_URL
+  const rendererUrl = devUrl ?? `file://${rendererDir()}`
+  registerIpc(engine, window, rendererUrl)
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!url.startsWith(rendererUrl)) event.preventDefault()
+  })
+  window.once('ready-to-show', () => window.show())
+  if (devUrl) await window.loadURL(devUrl)
+  else await window.loadFile(path.join(rendererDir(), 'index.html'))
+}
+
+app.on('second-instance', () => {
+  const [window] = BrowserWindow.getAllWindows()
+  if (window) {
+    if (window.isMinimized()) window.restore()
+    window.focus()
+  }
+})
+
+app.whenReady().then(async () => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
+  })
+  await engine.init()
+  // The CLI talks to this engine through the same loopback API that `aerie serve` offers.
+  const server = await startHeadlessServer({ engine, rendererDir: rendererDir() })
+  await writeEngineLock(engine.dataDir, { pid: process.pid, port: server.port, token: server.token, face: 'electron', startedAt: new Date().toISOString() })
+  app.on('before-quit', (event) => {
+    if (quitting) return
+    event.preventDefault()
+    quitting = true
+    void engine
+      .shutdown()
+      .then(() => server.close())
+      .then(() => removeEngineLock(engine.dataDir))
+      .finally(() => app.quit())
+  })
+  await createWindow()
+})
+
+app.on('window-all-closed', () => app.quit())

@@ -1,0 +1,45 @@
+// The only module that touches window.aerie or the WebSocket: stores call the engine through `api`.
+import type { AerieBridge, CommandName, CommandRequest, CommandResponse, EventName, EventPayload, StackInput } from '../../../src-main/contract'
+import { electronTransport } from './electron-transport'
+import type { ConnectionState, Transport } from './transport'
+import { wsTransport } from './ws-transport'
+
+declare global {
+  interface Window {
+    aerie?: AerieBridge
+  }
+}
+
+/** A failed command, with the fields the engine rejected when it was a validation error. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message)
+  }
+}
+
+const transport: Transport = window.aerie ? electronTransport(window.aerie) : wsTransport()
+
+async function invoke<C extends CommandName>(name: C, request: CommandRequest<C>): Promise<CommandResponse<C>> {
+  const reply = await transport.invoke(name, request)
+  if (!reply.ok) throw new ApiError(reply.error.message, reply.error.issues)
+  return reply.result as CommandResponse<C>
+}
+
+export const api = {
+  stacks: {
+    list: () => invoke('stack:list', {}),
+    get: (id: string) => invoke('stack:get', { id }),
+    save: (stack: StackInput) => invoke('stack:save', { stack }),
+    start: (id: string) => invoke('stack:start', { id }),
+    stop: (id: string) => invoke('stack:stop', { id }),
+  },
+  logs: { tail: (limit: number, stackId?: string) => invoke('log:tail', { limit, stackId }) },
+  traces: { list: (limit: number, stackId?: string) => invoke('trace:list', { limit, stackId }) },
+  on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
+    return transport.on(name, listener as (payload: unknown) => void)
+  },
+  onConnection: (listener: (state: ConnectionState) => void) => transport.onConnection(listener),
+}

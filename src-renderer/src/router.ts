@@ -1,0 +1,13 @@
+import { createRouter, createWebHashHistory } from 'vue-router'
+import StacksView from './views/StacksView.vue'
+
+// Hash history: works the same from a file:// page in Electron and from the headless server.
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', redirect: '/stacks' },
+    { path: '/stacks', component: StacksView, meta: { title: 'Stacks' } },
+    { path: '/logs', component: () => import('./views/LogsView.vue'), meta: { title: 'Logs' } },
+    { path: '/traces', component: () => import('./views/TracesView.vue'), meta: { title: 'Traces' } },
+  ],
+})
