@@ -1,7 +1,9 @@
+import fs from 'node:fs'
 import * as pty from 'node-pty'
 import { Emitter } from '../util/emitter.js'
 import { LineSplitter } from '../util/line-splitter.js'
 import { waitUntilReady, type ReadinessCheck } from './readiness.js'
+import { resolveCommand } from './resolve-command.js'
 
 /** How long a stopping process gets after SIGTERM before its group is killed. */
 export const DEFAULT_STOP_GRACE_MS = 10_000
@@ -67,7 +69,8 @@ export class ManagedProcess {
     const { spec } = this
     let child: pty.IPty
     try {
-      child = pty.spawn(spec.command, spec.args, {
+      if (!fs.statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`working directory ${spec.cwd} does not exist`)
+      child = pty.spawn(resolveCommand(spec.command, spec.env, spec.cwd), spec.args, {
         name: 'xterm-256color',
         cols: PTY_COLS,
         rows: PTY_ROWS,
@@ -75,8 +78,8 @@ export class ManagedProcess {
         env: spec.env,
       })
     } catch (err) {
-      this.setStatus({ state: 'crashed', port: spec.port, error: `could not start ${spec.command}: ${(err as Error).message}` })
-      throw new Error(this.status.error)
+      this.setStatus({ state: 'crashed', port: spec.port, error: `could not start: ${(err as Error).message}` })
+      throw new Error(`${spec.id} ${this.status.error}`)
     }
     this.child = child
     this.setStatus({ state: 'starting', pid: child.pid, port: spec.port, startedAt: Date.now() })

@@ -1,0 +1,118 @@
+import net from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Engine } from '../../src-main/core/engine.js'
+import { findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.js'
+import { get } from '../support/http-client.js'
+import { isAlive, waitFor } from '../support/processes.js'
+import { tempHome } from '../support/temp-home.js'
+
+describe('the demo stack on the real engine', () => {
+  const home = tempHome()
+  let engine: Engine
+  let port: number
+
+  beforeAll(async () => {
+    port = await findFreePort()
+    process.env.AERIE_DEMO_PORT = String(port)
+    engine = new Engine({ dataDir: home.dir })
+    await engine.init()
+    delete process.env.AERIE_DEMO_PORT
+  })
+  afterAll(async () => {
+    await engine.shutdown()
+    home.cleanup()
+  })
+
+  it('is created on first run and listed as stopped', async () => {
+    const [demo] = await engine.invoke('stack:list', {})
+    expect(demo.stack.id).toBe('demo')
+    expect(demo.state).toBe('stopped')
+    expect(demo.urls).toEqual([`http://demo.localhost:${port}/`])
+  })
+
+  it('starts two instances behind the proxy, and requests reach both', async () => {
+    const states: string[] = []
+    const off = engine.on('stack:state', (v) => states.push(v.state))
+    const view = await engine.invoke('stack:start', { id: 'demo' })
+    off()
+    expect(view.state).toBe('running')
+    expect(states[0]).toBe('starting')
+    expect(view.processes.map((p) => p.state)).toEqual(['running', 'running'])
+    expect(view.processes.every((p) => p.readyAt! >= p.startedAt!)).toBe(true)
+
+    const seen = new Set<number>()
+    for (let i = 0; i < 4; i++) {
+      const res = await get(port, '/api/whoami', `demo.localhost:${port}`)
+      expect(res.status).toBe(200)
+      const body = JSON.parse(res.body)
+      seen.add(body.instance)
+      expect(body.headers['x-forwarded-proto']).toBe('http')
+      expect(body.headers['x-forwarded-for']).toBe('127.0.0.1')
+      expect(body.headers.host).toBe(`demo.localhost:${port}`)
+      expect(body.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-/)
+    }
+    expect([...seen].sort()).toEqual([1, 2])
+  })
+
+  it('records a trace per request, naming the instance that served it', async () => {
+    await get(port, '/hello?x=1', `demo.localhost:${port}`)
+    engine.telemetry.flush()
+    const traces = await engine.invoke('trace:list', { stackId: 'demo', limit: 1 })
+    expect(traces[0]).toMatchObject({ method: 'GET', host: 'demo.localhost', path: '/hello?x=1', status: 200 })
+    expect(traces[0].upstream).toMatch(/^web#[12]$/)
+  })
+
+  it('answers an unknown host with a 404 that lists the hosts it serves', async () => {
+    const res = await get(port, '/', 'other.localhost')
+    expect(res.status).toBe(404)
+    expect(res.body).toContain('demo.localhost')
+  })
+
+  it('refuses to start a stack whose proxy port is taken, naming the port and the field', async () => {
+    const otherHome = tempHome()
+    const other = new Engine({ dataDir: otherHome.dir })
+    await other.init()
+    const demo = await other.invoke('stack:get', { id: 'demo' })
+    await other.invoke('stack:save', { stack: { ...demo.stack, proxy: { ...demo.stack.proxy, httpPort: port } } })
+    await expect(other.invoke('stack:start', { id: 'demo' })).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use (stack field proxy.httpPort)`)
+    expect((await other.invoke('stack:get', { id: 'demo' })).state).toBe('failed')
+    await other.shutdown()
+    otherHome.cleanup()
+  })
+
+  it('stops: every process exits and every port closes', async () => {
+    const running = await engine.invoke('stack:get', { id: 'demo' })
+    const pids = running.processes.map((p) => p.pid!)
+    const ports = [port, ...running.processes.map((p) => p.port)]
+    const view = await engine.invoke('stack:stop', { id: 'demo' })
+    expect(view.state).toBe('stopped')
+    expect(view.processes.map((p) => p.state)).toEqual(['stopped', 'stopped'])
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), 5000, 'instance processes to exit')
+    for (const p of ports) expect(await isPortFree(p)).toBe(true)
+    await expect(connect(port)).rejects.toThrow(/ECONNREFUSED/)
+  })
+
+  it('keeps auto ports stable across a restart', async () => {
+    const first = await engine.invoke('stack:start', { id: 'demo' })
+    await engine.invoke('stack:stop', { id: 'demo' })
+    const second = await engine.invoke('stack:start', { id: 'demo' })
+    expect(second.processes.map((p) => p.port)).toEqual(first.processes.map((p) => p.port))
+    await engine.invoke('stack:stop', { id: 'demo' })
+  })
+
+  it('rejects an invalid stack on save with the field named, and keeps the stored one', async () => {
+    const demo = await engine.invoke('stack:get', { id: 'demo' })
+    await expect(engine.invoke('stack:save', { stack: { ...demo.stack, proxy: { ...demo.stack.proxy, httpPort: 0 } } })).rejects.toThrow(/proxy\.httpPort must be between 1 and 65535/)
+    expect((await engine.invoke('stack:get', { id: 'demo' })).stack.proxy.httpPort).toBe(port)
+  })
+})
+
+function connect(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1' }, () => {
+      s.destroy()
+      resolve()
+    })
+    s.on('error', reject)
+  })
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest'
+import { ManagedProcess, type ProcessSpec } from '../../src-main/core/supervisor/managed-process.js'
+import { findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { isAlive, waitFor } from '../support/processes.js'
+
+const node = process.execPath
+const listen = (extra = '') => `const s=require('http').createServer((q,r)=>r.end('ok'));s.listen(process.env.PORT,'127.0.0.1',()=>console.log('up'));${extra}`
+
+async function spec(args: string[], overrides: Partial<ProcessSpec> = {}): Promise<ProcessSpec> {
+  const port = await findFreePort()
+  return {
+    id: 't/app#1',
+    command: node,
+    args,
+    cwd: process.cwd(),
+    env: { ...(process.env as Record<string, string>), PORT: String(port) },
+    port,
+    readiness: { kind: 'tcp', path: '/', expectStatus: 200, timeoutMs: 5000 },
+    ...overrides,
+  }
+}
+
+describe('ManagedProcess', () => {
+  it('goes starting → running → stopping → stopped and reports its output', async () => {
+    const p = new ManagedProcess(await spec(['-e', listen()]))
+    const states: string[] = []
+    const lines: string[] = []
+    p.onState((s) => states.push(s.state))
+    p.onOutput((l) => lines.push(...l))
+    await p.start()
+    await p.stop()
+    expect(states).toEqual(['starting', 'running', 'stopping', 'stopped'])
+    expect(lines).toContain('up')
+  })
+
+  it('reports a process that exits before it is ready as crashed, with its exit code', async () => {
+    const p = new ManagedProcess(await spec(['-e', 'console.error("boom"); process.exit(3)']))
+    await expect(p.start()).rejects.toThrow(/exited with code 3/)
+    expect(p.current).toMatchObject({ state: 'crashed', exitCode: 3 })
+  })
+
+  it('gives up on a process that never becomes ready, and stops it', async () => {
+    const p = new ManagedProcess(await spec(['-e', 'setInterval(()=>{},1000)'], { readiness: { kind: 'tcp', path: '/', expectStatus: 200, timeoutMs: 500 } }))
+    await expect(p.start()).rejects.toThrow(/not ready after 500 ms/)
+    const pid = p.current.pid!
+    expect(p.current.state).toBe('crashed')
+    await waitFor(() => !isAlive(pid), 3000, 'the unready process to be stopped')
+  })
+
+  it('kills the whole process group on stop, grandchildren included', async () => {
+    const p = new ManagedProcess(await spec(['-e', listen("const c=require('child_process').spawn('sleep',['300'],{stdio:'ignore'});console.log('child '+c.pid)")]))
+    const lines: string[] = []
+    p.onOutput((l) => lines.push(...l))
+    await p.start()
+    await waitFor(() => lines.some((l) => l.startsWith('child ')), 3000, 'the grandchild pid')
+    const grandchild = Number(lines.find((l) => l.startsWith('child '))!.split(' ')[1])
+    expect(isAlive(grandchild)).toBe(true)
+    await p.stop()
+    await waitFor(() => !isAlive(grandchild), 3000, 'the grandchild to die')
+  })
+
+  it('escalates to SIGKILL after the grace period when SIGTERM is ignored', async () => {
+    const p = new ManagedProcess(await spec(['-e', listen("process.on('SIGTERM',()=>console.log('ignoring'))")], { stopGraceMs: 300 }))
+    const lines: string[] = []
+    p.onOutput((l) => lines.push(...l))
+    await p.start()
+    const pid = p.current.pid!
+    const started = Date.now()
+    await p.stop()
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300)
+    expect(isAlive(pid)).toBe(false)
+    expect(p.current.state).toBe('stopped')
+    expect(lines.some((l) => l.includes('killing its process group'))).toBe(true)
+  })
+
+  it('says clearly when the program does not exist', async () => {
+    const missing = new ManagedProcess(await spec([], { command: '/nonexistent/dotnet' }))
+    await expect(missing.start()).rejects.toThrow('program /nonexistent/dotnet does not exist or is not executable')
+    expect(missing.current.state).toBe('crashed')
+    const notOnPath = new ManagedProcess(await spec([], { command: 'aerie-no-such-program' }))
+    await expect(notOnPath.start()).rejects.toThrow('"aerie-no-such-program" was not found on PATH')
+    const badCwd = new ManagedProcess(await spec(['-e', ''], { cwd: '/nonexistent-dir' }))
+    await expect(badCwd.start()).rejects.toThrow('working directory /nonexistent-dir does not exist')
+  })
+})

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { demoStack } from '../../../src-main/core/stacks/demo-stack.js'
+import { StackSchema } from '../../../src-main/core/stacks/stack-schema.js'
+import { parseOrThrow, ValidationError } from '../../../src-main/core/validation-error.js'
+
+function issuesOf(input: unknown) {
+  try {
+    parseOrThrow(StackSchema, input, 'The stack')
+  } catch (err) {
+    if (err instanceof ValidationError) return err.issues
+    throw err
+  }
+  return []
+}
+
+describe('StackSchema', () => {
+  it('accepts the demo stack and fills defaults', () => {
+    const stack = StackSchema.parse(demoStack({}))
+    expect(stack.proxy.httpPort).toBe(8080)
+    expect(stack.appServers[0].instances).toBe(2)
+    expect(stack.schemaVersion).toBe(1)
+  })
+
+  it('names the field and the range for a bad port', () => {
+    const bad = { ...demoStack({}), proxy: { kind: 'builtin', httpPort: 70000 } }
+    expect(issuesOf(bad)).toEqual([{ path: 'proxy.httpPort', message: 'must be between 1 and 65535' }])
+  })
+
+  it('rejects a host name with a space or an underscore', () => {
+    const issues = issuesOf({ ...demoStack({}), hostnames: ['demo.localhost', 'my app.test'] })
+    expect(issues).toHaveLength(1)
+    expect(issues[0].path).toBe('hostnames[1]')
+    expect(issues[0].message).toMatch(/host name/)
+  })
+
+  it('lowercases host names so that routing matches case-insensitively', () => {
+    expect(StackSchema.parse({ ...demoStack({}), hostnames: ['Demo.LocalHost'] }).hostnames).toEqual(['demo.localhost'])
+  })
+
+  it('requires one fixed port per instance', () => {
+    const d = demoStack({})
+    const issues = issuesOf({ ...d, appServers: [{ ...d.appServers[0], instances: 2, ports: [5001] }] })
+    expect(issues[0]).toMatchObject({ path: 'appServers[0].ports' })
+    expect(issues[0].message).toContain('1 port(s) for 2 instance(s)')
+  })
+
+  it('refuses a route to an app server that does not exist', () => {
+    const issues = issuesOf({ ...demoStack({}), routes: [{ pathPrefix: '/', appServer: 'api' }] })
+    expect(issues[0]).toMatchObject({ path: 'routes[0].appServer' })
+  })
+
+  it('honours AERIE_DEMO_PORT when creating the demo', () => {
+    expect(demoStack({ AERIE_DEMO_PORT: '9999' }).proxy.httpPort).toBe(9999)
+  })
+})
