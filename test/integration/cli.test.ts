@@ -1,0 +1,99 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterEach, describe, expect, it } from 'vitest'
+import { lockFile, readEngineLock } from '../../src-main/core/engine-lock.js'
+import { findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.js'
+import { RemoteEngine } from '../../src-main/cli/remote-engine.js'
+import { get } from '../support/http-client.js'
+import { isAlive, waitFor } from '../support/processes.js'
+import { tempHome } from '../support/temp-home.js'
+
+const bin = path.resolve('bin/aerie.js')
+const run = promisify(execFile)
+
+function aerie(args: string[], env: NodeJS.ProcessEnv) {
+  return run(process.execPath, [bin, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' } })
+}
+
+function startLongRunning(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, NO_COLOR: '1' } })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  child.stderr!.on('data', (d) => (out += d))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, output: () => out, exited }
+}
+
+const cleanups: (() => void)[] = []
+afterEach(() => cleanups.splice(0).forEach((c) => c()))
+
+async function setup() {
+  const home = tempHome()
+  const demoPort = await findFreePort()
+  const env = { AERIE_HOME: home.dir, AERIE_DEMO_PORT: String(demoPort) }
+  cleanups.push(home.cleanup)
+  return { home, demoPort, env }
+}
+
+describe('aerie CLI', () => {
+  it('lists the demo stack and exits 0; an unknown command exits 2 with usage', async () => {
+    const { env } = await setup()
+    const { stdout } = await aerie(['list'], env)
+    expect(stdout).toMatch(/demo\s+Demo\s+stopped/)
+    await expect(aerie(['frobnicate'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') })
+    await expect(aerie(['start', 'nope'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no stack "nope"') })
+  })
+
+  it('start runs the stack in the foreground, answers other commands, and SIGTERM leaves no process behind', async () => {
+    const { home, demoPort, env } = await setup()
+    const fg = startLongRunning(['start', 'demo'], env)
+    cleanups.push(() => fg.child.kill('SIGKILL'))
+    await waitFor(() => fg.output().includes('Press Ctrl-C to stop.'), 20_000, 'the foreground start')
+    expect(fg.output()).toContain(`http://demo.localhost:${demoPort}/`)
+    expect((await get(demoPort, '/', `demo.localhost:${demoPort}`)).status).toBe(200)
+
+    const { stdout } = await aerie(['status', 'demo'], env)
+    expect(stdout).toMatch(/Demo \(demo\): running/)
+    const lock = await readEngineLock(home.dir)
+    const pids = (await new RemoteEngine(lock!).invoke('stack:get', { id: 'demo' })).processes.map((p) => p.pid!)
+    expect(pids).toHaveLength(2)
+
+    fg.child.kill('SIGTERM')
+    expect(await fg.exited).toBe(0)
+    for (const pid of pids) expect(isAlive(pid)).toBe(false)
+    expect(await isPortFree(demoPort)).toBe(true)
+    expect(fs.existsSync(lockFile(home.dir))).toBe(false)
+    expect(fg.output()).toContain('stack demo stopped')
+  })
+
+  it('serve hosts the engine; start/stop go to it; SIGTERM stops every stack first', async () => {
+    const { home, demoPort, env } = await setup()
+    const server = startLongRunning(['serve', '--quiet'], env)
+    cleanups.push(() => server.child.kill('SIGKILL'))
+    await waitFor(() => server.output().includes('serving its UI at'), 20_000, 'aerie serve')
+    expect(server.output()).toMatch(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S{32}/)
+
+    const started = await aerie(['start', 'demo'], env)
+    expect(started.stdout).toMatch(/Demo \(demo\): running/)
+    const lock = (await readEngineLock(home.dir))!
+    expect(lock.face).toBe('serve')
+    expect((fs.statSync(lockFile(home.dir)).mode & 0o777).toString(8)).toBe('600')
+    const pids = (await new RemoteEngine(lock).invoke('stack:get', { id: 'demo' })).processes.map((p) => p.pid!)
+
+    await expect(aerie(['serve'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('already running') })
+
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    for (const pid of pids) expect(isAlive(pid)).toBe(false)
+    expect(await isPortFree(demoPort)).toBe(true)
+    expect(fs.existsSync(lockFile(home.dir))).toBe(false)
+  })
+
+  it('stop without a running engine says the stack is not running', async () => {
+    const { env } = await setup()
+    const { stdout } = await aerie(['stop', 'demo'], env)
+    expect(stdout).toContain('so stack demo is not running')
+  })
+})
