@@ -2,7 +2,8 @@ import type { CommandError, CommandName, EventName } from '../../../src-main/con
 
 export type InvokeResult = { ok: true; result: unknown } | { ok: false; error: CommandError }
 
-export type ConnectionState = 'connecting' | 'open' | 'lost'
+/** `unauthorized`: the page was opened without the token `aerie serve` printed (or with a stale one). */
+export type ConnectionState = 'connecting' | 'open' | 'lost' | 'unauthorized'
 
 /** How the renderer reaches the engine: Electron IPC or the headless server's WebSocket. */
 export interface Transport {

@@ -18,6 +18,16 @@ function takeToken(): string {
   return fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? ''
 }
 
+/** A refused WebSocket upgrade hides its status; ask the HTTP API whether the token is the reason. */
+async function tokenRejected(token: string): Promise<boolean> {
+  try {
+    const res = await fetch('/api/invoke/stack:list', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{}' })
+    return res.status === 401
+  } catch {
+    return false // the server is down: keep trying to reconnect
+  }
+}
+
 /** In a browser: the headless server's WebSocket, with reconnection. */
 export function wsTransport(): Transport {
   const token = takeToken()
@@ -51,21 +61,24 @@ export function wsTransport(): Transport {
         pending.delete(message.id)
       }
     }
-    ws.onclose = () => {
-      for (const [id, resolve] of pending) resolve({ ok: false, error: { message: 'the connection to Aerie was lost' } })
+    ws.onclose = async () => {
+      for (const resolve of pending.values()) resolve({ ok: false, error: { message: 'the connection to Aerie was lost' } })
       pending.clear()
+      if (await tokenRejected(token)) return setState('unauthorized')
       setState('lost')
       setTimeout(connect, delay)
       delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS)
     }
   }
-  connect()
+  if (token) connect()
+  else setState('unauthorized')
 
   return {
     invoke(name: CommandName, request: unknown) {
       const id = nextId++
       const message = JSON.stringify({ type: 'invoke', id, name, request })
       return new Promise<InvokeResult>((resolve) => {
+        if (state === 'unauthorized') return resolve({ ok: false, error: { message: 'not authorized: open the URL that `aerie serve` printed' } })
         pending.set(id, resolve)
         if (socket?.readyState === WebSocket.OPEN) socket.send(message)
         else queue.push(message)

@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { test as base } from '@playwright/test'
+import { findFreePort } from '../../src-main/core/supervisor/ports'
+import { tempHome } from '../support/temp-home'
+
+export interface AerieServer {
+  url: string
+  origin: string
+  demoPort: number
+  home: string
+}
+
+/** A real `aerie serve` in a temp AERIE_HOME, started once per worker and stopped with SIGTERM. */
+export const test = base.extend<object, { aerie: AerieServer }>({
+  aerie: [
+    async ({}, use) => {
+      const home = tempHome('aerie-e2e-')
+      const demoPort = await findFreePort()
+      const child = spawn(process.execPath, [path.resolve('bin/aerie.js'), 'serve', '--quiet'], {
+        env: { ...process.env, AERIE_HOME: home.dir, AERIE_DEMO_PORT: String(demoPort), NO_COLOR: '1' },
+      })
+      let output = ''
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`aerie serve did not start:\n${output}`)), 30_000)
+        const onData = (d: Buffer) => {
+          output += d
+          const match = /serving its UI at (\S+)/.exec(output)
+          if (match) {
+            clearTimeout(timer)
+            resolve(match[1])
+          }
+        }
+        child.stdout.on('data', onData)
+        child.stderr.on('data', onData)
+        child.on('exit', (code) => reject(new Error(`aerie serve exited with ${code}:\n${output}`)))
+      })
+      await use({ url, origin: new URL(url).origin, demoPort, home: home.dir })
+      const exited = new Promise((r) => child.on('exit', r))
+      child.kill('SIGTERM')
+      await exited
+      home.cleanup()
+    },
+    { scope: 'worker' },
+  ],
+})
+
+export { expect } from '@playwright/test'
