@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test'
-import { chromiumLaunchOptions } from './test/e2e/chromium'
+import { chromiumLaunchOptions } from './test/e2e/chromium.js'
 
 export default defineConfig({
   testDir: 'test/e2e',

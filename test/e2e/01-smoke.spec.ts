@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures'
+import { expect, test } from './fixtures.js'
 
 test('smoke: the UI loads from aerie serve and lists the demo stack', async ({ page, aerie }) => {
   const errors: string[] = []

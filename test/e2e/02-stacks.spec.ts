@@ -1,6 +1,6 @@
 import net from 'node:net'
-import { expect, test } from './fixtures'
-import { screenshotPath } from './screenshots'
+import { expect, test } from './fixtures.js'
+import { screenshotPath } from './screenshots.js'
 
 function portAccepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { _electron as electron, expect, test } from '@playwright/test'
-import { tempHome } from '../support/temp-home'
+import { tempHome } from '../support/temp-home.js'
 
 const require = createRequire(import.meta.url)
 

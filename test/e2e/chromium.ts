@@ -1,5 +1,5 @@
 import type { LaunchOptions } from '@playwright/test'
-import { requireBinary } from '../support/binaries'
+import { requireBinary } from '../support/binaries.js'
 
 /** Debian's Chromium with the flags this machine needs (no downloaded browser, no background network). */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic']

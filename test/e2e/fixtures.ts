@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { test as base } from '@playwright/test'
-import { findFreePort } from '../../src-main/core/supervisor/ports'
-import { tempHome } from '../support/temp-home'
+import { findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { tempHome } from '../support/temp-home.js'
 
 export interface AerieServer {
   url: string
