@@ -20,7 +20,11 @@ export const ProcessViewSchema = z.object({
   startedAt: z.number().optional(),
   readyAt: z.number().optional(),
   exitCode: z.number().optional(),
+  signal: z.number().optional(),
   error: z.string().optional(),
+  restarts: z.number().int(),
+  nextRestartAt: z.number().optional(),
+  lastLines: z.array(z.string()).optional(),
 })
 
 export const StackViewSchema = z.object({

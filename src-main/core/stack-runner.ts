@@ -56,8 +56,8 @@ export class StackRunner {
   view(): StackView {
     const { stack } = this
     const processes: ProcessView[] = this.instances.map(({ appServer, instance, process }) => {
-      const s = process.current
-      return { id: process.spec.id, stackId: stack.id, appServer, instance, state: s.state, pid: s.pid, port: s.port, startedAt: s.startedAt, readyAt: s.readyAt, exitCode: s.exitCode, error: s.error }
+      const { state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines } = process.current
+      return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines }
     })
     const urls = stack.hostnames.filter((h) => !h.startsWith('*.')).map((h) => `http://${h}:${stack.proxy.httpPort}/`)
     return { stack, state: this.state, urls, processes, error: this.error }
@@ -159,11 +159,13 @@ export class StackRunner {
           env: instanceEnv(app, n, port),
           port,
           readiness: app.readiness,
+          restart: { mode: app.restart, initialDelayMs: app.restartBackoff.initialMs, maxDelayMs: app.restartBackoff.maxMs, burst: app.restartLimit.burst, windowMs: app.restartLimit.windowMs },
+          stopGraceMs: app.stopGraceMs,
         })
         const source = `${app.name}#${n}`
         process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
         process.onState((s) => {
-          if (s.state === 'crashed') this.system(`${source} ${s.error ?? 'crashed'}`)
+          if (s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
           this.changed(this.view())
         })
         created.push({ appServer: app.name, instance: n, process })

@@ -82,4 +82,49 @@ describe('ManagedProcess', () => {
     const badCwd = new ManagedProcess(await spec(['-e', ''], { cwd: '/nonexistent-dir' }))
     await expect(badCwd.start()).rejects.toThrow('working directory /nonexistent-dir does not exist')
   })
+
+  it('restarts a crashing app with growing delays, then marks it failed after the limit', async () => {
+    const p = new ManagedProcess(
+      await spec(['-e', listen("console.log('pid '+process.pid);setTimeout(()=>process.exit(7),300)")], {
+        restart: { mode: 'on-failure', initialDelayMs: 100, maxDelayMs: 10_000, burst: 3, windowMs: 60_000 },
+      }),
+    )
+    const backoffs: number[] = []
+    const states: string[] = []
+    p.onState((s) => {
+      states.push(s.state)
+      if (s.state === 'backoff') backoffs.push(s.nextRestartAt! - Date.now())
+    })
+    await p.start()
+    await waitFor(() => p.current.state === 'failed', 15_000, 'the crash loop to end in failed')
+    const status = p.current
+    expect(status.restarts).toBe(3)
+    expect(status.exitCode).toBe(7)
+    expect(status.error).toMatch(/exited with code 7; crashed 4 times within 60 s/)
+    expect(status.lastLines?.some((l) => l.startsWith('pid '))).toBe(true)
+    // 100, 200, 400 ms (measured a moment after they were set)
+    expect(backoffs).toHaveLength(3)
+    expect(backoffs[0]).toBeGreaterThan(50)
+    expect(backoffs[0]).toBeLessThanOrEqual(100)
+    expect(backoffs[1]).toBeGreaterThan(150)
+    expect(backoffs[2]).toBeGreaterThan(350)
+    expect(states.filter((s) => s === 'running')).toHaveLength(4)
+    await p.stop()
+    expect(p.current.state).toBe('failed')
+  })
+
+  it('does not restart with policy never, and a stop during backoff cancels the restart', async () => {
+    const never = new ManagedProcess(await spec(['-e', listen('setTimeout(()=>process.exit(1),200)')], { restart: { mode: 'never', initialDelayMs: 50, maxDelayMs: 50, burst: 5, windowMs: 60_000 } }))
+    await never.start()
+    await waitFor(() => never.current.state === 'crashed', 5000, 'the crash')
+    expect(never.current.restarts).toBe(0)
+
+    const backing = new ManagedProcess(await spec(['-e', listen('setTimeout(()=>process.exit(1),200)')], { restart: { mode: 'always', initialDelayMs: 5000, maxDelayMs: 5000, burst: 5, windowMs: 60_000 } }))
+    await backing.start()
+    await waitFor(() => backing.current.state === 'backoff', 5000, 'the backoff')
+    await backing.stop()
+    expect(backing.current.state).toBe('stopped')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(backing.current.state).toBe('stopped')
+  })
 })

@@ -42,6 +42,14 @@ export const AppServerSchema = z.object({
   ports: z.union([z.literal('auto'), z.array(portNumber)]).default('auto'),
   readiness: ReadinessSchema.default({ kind: 'tcp', path: '/', expectStatus: 200, timeoutMs: 30_000 }),
   restart: z.enum(['never', 'on-failure', 'always']).default('on-failure'),
+  /** Delay before the first restart, doubling per crash up to maxMs. */
+  restartBackoff: z
+    .object({ initialMs: z.number().int().min(10).max(600_000), maxMs: z.number().int().min(10).max(3_600_000) })
+    .default({ initialMs: 1_000, maxMs: 30_000 }),
+  /** More than `burst` crashes within `windowMs` marks the instance failed. */
+  restartLimit: z.object({ burst: z.number().int().min(1).max(1000), windowMs: z.number().int().min(1000).max(86_400_000) }).default({ burst: 5, windowMs: 60_000 }),
+  /** Time between SIGTERM and SIGKILL when stopping. */
+  stopGraceMs: z.number().int().min(0, 'must be 0 or more').max(600_000).default(10_000),
 })
 
 export const RouteSchema = z.object({
