@@ -13,6 +13,7 @@ import {
 } from '../contract.js'
 import { dataDir as defaultDataDir } from './paths.js'
 import { StackRunner } from './stack-runner.js'
+import { ProcessRegistry } from './supervisor/process-registry.js'
 import { demoStack } from './stacks/demo-stack.js'
 import { StackSchema, type Stack } from './stacks/stack-schema.js'
 import { StackStore } from './stacks/stack-store.js'
@@ -34,6 +35,7 @@ export class Engine implements EngineApi {
   readonly dataDir: string
   readonly store: StackStore
   readonly telemetry = new Telemetry()
+  readonly registry: ProcessRegistry
   private readonly runners = new Map<string, StackRunner>()
   private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
     'stack:state': new Emitter(),
@@ -44,6 +46,7 @@ export class Engine implements EngineApi {
   constructor(options: { dataDir?: string } = {}) {
     this.dataDir = options.dataDir ?? defaultDataDir()
     this.store = new StackStore(this.dataDir)
+    this.registry = new ProcessRegistry(this.dataDir)
     this.telemetry.onLogLines((lines) => this.emitters['log:lines'].emit(lines))
     this.telemetry.onTraces((traces) => this.emitters['trace:batch'].emit(traces))
   }
@@ -57,6 +60,8 @@ export class Engine implements EngineApi {
       await this.store.save(StackSchema.parse(demoStack()))
       await fs.writeFile(marker, new Date().toISOString() + '\n')
     }
+    const reaped = await this.registry.reapSurvivors()
+    if (reaped.length) this.telemetry.log('aerie', 'aerie', 'system', [`stopped ${reaped.length} process(es) left running by an earlier Aerie that did not shut down: ${reaped.map((r) => `${r.id} (pid ${r.pid})`).join(', ')}`])
     const { stacks, broken } = await this.store.list()
     for (const b of broken) this.telemetry.log('aerie', 'aerie', 'system', [`skipped a broken stack file: ${b.message}`])
     for (const stack of stacks) this.runnerFor(stack.id, stack)
@@ -77,13 +82,14 @@ export class Engine implements EngineApi {
   async shutdown(): Promise<void> {
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)))
     this.telemetry.flush()
+    await this.registry.flushed()
   }
 
   private runnerFor(id: string, stack?: Stack): StackRunner {
     let runner = this.runners.get(id)
     if (!runner) {
       if (!stack) throw new Error(`no stack "${id}" (see \`aerie list\`)`)
-      runner = new StackRunner(stack, this.telemetry, (view) => this.emitters['stack:state'].emit(view))
+      runner = new StackRunner(stack, this.telemetry, this.registry, (view) => this.emitters['stack:state'].emit(view))
       this.runners.set(id, runner)
     }
     return runner

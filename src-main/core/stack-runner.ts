@@ -6,6 +6,7 @@ import { resourcesDir } from './paths.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
 import { ManagedProcess } from './supervisor/managed-process.js'
+import type { ProcessRegistry } from './supervisor/process-registry.js'
 import { findFreePort, isPortFree } from './supervisor/ports.js'
 import type { Telemetry } from './telemetry/telemetry.js'
 
@@ -46,6 +47,7 @@ export class StackRunner {
   constructor(
     public stack: Stack,
     private readonly telemetry: Telemetry,
+    private readonly registry: ProcessRegistry,
     private readonly changed: (view: StackView) => void,
   ) {}
 
@@ -164,7 +166,9 @@ export class StackRunner {
         })
         const source = `${app.name}#${n}`
         process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
+        process.onSpawn(({ pid, command, args }) => this.registry.add({ pid, command, args, id: process.spec.id }))
         process.onState((s) => {
+          if (!s.pid && s.state !== 'starting') this.registry.remove(process.spec.id)
           if (s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
           this.changed(this.view())
         })
