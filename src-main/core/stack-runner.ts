@@ -7,6 +7,7 @@ import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
 import { ManagedProcess } from './supervisor/managed-process.js'
 import type { ProcessRegistry } from './supervisor/process-registry.js'
+import { portInUseMessage } from './supervisor/port-owner.js'
 import { findFreePort, isPortFree } from './supervisor/ports.js'
 import type { Telemetry } from './telemetry/telemetry.js'
 
@@ -96,7 +97,7 @@ export class StackRunner {
     try {
       const { listenHost, httpPort } = stack.proxy
       if (!(await isPortFree(httpPort, listenHost)))
-        throw new Error(`port ${httpPort} on ${listenHost} is already in use (stack field proxy.httpPort); stop what holds it or pick another port`)
+        throw new Error(portInUseMessage(httpPort, listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
       this.instances = await this.createInstances()
       await Promise.all(this.instances.map((i) => i.process.start()))
       this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), {
@@ -132,7 +133,7 @@ export class StackRunner {
     if (app.ports !== 'auto') {
       for (const [j, port] of app.ports.entries()) {
         if (!(await isPortFree(port)))
-          throw new Error(`port ${port} is already in use (stack field appServers[${index}].ports[${j}]); stop what holds it, pick another port or use "auto"`)
+          throw new Error(portInUseMessage(port, '127.0.0.1', `appServers[${index}].ports[${j}]`, 'stop what holds it, pick another port or use "auto"'))
       }
       return app.ports
     }

@@ -61,7 +61,8 @@ test('a start that fails shows why, in the card and in a toast', async ({ page, 
     const card = page.locator('[data-stack="demo"]')
     await card.getByTestId('toggle').click()
     await expect(card.getByTestId('state').first()).toHaveText('failed')
-    await expect(card.getByTestId('stack-error')).toContainText(`port ${aerie.demoPort} on 127.0.0.1 is already in use (stack field proxy.httpPort)`)
+    await expect(card.getByTestId('stack-error')).toContainText(`port ${aerie.demoPort} on 127.0.0.1 is already in use by pid ${process.pid}`)
+    await expect(card.getByTestId('stack-error')).toContainText('(stack field proxy.httpPort)')
     await expect(page.getByTestId('toast')).toContainText('Could not start Demo')
   } finally {
     blocker.close()

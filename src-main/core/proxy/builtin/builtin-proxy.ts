@@ -2,6 +2,7 @@ import http from 'node:http'
 import { randomUUID } from 'node:crypto'
 import type { Trace } from '../../../contract.js'
 import type { DriverAvailability, ProxyDriver, ProxyHooks, ProxyPlan, RunningProxy, Upstream } from '../proxy-driver.js'
+import { portInUseMessage } from '../../supervisor/port-owner.js'
 import { hostnameOf, matchRoute, pickRoundRobin, servesHost } from '../routing.js'
 import { badGatewayPage, describeUpstreams, noRoutePage, unknownHostPage } from './error-pages.js'
 import { nextTraceparent, upstreamRequestHeaders, withoutHopByHop } from './forwarded-headers.js'
@@ -31,7 +32,7 @@ class BuiltinProxy implements RunningProxy {
       const onError = (err: NodeJS.ErrnoException) => {
         reject(
           err.code === 'EADDRINUSE'
-            ? new Error(`port ${this.plan.httpPort} on ${this.plan.listenHost} is already in use (stack field proxy.httpPort); stop what holds it or pick another port`)
+            ? new Error(portInUseMessage(this.plan.httpPort, this.plan.listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
             : err,
         )
       }
