@@ -17,6 +17,7 @@ import { ProcessRegistry } from './supervisor/process-registry.js'
 import { demoStack } from './stacks/demo-stack.js'
 import { StackSchema, type Stack } from './stacks/stack-schema.js'
 import { StackStore } from './stacks/stack-store.js'
+import { LogFiles } from './telemetry/log-files.js'
 import { Telemetry } from './telemetry/telemetry.js'
 import { Emitter } from './util/emitter.js'
 import { parseOrThrow } from './validation-error.js'
@@ -36,6 +37,7 @@ export class Engine implements EngineApi {
   readonly store: StackStore
   readonly telemetry = new Telemetry()
   readonly registry: ProcessRegistry
+  readonly logFiles: LogFiles
   private readonly runners = new Map<string, StackRunner>()
   private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
     'stack:state': new Emitter(),
@@ -47,6 +49,8 @@ export class Engine implements EngineApi {
     this.dataDir = options.dataDir ?? defaultDataDir()
     this.store = new StackStore(this.dataDir)
     this.registry = new ProcessRegistry(this.dataDir)
+    this.logFiles = new LogFiles(path.join(this.dataDir, 'logs'))
+    this.telemetry.onLogLines((lines) => this.logFiles.write(lines))
     this.telemetry.onLogLines((lines) => this.emitters['log:lines'].emit(lines))
     this.telemetry.onTraces((traces) => this.emitters['trace:batch'].emit(traces))
   }
@@ -83,6 +87,7 @@ export class Engine implements EngineApi {
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)))
     this.telemetry.flush()
     await this.registry.flushed()
+    await this.logFiles.close()
   }
 
   private runnerFor(id: string, stack?: Stack): StackRunner {
