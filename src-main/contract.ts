@@ -69,6 +69,10 @@ export const commandSchemas = {
   'stack:save': { request: z.object({ stack: z.unknown() }), response: StackViewSchema },
   'stack:start': { request: StackRef, response: StackViewSchema },
   'stack:stop': { request: StackRef, response: StackViewSchema },
+  'appserver:detect': {
+    request: z.object({ folder: z.string().min(1, 'must name a folder'), profile: z.string().optional() }),
+    response: z.object({ appServer: z.record(z.string(), z.unknown()), notes: z.array(z.string()), profiles: z.array(z.string()) }),
+  },
   'log:tail': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(100_000).default(1000) }), response: z.array(LogLineSchema) },
   'trace:list': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(50_000).default(1000) }), response: z.array(TraceSchema) },
 } as const

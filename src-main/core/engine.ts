@@ -15,6 +15,7 @@ import { dataDir as defaultDataDir } from './paths.js'
 import { StackRunner } from './stack-runner.js'
 import { ProcessRegistry } from './supervisor/process-registry.js'
 import { demoStack } from './stacks/demo-stack.js'
+import { proposeAppServer, readDotnetProject } from './stacks/dotnet-project.js'
 import { StackSchema, type Stack } from './stacks/stack-schema.js'
 import { StackStore } from './stacks/stack-store.js'
 import { LogFiles } from './telemetry/log-files.js'
@@ -94,7 +95,7 @@ export class Engine implements EngineApi {
     let runner = this.runners.get(id)
     if (!runner) {
       if (!stack) throw new Error(`no stack "${id}" (see \`aerie list\`)`)
-      runner = new StackRunner(stack, this.telemetry, this.registry, (view) => this.emitters['stack:state'].emit(view))
+      runner = new StackRunner(stack, { telemetry: this.telemetry, registry: this.registry, dataDir: this.dataDir, changed: (view) => this.emitters['stack:state'].emit(view) })
       this.runners.set(id, runner)
     }
     return runner
@@ -122,6 +123,11 @@ export class Engine implements EngineApi {
       const runner = this.runnerFor(id)
       await runner.stop()
       return runner.view()
+    },
+    'appserver:detect': async ({ folder, profile }) => {
+      const project = await readDotnetProject(folder)
+      const { appServer, notes } = proposeAppServer(project, profile)
+      return { appServer, notes, profiles: project.profiles.map((p) => p.name) }
     },
     'log:tail': async ({ stackId, limit }) => this.telemetry.tailLogs(limit, stackId),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),

@@ -5,6 +5,7 @@ import { nodeRuntime } from './host-runtime.js'
 import { resourcesDir } from './paths.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
+import { prepareDotnet, type Launch } from './supervisor/dotnet-launch.js'
 import { ManagedProcess } from './supervisor/managed-process.js'
 import type { ProcessRegistry } from './supervisor/process-registry.js'
 import { portInUseMessage } from './supervisor/port-owner.js'
@@ -45,12 +46,18 @@ export class StackRunner {
   private readonly autoPorts = new Map<string, number[]>()
   private busy?: Promise<void>
 
+  private readonly telemetry: Telemetry
+  private readonly registry: ProcessRegistry
+  private readonly changed: (view: StackView) => void
+
   constructor(
     public stack: Stack,
-    private readonly telemetry: Telemetry,
-    private readonly registry: ProcessRegistry,
-    private readonly changed: (view: StackView) => void,
-  ) {}
+    private readonly deps: { telemetry: Telemetry; registry: ProcessRegistry; dataDir: string; changed: (view: StackView) => void },
+  ) {
+    this.telemetry = deps.telemetry
+    this.registry = deps.registry
+    this.changed = deps.changed
+  }
 
   get isActive(): boolean {
     return this.state !== 'stopped' && this.state !== 'failed'
@@ -98,6 +105,7 @@ export class StackRunner {
       const { listenHost, httpPort } = stack.proxy
       if (!(await isPortFree(httpPort, listenHost)))
         throw new Error(portInUseMessage(httpPort, listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
+      this.instances = []
       this.instances = await this.createInstances()
       await Promise.all(this.instances.map((i) => i.process.start()))
       this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), {
@@ -152,13 +160,14 @@ export class StackRunner {
     const created: Instance[] = []
     for (const [index, app] of stack.appServers.entries()) {
       const ports = await this.portsFor(app, index)
+      const launch = await this.launchFor(app)
       for (let n = 1; n <= app.instances; n++) {
         const port = ports[n - 1]
         const process = new ManagedProcess({
           id: `${stack.id}/${app.name}#${n}`,
-          command: expand(app.command),
-          args: app.args.map(expand),
-          cwd: app.cwd ? path.resolve(expand(app.cwd)) : resourcesDir(),
+          command: launch.command,
+          args: [...launch.args, ...app.args.map(expand)],
+          cwd: launch.cwd,
           env: instanceEnv(app, n, port),
           port,
           readiness: app.readiness,
@@ -177,6 +186,15 @@ export class StackRunner {
       }
     }
     return created
+  }
+
+  /** What to run for each instance of `app`; builds a .NET project once first. */
+  private async launchFor(app: AppServer): Promise<Launch> {
+    const cwd = app.cwd ? path.resolve(expand(app.cwd)) : resourcesDir()
+    if (app.kind !== 'dotnet') return { command: expand(app.command), args: [], cwd }
+    const outDir = path.join(this.deps.dataDir, 'builds', this.stack.id, app.name)
+    const launch = await prepareDotnet({ ...app, project: app.project && expand(app.project) }, outDir, (lines) => this.telemetry.log(this.stack.id, `${app.name}:build`, 'out', lines))
+    return app.cwd ? { ...launch, cwd } : launch
   }
 
   private plan(): ProxyPlan {

@@ -33,7 +33,12 @@ export const ReadinessSchema = z.object({
 export const AppServerSchema = z.object({
   name: IdSchema,
   kind: z.enum(['command', 'dotnet']).default('command'),
-  command: z.string().min(1, 'must name a program to run'),
+  /** The program to run (kind `command`); for kind `dotnet` Aerie builds the command from `project`. */
+  command: z.string().default(''),
+  /** Kind `dotnet`: the project folder or its .csproj. */
+  project: z.string().optional(),
+  /** Kind `dotnet`: `run` = one build, then `dotnet run --no-build` per instance; `build-once` = one build to an output folder, then `dotnet <dll>` per instance. */
+  dotnetMode: z.enum(['run', 'build-once']).default('run'),
   args: z.array(z.string()).default([]),
   cwd: z.string().optional(),
   env: z.record(z.string(), z.string()).default({}),
@@ -78,6 +83,10 @@ export const StackSchema = z
     stack.appServers.forEach((a, i) => {
       if (names.has(a.name)) ctx.addIssue({ code: 'custom', path: ['appServers', i, 'name'], message: `"${a.name}" is used twice; give each app server its own name` })
       names.add(a.name)
+      if (a.kind === 'command' && !a.command.trim())
+        ctx.addIssue({ code: 'custom', path: ['appServers', i, 'command'], message: 'must name a program to run' })
+      if (a.kind === 'dotnet' && !a.project?.trim())
+        ctx.addIssue({ code: 'custom', path: ['appServers', i, 'project'], message: 'must name the .NET project folder or its .csproj' })
       if (a.ports !== 'auto' && a.ports.length !== a.instances)
         ctx.addIssue({ code: 'custom', path: ['appServers', i, 'ports'], message: `lists ${a.ports.length} port(s) for ${a.instances} instance(s); give one port per instance or use "auto"` })
     })

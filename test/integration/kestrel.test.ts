@@ -1,0 +1,84 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Engine } from '../../src-main/core/engine.js'
+import { findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { requireBinary } from '../support/binaries.js'
+import { get } from '../support/http-client.js'
+import { processesMatching, waitFor } from '../support/processes.js'
+import { tempHome } from '../support/temp-home.js'
+
+const dotnet = requireBinary('dotnet')
+const sample = path.resolve('resources/samples/KestrelSample')
+
+describe.skipIf(!dotnet)('Kestrel apps (the sample project, real dotnet)', () => {
+  const home = tempHome()
+  let engine: Engine
+
+  beforeAll(async () => {
+    process.env.AERIE_DEMO_PORT = String(await findFreePort())
+    engine = new Engine({ dataDir: home.dir })
+    await engine.init()
+  })
+  afterAll(async () => {
+    await engine.shutdown()
+    home.cleanup()
+  })
+
+  it('proposes an app server from the project folder and its launchSettings.json', async () => {
+    const { appServer, notes, profiles } = await engine.invoke('appserver:detect', { folder: sample })
+    expect(profiles).toEqual(['http', 'https'])
+    expect(appServer).toMatchObject({ name: 'kestrelsample', kind: 'dotnet', project: path.join(sample, 'KestrelSample.csproj') })
+    expect(appServer.env).toEqual({ ASPNETCORE_ENVIRONMENT: 'Development', Greeting: 'Hello from the launch profile' })
+    expect(notes[0]).toContain('http://localhost:5080')
+    await expect(engine.invoke('appserver:detect', { folder: path.resolve('resources') })).rejects.toThrow(/holds no \.csproj/)
+  })
+
+  for (const mode of ['run', 'build-once'] as const) {
+    it(`runs two instances (${mode}) behind the proxy with their own ports, and stop leaves no dotnet process`, async () => {
+      const { appServer } = await engine.invoke('appserver:detect', { folder: sample })
+      const port = await findFreePort()
+      const id = `kestrel-${mode}`
+      await engine.invoke('stack:save', {
+        stack: { id, name: `Kestrel ${mode}`, hostnames: ['kestrel.localhost'], appServers: [{ ...appServer, instances: 2, dotnetMode: mode }], routes: [{ appServer: appServer.name }], proxy: { httpPort: port } },
+      })
+      const view = await engine.invoke('stack:start', { id })
+      expect(view.state).toBe('running')
+      const ports = view.processes.map((p) => p.port)
+      expect(new Set(ports).size).toBe(2)
+
+      const answers = []
+      for (let i = 0; i < 2; i++) {
+        const res = await get(port, '/', `kestrel.localhost:${port}`)
+        expect(res.status).toBe(200)
+        answers.push(JSON.parse(res.body))
+      }
+      expect(answers.map((a) => a.instance).sort()).toEqual(['1', '2'])
+      expect(answers.map((a) => a.port).sort()).toEqual([...ports].sort())
+      for (const a of answers) {
+        expect(a).toMatchObject({ app: 'KestrelSample', environment: 'Development', greeting: 'Hello from the launch profile', scheme: 'http', host: `kestrel.localhost:${port}` })
+      }
+
+      await engine.invoke('stack:stop', { id })
+      await waitFor(() => processesMatching('KestrelSample').length === 0, 10_000, 'every dotnet process of the sample to exit')
+    })
+  }
+
+  it('refuses a missing project folder, and reports a failed build with the compiler output', async () => {
+    const save = async (id: string, project: string) =>
+      engine.invoke('stack:save', {
+        stack: { id, name: id, hostnames: [`${id}.localhost`], appServers: [{ name: 'app', kind: 'dotnet', project }], routes: [{ appServer: 'app' }], proxy: { httpPort: await findFreePort() } },
+      })
+    await save('kestrel-missing', path.join(home.dir, 'nope'))
+    await expect(engine.invoke('stack:start', { id: 'kestrel-missing' })).rejects.toThrow(/nope does not exist/)
+
+    const broken = path.join(home.dir, 'Broken')
+    fs.cpSync(sample, broken, { recursive: true, filter: (src) => !/[/\\](bin|obj)$/.test(src) })
+    fs.appendFileSync(path.join(broken, 'Program.cs'), '\nthis is not C#\n')
+    await save('kestrel-broken', broken)
+    await expect(engine.invoke('stack:start', { id: 'kestrel-broken' })).rejects.toThrow(/dotnet build failed \(exit code 1\):[\s\S]*error CS/)
+    const view = await engine.invoke('stack:get', { id: 'kestrel-broken' })
+    expect(view.state).toBe('failed')
+    expect(view.processes).toEqual([])
+  })
+})
