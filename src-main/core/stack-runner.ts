@@ -27,7 +27,7 @@ export function instanceEnv(app: AppServer, instance: number, port: number): Rec
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
   if (app.command === '{node}') Object.assign(env, nodeRuntime().env)
-  Object.assign(env, app.env, { PORT: String(port), INSTANCE: String(instance), FORCE_COLOR: '1' })
+  Object.assign(env, app.env, { PORT: String(port), INSTANCE: String(instance) })
   if (app.kind === 'dotnet') {
     env.ASPNETCORE_URLS = `http://127.0.0.1:${port}`
     env.ASPNETCORE_ENVIRONMENT ??= 'Development'

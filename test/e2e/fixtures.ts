@@ -17,8 +17,10 @@ export const test = base.extend<object, { aerie: AerieServer }>({
     async ({}, use) => {
       const home = tempHome('aerie-e2e-')
       const demoPort = await findFreePort()
+      // The test runner's FORCE_COLOR would reach every supervised process; a user's shell does not set it.
+      const { FORCE_COLOR: _ignored, ...env } = process.env
       const child = spawn(process.execPath, [path.resolve('bin/aerie.js'), 'serve', '--quiet'], {
-        env: { ...process.env, AERIE_HOME: home.dir, AERIE_DEMO_PORT: String(demoPort), NO_COLOR: '1' },
+        env: { ...env, AERIE_HOME: home.dir, AERIE_DEMO_PORT: String(demoPort), NO_COLOR: '1' },
       })
       let output = ''
       const url = await new Promise<string>((resolve, reject) => {
