@@ -1,8 +1,14 @@
 import http from 'node:http'
 import { canConnect } from './ports.js'
 
-/** How often a not-yet-ready process is probed: fast enough that a start feels immediate. */
-export const READINESS_PROBE_INTERVAL_MS = 100
+/**
+ * Probes run 10 ms apart for the first 2 s, so that a fast app is seen ready within a few ms
+ * of listening (a connect to a closed loopback port costs microseconds), then 100 ms apart,
+ * so that a slow one (dotnet run) is not hammered.
+ */
+export const READINESS_FAST_INTERVAL_MS = 10
+export const READINESS_FAST_PHASE_MS = 2_000
+export const READINESS_SLOW_INTERVAL_MS = 100
 /** A single probe that takes longer than this counts as "not ready yet". */
 export const READINESS_PROBE_TIMEOUT_MS = 2_000
 
@@ -34,13 +40,15 @@ export function probeOnce(port: number, check: ReadinessCheck): Promise<boolean>
  */
 export async function waitUntilReady(port: number, check: ReadinessCheck, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + check.timeoutMs
+  const started = Date.now()
   while (!signal.aborted) {
     if (await probeOnce(port, check)) return
     if (Date.now() >= deadline) {
       const what = check.kind === 'http' ? `GET http://127.0.0.1:${port}${check.path} did not answer ${check.expectStatus}` : `nothing accepted a TCP connection on 127.0.0.1:${port}`
       throw new Error(`not ready after ${check.timeoutMs} ms: ${what}`)
     }
-    await new Promise((r) => setTimeout(r, READINESS_PROBE_INTERVAL_MS))
+    const interval = Date.now() - started < READINESS_FAST_PHASE_MS ? READINESS_FAST_INTERVAL_MS : READINESS_SLOW_INTERVAL_MS
+    await new Promise((r) => setTimeout(r, interval))
   }
   throw new Error('readiness wait aborted')
 }
