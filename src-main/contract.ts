@@ -33,6 +33,10 @@ export const StackViewSchema = z.object({
   urls: z.array(z.string()),
   processes: z.array(ProcessViewSchema),
   error: z.string().optional(),
+  /** The aerie.stack.json this stack lives in, when it is kept in an app's repository. */
+  source: z.string().optional(),
+  /** Why the last edit of that file was not applied; the stack keeps its last valid config. */
+  configError: z.string().optional(),
 })
 
 export const LogLineSchema = z.object({
@@ -69,6 +73,7 @@ export const commandSchemas = {
   'stack:save': { request: z.object({ stack: z.unknown() }), response: StackViewSchema },
   'stack:start': { request: StackRef, response: StackViewSchema },
   'stack:stop': { request: StackRef, response: StackViewSchema },
+  'stack:import': { request: z.object({ path: z.string().min(1, 'must name a folder or an aerie.stack.json file') }), response: StackViewSchema },
   'appserver:detect': {
     request: z.object({ folder: z.string().min(1, 'must name a folder'), profile: z.string().optional() }),
     response: z.object({ appServer: z.record(z.string(), z.unknown()), notes: z.array(z.string()), profiles: z.array(z.string()) }),

@@ -17,6 +17,8 @@ import { ProcessRegistry } from './supervisor/process-registry.js'
 import { demoStack } from './stacks/demo-stack.js'
 import { proposeAppServer, readDotnetProject } from './stacks/dotnet-project.js'
 import { StackSchema, type Stack } from './stacks/stack-schema.js'
+import { readStackFile, STACK_FILE_NAME, writeStackFileEdits } from './stacks/stack-file.js'
+import { watchStackFile } from './stacks/stack-file-watcher.js'
 import { StackStore } from './stacks/stack-store.js'
 import { LogFiles } from './telemetry/log-files.js'
 import { Telemetry } from './telemetry/telemetry.js'
@@ -40,6 +42,7 @@ export class Engine implements EngineApi {
   readonly registry: ProcessRegistry
   readonly logFiles: LogFiles
   private readonly runners = new Map<string, StackRunner>()
+  private readonly unwatch = new Map<string, () => void>()
   private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
     'stack:state': new Emitter(),
     'log:lines': new Emitter(),
@@ -68,8 +71,42 @@ export class Engine implements EngineApi {
     const reaped = await this.registry.reapSurvivors()
     if (reaped.length) this.telemetry.log('aerie', 'aerie', 'system', [`stopped ${reaped.length} process(es) left running by an earlier Aerie that did not shut down: ${reaped.map((r) => `${r.id} (pid ${r.pid})`).join(', ')}`])
     const { stacks, broken } = await this.store.list()
-    for (const b of broken) this.telemetry.log('aerie', 'aerie', 'system', [`skipped a broken stack file: ${b.message}`])
+    const linked = await this.store.listLinked()
+    for (const b of [...broken, ...linked.broken]) this.telemetry.log('aerie', 'aerie', 'system', [`skipped a broken stack file: ${b.message}`])
     for (const stack of stacks) this.runnerFor(stack.id, stack)
+    for (const { stack, file } of linked.stacks) this.attachFile(this.runnerFor(stack.id, stack), file)
+  }
+
+  /** Ties a runner to its aerie.stack.json and applies edits made to that file in an editor. */
+  private attachFile(runner: StackRunner, file: string): void {
+    runner.source = file
+    this.unwatch.get(runner.stack.id)?.()
+    this.unwatch.set(runner.stack.id, watchStackFile(file, () => void this.reloadFile(runner, file)))
+  }
+
+  private async reloadFile(runner: StackRunner, file: string): Promise<void> {
+    const id = runner.stack.id
+    try {
+      const stack = await readStackFile(file)
+      if (stack.id !== id) throw new Error(`${file}: "id" changed from "${id}" to "${stack.id}"; a linked stack keeps its id (import the file again to make a new stack)`)
+      runner.configError = undefined
+      if (JSON.stringify(stack) === JSON.stringify(runner.stack)) return this.emitters['stack:state'].emit(runner.view())
+      await this.apply(runner, stack, `applied the edit to ${file}`)
+    } catch (err) {
+      runner.configError = (err as Error).message
+      this.telemetry.log(id, 'aerie', 'system', [`kept the last valid config: ${runner.configError}`])
+      this.emitters['stack:state'].emit(runner.view())
+    }
+  }
+
+  /** Replaces a stack's config; a running stack is restarted with it. */
+  private async apply(runner: StackRunner, stack: Stack, what: string): Promise<void> {
+    const wasActive = runner.isActive
+    if (wasActive) await runner.stop()
+    runner.stack = stack
+    this.telemetry.log(stack.id, 'aerie', 'system', [wasActive ? `${what}; restarting the stack` : what])
+    if (wasActive) await runner.start().catch(() => undefined)
+    this.emitters['stack:state'].emit(runner.view())
   }
 
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
@@ -85,6 +122,8 @@ export class Engine implements EngineApi {
 
   /** Stops every stack; used on quit and on SIGTERM. */
   async shutdown(): Promise<void> {
+    this.unwatch.forEach((stop) => stop())
+    this.unwatch.clear()
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)))
     this.telemetry.flush()
     await this.registry.flushed()
@@ -107,10 +146,29 @@ export class Engine implements EngineApi {
     'stack:save': async ({ stack: input }) => {
       const stack = parseOrThrow(StackSchema, input, 'The stack')
       const runner = this.runners.get(stack.id)
-      if (runner?.isActive) throw new Error(`stack "${stack.id}" is running; stop it before saving changes`)
-      await this.store.save(stack)
-      if (runner) runner.stack = stack
-      const view: StackView = this.runnerFor(stack.id, stack).view()
+      if (!runner) {
+        await this.store.save(stack)
+        const view: StackView = this.runnerFor(stack.id, stack).view()
+        this.emitters['stack:state'].emit(view)
+        return view
+      }
+      if (runner.source) await writeStackFileEdits(runner.source, runner.stack, stack)
+      else await this.store.save(stack)
+      runner.configError = undefined
+      await this.apply(runner, stack, `saved ${runner.source ?? 'the stack'}`)
+      return runner.view()
+    },
+    'stack:import': async ({ path: target }) => {
+      const file = target.endsWith('.json') ? path.resolve(target) : path.join(path.resolve(target), STACK_FILE_NAME)
+      if (!(await fs.stat(file).catch(() => undefined))) throw new Error(`${file} does not exist; a stack kept in a repository lives in ${STACK_FILE_NAME} at its root`)
+      const stack = await readStackFile(file)
+      const existing = this.runners.get(stack.id)
+      if (existing && existing.source !== file) throw new Error(`a stack with id "${stack.id}" already exists${existing.source ? ` (from ${existing.source})` : ''}; change "id" in ${file}`)
+      await this.store.link(stack.id, file)
+      const runner = this.runnerFor(stack.id, stack)
+      runner.stack = stack
+      this.attachFile(runner, file)
+      const view = runner.view()
       this.emitters['stack:state'].emit(view)
       return view
     },

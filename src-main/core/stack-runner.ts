@@ -45,6 +45,10 @@ export class StackRunner {
   /** Ports picked for `auto` app servers, reused on the next start while still free. */
   private readonly autoPorts = new Map<string, number[]>()
   private busy?: Promise<void>
+  /** The aerie.stack.json this stack lives in, when it is kept in an app's repository. */
+  source?: string
+  /** Why the last edit of `source` was not applied (file, line, field); the stack keeps its last valid config. */
+  configError?: string
 
   private readonly telemetry: Telemetry
   private readonly registry: ProcessRegistry
@@ -70,7 +74,7 @@ export class StackRunner {
       return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines }
     })
     const urls = stack.hostnames.filter((h) => !h.startsWith('*.')).map((h) => `http://${h}:${stack.proxy.httpPort}/`)
-    return { stack, state: this.state, urls, processes, error: this.error }
+    return { stack, state: this.state, urls, processes, error: this.error, source: this.source, configError: this.configError }
   }
 
   async start(): Promise<void> {
@@ -189,11 +193,17 @@ export class StackRunner {
   }
 
   /** What to run for each instance of `app`; builds a .NET project once first. */
+  /** Relative paths in a stack file are relative to that file's folder. */
+  private get baseDir(): string {
+    return this.source ? path.dirname(this.source) : resourcesDir()
+  }
+
   private async launchFor(app: AppServer): Promise<Launch> {
-    const cwd = app.cwd ? path.resolve(expand(app.cwd)) : resourcesDir()
+    const cwd = app.cwd ? path.resolve(this.baseDir, expand(app.cwd)) : this.baseDir
     if (app.kind !== 'dotnet') return { command: expand(app.command), args: [], cwd }
     const outDir = path.join(this.deps.dataDir, 'builds', this.stack.id, app.name)
-    const launch = await prepareDotnet({ ...app, project: app.project && expand(app.project) }, outDir, (lines) => this.telemetry.log(this.stack.id, `${app.name}:build`, 'out', lines))
+    const project = path.resolve(this.baseDir, expand(app.project ?? ''))
+    const launch = await prepareDotnet({ ...app, project }, outDir, (lines) => this.telemetry.log(this.stack.id, `${app.name}:build`, 'out', lines))
     return app.cwd ? { ...launch, cwd } : launch
   }
 

@@ -2,14 +2,52 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { writeFileAtomic } from '../atomic-file.js'
 import { parseOrThrow } from '../validation-error.js'
+import { z } from 'zod'
+import { readStackFile } from './stack-file.js'
 import { StackSchema, type Stack } from './stack-schema.js'
 
-/** Stacks as one JSON file each under `<dataDir>/stacks/`. */
+const LinksSchema = z.array(z.object({ id: z.string(), file: z.string() }))
+export type StackLink = z.infer<typeof LinksSchema>[number]
+
+/**
+ * Stacks as one JSON file each under `<dataDir>/stacks/`, plus stacks that live in an app's
+ * own repository as aerie.stack.json, remembered in `<dataDir>/links.json`.
+ */
 export class StackStore {
   readonly dir: string
+  private readonly linksFile: string
 
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'stacks')
+    this.linksFile = path.join(dataDir, 'links.json')
+  }
+
+  async links(): Promise<StackLink[]> {
+    try {
+      return LinksSchema.parse(JSON.parse(await fs.readFile(this.linksFile, 'utf8')))
+    } catch {
+      return []
+    }
+  }
+
+  async link(id: string, file: string): Promise<void> {
+    const links = (await this.links()).filter((l) => l.id !== id)
+    links.push({ id, file })
+    await writeFileAtomic(this.linksFile, JSON.stringify(links, null, 2) + '\n')
+  }
+
+  /** Linked stacks, each read from its own file; a file that is missing or invalid is reported in `broken`. */
+  async listLinked(): Promise<{ stacks: { stack: Stack; file: string }[]; broken: { file: string; message: string }[] }> {
+    const stacks: { stack: Stack; file: string }[] = []
+    const broken: { file: string; message: string }[] = []
+    for (const { file } of await this.links()) {
+      try {
+        stacks.push({ stack: await readStackFile(file), file })
+      } catch (err) {
+        broken.push({ file, message: (err as Error).message })
+      }
+    }
+    return { stacks, broken }
   }
 
   fileOf(id: string): string {
