@@ -28,9 +28,10 @@ describe('ManagedProcess', () => {
     p.onState((s) => states.push(s.state))
     p.onOutput((l) => lines.push(...l))
     await p.start()
+    // The port accepts connections a moment before the listen callback logs.
+    await waitFor(() => lines.includes('up'), 3000, 'the output line')
     await p.stop()
     expect(states).toEqual(['starting', 'running', 'stopping', 'stopped'])
-    expect(lines).toContain('up')
   })
 
   it('reports a process that exits before it is ready as crashed, with its exit code', async () => {
