@@ -84,6 +84,8 @@ export const commandSchemas = {
 
 export const eventSchemas = {
   'stack:state': StackViewSchema,
+  /** One instance changed state (with the reason: exit code, signal, failed probe); also reflected in stack:state. */
+  'process:state': ProcessViewSchema,
   'log:lines': z.array(LogLineSchema),
   'trace:batch': z.array(TraceSchema),
 } as const

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { EngineApi } from '../contract.js'
 import { Engine } from '../core/engine.js'
@@ -15,6 +16,7 @@ Commands:
   status [stack]       show stacks with their processes, pids and ports
   start <stack>        start a stack (in the running app/server, or here in the foreground)
   stop <stack>         stop a stack in the running app/server
+  import <folder>      add the stack kept in <folder>/aerie.stack.json (edits there apply)
   serve [--port N]     run the engine with its UI in a browser, on 127.0.0.1 only
 
 Options:
@@ -91,6 +93,14 @@ export async function main(argv: string[]): Promise<number> {
         const { engine, remote } = await engineForCommand()
         const view = await engine.invoke('stack:stop', { id })
         console.log(remote ? formatStackStatus(view) : `No Aerie engine is running for ${dataDir()}, so stack ${id} is not running.`)
+        return 0
+      }
+      case 'import': {
+        const folder = positionals[1]
+        if (!folder) throw new UsageError('`aerie import` needs a folder that holds aerie.stack.json (or the file itself)')
+        const { engine } = await engineForCommand()
+        const view = await engine.invoke('stack:import', { path: path.resolve(folder) })
+        console.log(`Imported ${view.stack.name} (${view.stack.id}) from ${view.source}`)
         return 0
       }
       case 'serve':

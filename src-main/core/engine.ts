@@ -45,6 +45,7 @@ export class Engine implements EngineApi {
   private readonly unwatch = new Map<string, () => void>()
   private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
     'stack:state': new Emitter(),
+    'process:state': new Emitter(),
     'log:lines': new Emitter(),
     'trace:batch': new Emitter(),
   }
@@ -134,7 +135,7 @@ export class Engine implements EngineApi {
     let runner = this.runners.get(id)
     if (!runner) {
       if (!stack) throw new Error(`no stack "${id}" (see \`aerie list\`)`)
-      runner = new StackRunner(stack, { telemetry: this.telemetry, registry: this.registry, dataDir: this.dataDir, changed: (view) => this.emitters['stack:state'].emit(view) })
+      runner = new StackRunner(stack, { telemetry: this.telemetry, registry: this.registry, dataDir: this.dataDir, changed: (view) => this.emitters['stack:state'].emit(view), processChanged: (view) => this.emitters['process:state'].emit(view) })
       this.runners.set(id, runner)
     }
     return runner

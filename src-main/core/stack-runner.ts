@@ -56,7 +56,7 @@ export class StackRunner {
 
   constructor(
     public stack: Stack,
-    private readonly deps: { telemetry: Telemetry; registry: ProcessRegistry; dataDir: string; changed: (view: StackView) => void },
+    private readonly deps: { telemetry: Telemetry; registry: ProcessRegistry; dataDir: string; changed: (view: StackView) => void; processChanged: (view: ProcessView) => void },
   ) {
     this.telemetry = deps.telemetry
     this.registry = deps.registry
@@ -184,7 +184,10 @@ export class StackRunner {
         process.onState((s) => {
           if (!s.pid && s.state !== 'starting') this.registry.remove(process.spec.id)
           if (s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
-          this.changed(this.view())
+          const view = this.view()
+          const own = view.processes.find((p) => p.id === process.spec.id)
+          if (own) this.deps.processChanged(own)
+          this.changed(view)
         })
         created.push({ appServer: app.name, instance: n, process })
       }

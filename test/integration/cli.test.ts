@@ -91,6 +91,17 @@ describe('aerie CLI', () => {
     expect(fs.existsSync(lockFile(home.dir))).toBe(false)
   })
 
+  it('import adds a stack from a folder, and names the missing file otherwise', async () => {
+    const { home, env } = await setup()
+    const repo = path.join(home.dir, 'repo')
+    fs.mkdirSync(repo)
+    fs.writeFileSync(path.join(repo, 'aerie.stack.json'), JSON.stringify({ id: 'shop', name: 'Shop', hostnames: ['shop.localhost'], appServers: [{ name: 'web', command: 'true' }], routes: [{ appServer: 'web' }], proxy: { httpPort: 18999 } }))
+    const { stdout } = await aerie(['import', repo], env)
+    expect(stdout).toContain(`Imported Shop (shop) from ${path.join(repo, 'aerie.stack.json')}`)
+    expect((await aerie(['list'], env)).stdout).toMatch(/shop\s+Shop\s+stopped/)
+    await expect(aerie(['import', home.dir], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('aerie.stack.json does not exist') })
+  })
+
   it('stop without a running engine says the stack is not running', async () => {
     const { env } = await setup()
     const { stdout } = await aerie(['stop', 'demo'], env)

@@ -32,9 +32,13 @@ describe('the demo stack on the real engine', () => {
 
   it('starts two instances behind the proxy, and requests reach both', async () => {
     const states: string[] = []
+    const processStates: string[] = []
     const off = engine.on('stack:state', (v) => states.push(v.state))
+    const offProcess = engine.on('process:state', (p) => processStates.push(`${p.appServer}#${p.instance}:${p.state}`))
     const view = await engine.invoke('stack:start', { id: 'demo' })
     off()
+    offProcess()
+    expect(processStates.filter((s) => s.startsWith('web#1'))).toEqual(['web#1:starting', 'web#1:running'])
     expect(view.state).toBe('running')
     expect(states[0]).toBe('starting')
     expect(view.processes.map((p) => p.state)).toEqual(['running', 'running'])
