@@ -67,6 +67,21 @@ export const TraceSchema = z.object({
 
 const StackRef = z.object({ id: IdSchema })
 
+export const CaInfoSchema = z.object({ subject: z.string(), fingerprint: z.string(), notBefore: z.string(), notAfter: z.string(), permittedDomains: z.array(z.string()), certFile: z.string() })
+export const LeafInfoSchema = z.object({
+  stackId: z.string(),
+  names: z.array(z.string()),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  fingerprint: z.string(),
+  source: z.enum(['aerie', 'imported']),
+  certFile: z.string(),
+  keyFile: z.string(),
+})
+export const TrustStateSchema = z.object({ name: z.string(), trusted: z.union([z.boolean(), z.literal('unknown')]), install: z.string(), uninstall: z.string(), needsAdmin: z.boolean() })
+export const CertificatesViewSchema = z.object({ ca: CaInfoSchema, leaves: z.array(LeafInfoSchema), trust: z.array(TrustStateSchema) })
+const ExportedFileSchema = z.object({ name: z.string(), encoding: z.enum(['utf8', 'base64']), content: z.string() })
+
 export const commandSchemas = {
   'stack:list': { request: z.object({}), response: z.array(StackViewSchema) },
   'stack:get': { request: StackRef, response: StackViewSchema },
@@ -74,6 +89,18 @@ export const commandSchemas = {
   'stack:start': { request: StackRef, response: StackViewSchema },
   'stack:stop': { request: StackRef, response: StackViewSchema },
   'stack:import': { request: z.object({ path: z.string().min(1, 'must name a folder or an aerie.stack.json file') }), response: StackViewSchema },
+  'cert:list': { request: z.object({}), response: CertificatesViewSchema },
+  'cert:renew': { request: z.object({ stackId: IdSchema }), response: LeafInfoSchema },
+  'cert:delete': { request: z.object({ stackId: IdSchema }), response: z.object({}) },
+  'cert:export': {
+    request: z.object({ stackId: IdSchema.optional(), format: z.enum(['pem', 'pfx']).default('pem'), password: z.string().optional() }),
+    response: z.object({ files: z.array(ExportedFileSchema) }),
+  },
+  'cert:import': { request: z.object({ stackId: IdSchema, certPem: z.string().min(1, 'paste the certificate (PEM)'), keyPem: z.string().min(1, 'paste the private key (PEM)') }), response: LeafInfoSchema },
+  'cert:trust': {
+    request: z.object({ action: z.enum(['install', 'uninstall']) }),
+    response: z.object({ results: z.array(z.object({ name: z.string(), ok: z.boolean(), message: z.string() })), trust: z.array(TrustStateSchema) }),
+  },
   'appserver:detect': {
     request: z.object({ folder: z.string().min(1, 'must name a folder'), profile: z.string().optional() }),
     response: z.object({ appServer: z.record(z.string(), z.unknown()), notes: z.array(z.string()), profiles: z.array(z.string()) }),
@@ -101,6 +128,9 @@ export type StackView = z.infer<typeof StackViewSchema>
 export type StackState = z.infer<typeof StackStateSchema>
 export type LogLine = z.infer<typeof LogLineSchema>
 export type Trace = z.infer<typeof TraceSchema>
+export type CertificatesView = z.infer<typeof CertificatesViewSchema>
+export type LeafInfo = z.infer<typeof LeafInfoSchema>
+export type TrustState = z.infer<typeof TrustStateSchema>
 export type { StackInput, Stack } from './core/stacks/stack-schema.js'
 
 export const commandNames = Object.keys(commandSchemas) as CommandName[]

@@ -20,6 +20,8 @@ import { StackSchema, type Stack } from './stacks/stack-schema.js'
 import { readStackFile, STACK_FILE_NAME, writeStackFileEdits } from './stacks/stack-file.js'
 import { watchStackFile } from './stacks/stack-file-watcher.js'
 import { StackStore } from './stacks/stack-store.js'
+import { CertificateCommands } from './certs/certificate-commands.js'
+import { CertificateManager } from './certs/certificate-manager.js'
 import { LogFiles } from './telemetry/log-files.js'
 import { Telemetry } from './telemetry/telemetry.js'
 import { Emitter } from './util/emitter.js'
@@ -41,6 +43,8 @@ export class Engine implements EngineApi {
   readonly telemetry = new Telemetry()
   readonly registry: ProcessRegistry
   readonly logFiles: LogFiles
+  readonly certificates: CertificateManager
+  private readonly certCommands: CertificateCommands
   private readonly runners = new Map<string, StackRunner>()
   private readonly unwatch = new Map<string, () => void>()
   private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
@@ -50,11 +54,18 @@ export class Engine implements EngineApi {
     'trace:batch': new Emitter(),
   }
 
-  constructor(options: { dataDir?: string } = {}) {
+  /** `now` is injectable so that tests can move the clock (certificate renewal). */
+  constructor(options: { dataDir?: string; now?: () => Date } = {}) {
     this.dataDir = options.dataDir ?? defaultDataDir()
     this.store = new StackStore(this.dataDir)
     this.registry = new ProcessRegistry(this.dataDir)
     this.logFiles = new LogFiles(path.join(this.dataDir, 'logs'))
+    this.certificates = new CertificateManager(this.dataDir, options.now)
+    this.certCommands = new CertificateCommands(
+      this.certificates,
+      (id) => this.runnerFor(id).stack.hostnames,
+      (id) => this.runnerFor(id).stack.proxy.tlsKeyKind,
+    )
     this.telemetry.onLogLines((lines) => this.logFiles.write(lines))
     this.telemetry.onLogLines((lines) => this.emitters['log:lines'].emit(lines))
     this.telemetry.onTraces((traces) => this.emitters['trace:batch'].emit(traces))
@@ -135,7 +146,7 @@ export class Engine implements EngineApi {
     let runner = this.runners.get(id)
     if (!runner) {
       if (!stack) throw new Error(`no stack "${id}" (see \`aerie list\`)`)
-      runner = new StackRunner(stack, { telemetry: this.telemetry, registry: this.registry, dataDir: this.dataDir, changed: (view) => this.emitters['stack:state'].emit(view), processChanged: (view) => this.emitters['process:state'].emit(view) })
+      runner = new StackRunner(stack, { telemetry: this.telemetry, registry: this.registry, certificates: this.certificates, dataDir: this.dataDir, changed: (view) => this.emitters['stack:state'].emit(view), processChanged: (view) => this.emitters['process:state'].emit(view) })
       this.runners.set(id, runner)
     }
     return runner
@@ -188,6 +199,15 @@ export class Engine implements EngineApi {
       const { appServer, notes } = proposeAppServer(project, profile)
       return { appServer, notes, profiles: project.profiles.map((p) => p.name) }
     },
+    'cert:list': () => this.certCommands.list(),
+    'cert:renew': ({ stackId }) => this.certCommands.renew(stackId),
+    'cert:delete': async ({ stackId }) => {
+      await this.certificates.remove(stackId)
+      return {}
+    },
+    'cert:export': ({ stackId, format, password }) => this.certCommands.export(stackId, format, password),
+    'cert:import': ({ stackId, certPem, keyPem }) => this.certCommands.import(stackId, certPem, keyPem),
+    'cert:trust': ({ action }) => this.certCommands.trust(action),
     'log:tail': async ({ stackId, limit }) => this.telemetry.tailLogs(limit, stackId),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),
   }

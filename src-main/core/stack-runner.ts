@@ -3,6 +3,7 @@ import type { ProcessView, StackState, StackView } from '../contract.js'
 import type { AppServer, Stack } from './stacks/stack-schema.js'
 import { nodeRuntime } from './host-runtime.js'
 import { resourcesDir } from './paths.js'
+import type { CertificateManager } from './certs/certificate-manager.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
 import { prepareDotnet, type Launch } from './supervisor/dotnet-launch.js'
@@ -45,6 +46,7 @@ export class StackRunner {
   /** Ports picked for `auto` app servers, reused on the next start while still free. */
   private readonly autoPorts = new Map<string, number[]>()
   private busy?: Promise<void>
+  private tls?: { certPem: string; keyPem: string }
   /** The aerie.stack.json this stack lives in, when it is kept in an app's repository. */
   source?: string
   /** Why the last edit of `source` was not applied (file, line, field); the stack keeps its last valid config. */
@@ -56,7 +58,14 @@ export class StackRunner {
 
   constructor(
     public stack: Stack,
-    private readonly deps: { telemetry: Telemetry; registry: ProcessRegistry; dataDir: string; changed: (view: StackView) => void; processChanged: (view: ProcessView) => void },
+    private readonly deps: {
+      telemetry: Telemetry
+      registry: ProcessRegistry
+      certificates: CertificateManager
+      dataDir: string
+      changed: (view: StackView) => void
+      processChanged: (view: ProcessView) => void
+    },
   ) {
     this.telemetry = deps.telemetry
     this.registry = deps.registry
@@ -73,7 +82,9 @@ export class StackRunner {
       const { state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines } = process.current
       return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines }
     })
-    const urls = stack.hostnames.filter((h) => !h.startsWith('*.')).map((h) => `http://${h}:${stack.proxy.httpPort}/`)
+    const named = stack.hostnames.filter((h) => !h.startsWith('*.'))
+    const { httpPort, httpsPort } = stack.proxy
+    const urls = [...(httpsPort ? named.map((h) => `https://${h}:${httpsPort}/`) : []), ...named.map((h) => `http://${h}:${httpPort}/`)]
     return { stack, state: this.state, urls, processes, error: this.error, source: this.source, configError: this.configError }
   }
 
@@ -109,6 +120,15 @@ export class StackRunner {
       const { listenHost, httpPort } = stack.proxy
       if (!(await isPortFree(httpPort, listenHost)))
         throw new Error(portInUseMessage(httpPort, listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
+      const { httpsPort } = stack.proxy
+      this.tls = undefined
+      if (httpsPort !== undefined) {
+        if (!(await isPortFree(httpsPort, listenHost)))
+          throw new Error(portInUseMessage(httpsPort, listenHost, 'proxy.httpsPort', 'stop what holds it or pick another port'))
+        const leaf = await this.deps.certificates.ensureLeaf(stack.id, stack.hostnames, stack.proxy.tlsKeyKind)
+        if (leaf.renewed) this.system(`issued a certificate for ${leaf.info.names.join(', ')} from Aerie's local CA (${leaf.renewed}), valid until ${leaf.info.notAfter.slice(0, 10)}`)
+        this.tls = { certPem: leaf.certPem + leaf.chainPem, keyPem: leaf.keyPem }
+      }
       this.instances = []
       this.instances = await this.createInstances()
       await Promise.all(this.instances.map((i) => i.process.start()))
@@ -216,6 +236,8 @@ export class StackRunner {
       stackId: stack.id,
       listenHost: stack.proxy.listenHost,
       httpPort: stack.proxy.httpPort,
+      httpsPort: stack.proxy.httpsPort,
+      tls: this.tls,
       hostnames: stack.hostnames,
       routes: stack.routes.map((r) => ({
         pathPrefix: r.pathPrefix,

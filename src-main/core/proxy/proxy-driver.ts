@@ -18,6 +18,9 @@ export interface ProxyPlan {
   stackId: string
   listenHost: string
   httpPort: number
+  /** With `tls`: the HTTPS listener. */
+  httpsPort?: number
+  tls?: { certPem: string; keyPem: string }
   hostnames: string[]
   routes: { pathPrefix: string; appServer: string; upstreams: Upstream[] }[]
 }

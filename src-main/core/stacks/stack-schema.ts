@@ -66,6 +66,10 @@ export const ProxySchema = z.object({
   kind: z.enum(['builtin']).default('builtin'),
   listenHost: z.enum(['127.0.0.1', '::1']).default('127.0.0.1'),
   httpPort: portNumber,
+  /** HTTPS with a certificate from Aerie's local CA (or an imported one) when set. */
+  httpsPort: portNumber.optional(),
+  /** Key type of the stack's certificate. */
+  tlsKeyKind: z.enum(['ecdsa-p256', 'rsa-2048']).default('ecdsa-p256'),
 })
 
 export const StackSchema = z

@@ -1,4 +1,6 @@
 import http from 'node:http'
+import https from 'node:https'
+import type { TLSSocket } from 'node:tls'
 import { randomUUID } from 'node:crypto'
 import type { Trace } from '../../../contract.js'
 import type { DriverAvailability, ProxyDriver, ProxyHooks, ProxyPlan, RunningProxy, Upstream } from '../proxy-driver.js'
@@ -16,6 +18,7 @@ type Route = ProxyPlan['routes'][number]
 
 class BuiltinProxy implements RunningProxy {
   private readonly server: http.Server
+  private readonly tlsServer?: https.Server
   private readonly agent = new http.Agent({ keepAlive: true, maxFreeSockets: UPSTREAM_MAX_FREE_SOCKETS })
   private readonly counters = new Map<string, number>()
   private stopped = false
@@ -24,25 +27,23 @@ class BuiltinProxy implements RunningProxy {
     private plan: ProxyPlan,
     private readonly hooks: ProxyHooks,
   ) {
-    this.server = http.createServer({ headersTimeout: CLIENT_HEADERS_TIMEOUT_MS, requestTimeout: 0 }, (req, res) => this.handle(req, res))
+    const options = { headersTimeout: CLIENT_HEADERS_TIMEOUT_MS, requestTimeout: 0 }
+    this.server = http.createServer(options, (req, res) => this.handle(req, res, 'http'))
+    if (plan.tls && plan.httpsPort) this.tlsServer = https.createServer({ ...options, cert: plan.tls.certPem, key: plan.tls.keyPem }, (req, res) => this.handle(req, res, 'https'))
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        reject(
-          err.code === 'EADDRINUSE'
-            ? new Error(portInUseMessage(this.plan.httpPort, this.plan.listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
-            : err,
-        )
+  async listen(): Promise<void> {
+    await listenOn(this.server, this.plan.httpPort, this.plan.listenHost, 'proxy.httpPort')
+    this.hooks.log([`built-in proxy listening on http://${this.plan.listenHost}:${this.plan.httpPort}`])
+    if (this.tlsServer && this.plan.httpsPort) {
+      try {
+        await listenOn(this.tlsServer, this.plan.httpsPort, this.plan.listenHost, 'proxy.httpsPort')
+      } catch (err) {
+        await this.stop()
+        throw err
       }
-      this.server.once('error', onError)
-      this.server.listen({ port: this.plan.httpPort, host: this.plan.listenHost, exclusive: true }, () => {
-        this.server.off('error', onError)
-        this.hooks.log([`built-in proxy listening on http://${this.plan.listenHost}:${this.plan.httpPort}`])
-        resolve()
-      })
-    })
+      this.hooks.log([`built-in proxy listening on https://${this.plan.listenHost}:${this.plan.httpsPort}`])
+    }
   }
 
   async reload(plan: ProxyPlan): Promise<void> {
@@ -55,10 +56,10 @@ class BuiltinProxy implements RunningProxy {
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve())
-      this.server.closeAllConnections()
-    })
+    await Promise.all([this.server, this.tlsServer].filter((s) => s?.listening).map((server) => new Promise<void>((resolve) => {
+      server!.close(() => resolve())
+      server!.closeAllConnections()
+    })))
     this.agent.destroy()
     this.hooks.log(['built-in proxy stopped'])
   }
@@ -69,7 +70,7 @@ class BuiltinProxy implements RunningProxy {
     return upstream
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, proto: 'http' | 'https'): void {
     const started = performance.now()
     const host = hostnameOf(req.headers.host)
     const path = req.url ?? '/'
@@ -79,7 +80,7 @@ class BuiltinProxy implements RunningProxy {
       time: Date.now(),
       stackId: this.plan.stackId,
       client: req.socket.remoteAddress ?? '',
-      protocol: `HTTP/${req.httpVersion}`,
+      protocol: proto === 'https' ? `HTTP/${req.httpVersion} ${(req.socket as TLSSocket).getProtocol?.() ?? 'TLS'}` : `HTTP/${req.httpVersion}`,
       method: req.method ?? 'GET',
       host,
       path,
@@ -99,7 +100,7 @@ class BuiltinProxy implements RunningProxy {
       finish(status, error)
     }
 
-    if (!servesHost(this.plan, host)) return sendPage(404, unknownHostPage(host, this.plan.httpPort, this.plan.hostnames), 'unknown host')
+    if (!servesHost(this.plan, host)) return sendPage(404, unknownHostPage(host, proto === 'https' ? this.plan.httpsPort! : this.plan.httpPort, this.plan.hostnames, proto), 'unknown host')
     const route = matchRoute(this.plan, path.split('?')[0])
     if (!route) return sendPage(404, noRoutePage(path), 'no route')
     const upstream = this.pick(route)
@@ -115,7 +116,7 @@ class BuiltinProxy implements RunningProxy {
       port: upstream.port,
       method: req.method,
       path,
-      headers: upstreamRequestHeaders(req.headers, clientIp, 'http', traceparent),
+      headers: upstreamRequestHeaders(req.headers, clientIp, proto, traceparent),
       agent: this.agent,
     })
     upstreamReq.on('response', (upstreamRes) => {
@@ -137,6 +138,18 @@ class BuiltinProxy implements RunningProxy {
     req.on('aborted', () => upstreamReq.destroy())
     req.pipe(upstreamReq)
   }
+}
+
+function listenOn(server: http.Server, port: number, host: string, field: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(portInUseMessage(port, host, field, 'stop what holds it or pick another port')) : err)
+    server.once('error', onError)
+    server.listen({ port, host, exclusive: true }, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
 }
 
 export const builtinProxyDriver: ProxyDriver = {

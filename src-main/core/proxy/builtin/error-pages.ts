@@ -10,8 +10,8 @@ footer{margin-top:2rem;color:#6b7280;font-size:.85rem}</style></head>
 <body><h1>${status} · ${escape(title)}</h1>${body}<footer>Aerie built-in proxy</footer></body></html>`
 }
 
-export function unknownHostPage(host: string, port: number, hostnames: string[]): string {
-  const list = hostnames.map((h) => `<li><a href="http://${escape(h)}:${port}/">${escape(h)}</a></li>`).join('')
+export function unknownHostPage(host: string, port: number, hostnames: string[], scheme: 'http' | 'https' = 'http'): string {
+  const list = hostnames.map((h) => `<li><a href="${scheme}://${escape(h)}:${port}/">${escape(h)}</a></li>`).join('')
   return page(404, 'Unknown host', `<p>No stack on port ${port} serves <code>${escape(host || '(no Host header)')}</code>.</p><p>This port serves:</p><ul>${list}</ul>`)
 }
 
