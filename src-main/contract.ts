@@ -98,7 +98,8 @@ export const commandSchemas = {
   },
   'cert:import': { request: z.object({ stackId: IdSchema, certPem: z.string().min(1, 'paste the certificate (PEM)'), keyPem: z.string().min(1, 'paste the private key (PEM)') }), response: LeafInfoSchema },
   'cert:trust': {
-    request: z.object({ action: z.enum(['install', 'uninstall']) }),
+    /** `includeSystem`: also the system-wide store, when Aerie runs as root; per-user stores otherwise. */
+    request: z.object({ action: z.enum(['install', 'uninstall']), includeSystem: z.boolean().default(false) }),
     response: z.object({ results: z.array(z.object({ name: z.string(), ok: z.boolean(), message: z.string() })), trust: z.array(TrustStateSchema) }),
   },
   'appserver:detect': {

@@ -207,7 +207,7 @@ export class Engine implements EngineApi {
     },
     'cert:export': ({ stackId, format, password }) => this.certCommands.export(stackId, format, password),
     'cert:import': ({ stackId, certPem, keyPem }) => this.certCommands.import(stackId, certPem, keyPem),
-    'cert:trust': ({ action }) => this.certCommands.trust(action),
+    'cert:trust': ({ action, includeSystem }) => this.certCommands.trust(action, includeSystem),
     'log:tail': async ({ stackId, limit }) => this.telemetry.tailLogs(limit, stackId),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),
   }

@@ -8,6 +8,7 @@ export const router = createRouter({
     { path: '/', redirect: '/stacks' },
     { path: '/stacks', component: StacksView, meta: { title: 'Stacks' } },
     { path: '/logs', component: () => import('./views/LogsView.vue'), meta: { title: 'Logs' } },
+    { path: '/certificates', component: () => import('./views/CertificatesView.vue'), meta: { title: 'Certificates' } },
     { path: '/traces', component: () => import('./views/TracesView.vue'), meta: { title: 'Traces' } },
   ],
 })

@@ -50,9 +50,9 @@ export class CertificateCommands {
     return this.certs.importPem(stackId, certPem, keyPem, this.hostnamesOf(stackId))
   }
 
-  async trust(action: 'install' | 'uninstall'): Promise<CommandResponse<'cert:trust'>> {
+  async trust(action: 'install' | 'uninstall', includeSystem: boolean): Promise<CommandResponse<'cert:trust'>> {
     const stores = await this.stores()
-    const results = await applyTrust(stores, action)
+    const results = await applyTrust(stores, action, includeSystem)
     return { results, trust: await trustStates(stores) }
   }
 }

@@ -93,15 +93,16 @@ export async function trustStates(stores: TrustStore[]): Promise<TrustState[]> {
 const isAdmin = () => typeof process.getuid === 'function' && process.getuid() === 0
 
 /**
- * Runs the install or uninstall command of every store Aerie may change itself; a store
- * that needs admin rights is skipped (unless Aerie runs as root) with the command to run.
+ * Runs the install or uninstall command of every per-user store. A system-wide store is
+ * changed only when asked for explicitly (`includeSystem`) and Aerie runs as root;
+ * otherwise the result gives the command to run.
  */
-export async function applyTrust(stores: TrustStore[], action: 'install' | 'uninstall'): Promise<{ name: string; ok: boolean; message: string }[]> {
+export async function applyTrust(stores: TrustStore[], action: 'install' | 'uninstall', includeSystem = false): Promise<{ name: string; ok: boolean; message: string }[]> {
   const results = []
   for (const s of stores) {
     const argv = s[action]
-    if (s.needsAdmin && !isAdmin()) {
-      results.push({ name: s.name, ok: false, message: `needs administrator rights: run \`sudo ${commandLine(argv)}\`` })
+    if (s.needsAdmin && !(includeSystem && isAdmin())) {
+      results.push({ name: s.name, ok: false, message: `system-wide: run \`${isAdmin() ? '' : 'sudo '}${commandLine(argv)}\`` })
       continue
     }
     try {

@@ -36,6 +36,14 @@ export const api = {
     start: (id: string) => invoke('stack:start', { id }),
     stop: (id: string) => invoke('stack:stop', { id }),
   },
+  certs: {
+    list: () => invoke('cert:list', {}),
+    renew: (stackId: string) => invoke('cert:renew', { stackId }),
+    remove: (stackId: string) => invoke('cert:delete', { stackId }),
+    export: (stackId: string | undefined, format: 'pem' | 'pfx', password?: string) => invoke('cert:export', { stackId, format, password }),
+    import: (stackId: string, certPem: string, keyPem: string) => invoke('cert:import', { stackId, certPem, keyPem }),
+    trust: (action: 'install' | 'uninstall') => invoke('cert:trust', { action }),
+  },
   logs: { tail: (limit: number, stackId?: string) => invoke('log:tail', { limit, stackId }) },
   traces: { list: (limit: number, stackId?: string) => invoke('trace:list', { limit, stackId }) },
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
