@@ -4,7 +4,7 @@
  * Every payload crossing a transport is parsed with these schemas.
  */
 import { z } from 'zod'
-import { IdSchema, StackSchema } from './core/stacks/stack-schema.js'
+import { HostnameSchema, IdSchema, StackSchema } from './core/stacks/stack-schema.js'
 
 export const ProcessStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'crashed', 'backoff', 'failed'])
 export const StackStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'failed'])
@@ -96,7 +96,15 @@ export const commandSchemas = {
     request: z.object({ stackId: IdSchema.optional(), format: z.enum(['pem', 'pfx']).default('pem'), password: z.string().optional() }),
     response: z.object({ files: z.array(ExportedFileSchema) }),
   },
-  'cert:import': { request: z.object({ stackId: IdSchema, certPem: z.string().min(1, 'paste the certificate (PEM)'), keyPem: z.string().min(1, 'paste the private key (PEM)') }), response: LeafInfoSchema },
+  'cert:import': {
+    request: z.union([
+      z.object({ stackId: IdSchema, certPem: z.string().min(1, 'paste the certificate (PEM)'), keyPem: z.string().min(1, 'paste the private key (PEM)') }),
+      z.object({ stackId: IdSchema, pfxBase64: z.string().min(1, 'choose a .pfx or .p12 file'), password: z.string() }),
+    ]),
+    response: LeafInfoSchema,
+  },
+  /** Replaces the CA with one constrained to these domains (plus loopback IPs); its leaves are re-issued on next start. */
+  'cert:set-domains': { request: z.object({ domains: z.array(HostnameSchema).min(1, 'needs at least one domain') }), response: CaInfoSchema },
   'cert:trust': {
     /** `includeSystem`: also the system-wide store, when Aerie runs as root; per-user stores otherwise. */
     request: z.object({ action: z.enum(['install', 'uninstall']), includeSystem: z.boolean().default(false) }),

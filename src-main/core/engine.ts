@@ -206,7 +206,8 @@ export class Engine implements EngineApi {
       return {}
     },
     'cert:export': ({ stackId, format, password }) => this.certCommands.export(stackId, format, password),
-    'cert:import': ({ stackId, certPem, keyPem }) => this.certCommands.import(stackId, certPem, keyPem),
+    'cert:import': (request) => this.certCommands.import(request),
+    'cert:set-domains': ({ domains }) => this.certCommands.setDomains(domains),
     'cert:trust': ({ action, includeSystem }) => this.certCommands.trust(action, includeSystem),
     'log:tail': async ({ stackId, limit }) => this.telemetry.tailLogs(limit, stackId),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),

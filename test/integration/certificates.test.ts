@@ -7,6 +7,7 @@ import tls from 'node:tls'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalCA } from '../../src-main/core/certs/local-ca.js'
+import { buildPfx } from '../../src-main/core/certs/pfx.js'
 import { Engine } from '../../src-main/core/engine.js'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { requireBinary } from '../support/binaries.js'
@@ -155,5 +156,30 @@ describe('certificates from the local CA', () => {
     await engine.invoke('stack:start', { id: 'demo' })
     expect((await httpsGet(httpsPort, 'demo.localhost', ca.certPem)).status).toBe(200)
     await engine.invoke('stack:stop', { id: 'demo' })
+  })
+
+  it('imports a PFX with its password, and says so when the password is wrong', async () => {
+    const ca = await LocalCA.create(path.join(home.dir, 'pfx-ca'))
+    const leaf = await ca.issueLeaf(['demo.localhost'], { keyKind: 'rsa-2048' })
+    const pfx = await buildPfx({ certPem: leaf.certPem, keyPem: leaf.keyPem, chainPems: [ca.certPem], password: 'right', friendlyName: 'x' })
+    await expect(engine.invoke('cert:import', { stackId: 'demo', pfxBase64: pfx.toString('base64'), password: 'wrong' })).rejects.toThrow('wrong PFX password')
+    const info = await engine.invoke('cert:import', { stackId: 'demo', pfxBase64: pfx.toString('base64'), password: 'right' })
+    expect(info).toMatchObject({ source: 'imported', fingerprint: new X509Certificate(leaf.certPem).fingerprint256 })
+    await engine.invoke('stack:start', { id: 'demo' })
+    expect((await httpsGet(httpsPort, 'demo.localhost', ca.certPem)).status).toBe(200)
+    await engine.invoke('stack:stop', { id: 'demo' })
+  })
+
+  it('adding a permitted domain creates a new CA that signs for it', async () => {
+    const before = await engine.invoke('cert:list', {})
+    const ca = await engine.invoke('cert:set-domains', { domains: [...before.ca.permittedDomains, 'example.com'] })
+    expect(ca.permittedDomains).toEqual(['localhost', 'test', 'internal', 'example.com'])
+    expect(ca.fingerprint).not.toBe(before.ca.fingerprint)
+    const view = await engine.invoke('stack:start', { id: 'shop' })
+    expect(view.state).toBe('running')
+    const shopHttps = view.stack.proxy.httpsPort!
+    expect((await httpsGet(shopHttps, 'shop.example.com', fs.readFileSync(ca.certFile, 'utf8'))).status).toBe(200)
+    await engine.invoke('stack:stop', { id: 'shop' })
+    await expect(engine.invoke('cert:set-domains', { domains: ['bad domain'] })).rejects.toThrow(/domains\[0\] must be a host name/)
   })
 })

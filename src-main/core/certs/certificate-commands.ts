@@ -46,8 +46,15 @@ export class CertificateCommands {
     }
   }
 
-  async import(stackId: string, certPem: string, keyPem: string): Promise<CommandResponse<'cert:import'>> {
-    return this.certs.importPem(stackId, certPem, keyPem, this.hostnamesOf(stackId))
+  async import(request: { stackId: string } & ({ certPem: string; keyPem: string } | { pfxBase64: string; password: string })): Promise<CommandResponse<'cert:import'>> {
+    const hostnames = this.hostnamesOf(request.stackId)
+    if ('pfxBase64' in request) return this.certs.importPfx(request.stackId, Buffer.from(request.pfxBase64, 'base64'), request.password, hostnames)
+    return this.certs.importPem(request.stackId, request.certPem, request.keyPem, hostnames)
+  }
+
+  async setDomains(domains: string[]): Promise<CommandResponse<'cert:set-domains'>> {
+    await this.certs.recreateCa([...new Set(domains)])
+    return this.certs.caInfo()
   }
 
   async trust(action: 'install' | 'uninstall', includeSystem: boolean): Promise<CommandResponse<'cert:trust'>> {

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { writeFileAtomic } from '../atomic-file.js'
 import type { KeyKind } from './key-algorithms.js'
 import { LocalCA } from './local-ca.js'
-import { buildPfx } from './pfx.js'
+import { buildPfx, readPfx } from './pfx.js'
 
 /** Aerie renews a leaf certificate when fewer days than this remain. */
 export const RENEW_BEFORE_DAYS = 30
@@ -149,6 +149,28 @@ export class CertificateManager {
     const material = await this.read(stackId)
     if (!material) throw new Error(`stack "${stackId}" has no certificate yet; start it with HTTPS on, or renew its certificate`)
     return buildPfx({ certPem: material.certPem, keyPem: material.keyPem, chainPems: material.chainPem ? [material.chainPem] : [], password, friendlyName: `Aerie ${stackId}` })
+  }
+
+  /** Imports the key and certificate of a PKCS#12 file: the certificate that matches the key first, the others as its chain. */
+  async importPfx(stackId: string, pfx: Buffer, password: string, hostnames: string[]): Promise<LeafInfo> {
+    const { keyPem, certPems } = await readPfx(pfx, password)
+    const publicKey = createPublicKey(createPrivateKey(keyPem)).export({ format: 'pem', type: 'spki' }).toString()
+    const leaf = certPems.find((pem) => new X509Certificate(pem).publicKey.export({ format: 'pem', type: 'spki' }).toString() === publicKey)
+    if (!leaf) throw new Error('the private key in the PFX does not match any certificate in it')
+    return this.importPem(stackId, [leaf, ...certPems.filter((p) => p !== leaf)].join(''), keyPem, hostnames)
+  }
+
+  /**
+   * Replaces the CA with one that may sign for `domains` (name constraints live in the CA
+   * certificate, so they cannot change in place). Leaves signed by the old CA are deleted;
+   * the new CA must be trusted again.
+   */
+  async recreateCa(domains: string[]): Promise<void> {
+    const issuedByOld = (await this.list()).filter((leaf) => leaf.source === 'aerie')
+    for (const leaf of issuedByOld) await this.remove(leaf.stackId)
+    await fs.rm(this.caDir, { recursive: true, force: true })
+    this.caPromise = LocalCA.create(this.caDir, { now: this.now(), permittedDomains: domains })
+    await this.caPromise
   }
 
   /**

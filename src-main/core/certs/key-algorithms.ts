@@ -18,9 +18,11 @@ export async function generateKeyPair(kind: KeyKind): Promise<CryptoKeyPair> {
   return (await subtle.generateKey(KEY_ALGORITHMS[kind], true, ['sign', 'verify'])) as CryptoKeyPair
 }
 
+/** PEM text ending in a newline, so that several can be concatenated into one file. */
+export const toPem = (der: ArrayBuffer, label: string): string => `${x509.PemConverter.encode(der, label)}\n`
+
 export async function privateKeyToPem(key: CryptoKey): Promise<string> {
-  const der = await subtle.exportKey('pkcs8', key)
-  return x509.PemConverter.encode(der, 'PRIVATE KEY')
+  return toPem(await subtle.exportKey('pkcs8', key), 'PRIVATE KEY')
 }
 
 /** Loads a PEM private key (PKCS#8, or PKCS#1/SEC1 as OpenSSL writes them) as a signing key. */

@@ -1,6 +1,8 @@
 import { webcrypto } from 'node:crypto'
+import tls from 'node:tls'
 import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
+import { toPem } from './key-algorithms.js'
 import { x509 } from './x509-setup.js'
 
 /** PBKDF2 rounds for the key and certificate bags and the MAC: OpenSSL 3's default. */
@@ -58,4 +60,38 @@ export async function buildPfx(options: { certPem: string; keyPem: string; chain
   await pfx.parsedValue!.authenticatedSafe!.makeInternalValues({ safeContents: [encryption, {}] })
   await pfx.makeInternalValues({ password, iterations: PFX_ITERATIONS, pbkdf2HashAlgorithm: 'SHA-256', hmacHashAlgorithm: 'SHA-256' })
   return Buffer.from(pfx.toSchema().toBER(false))
+}
+
+
+/** The key and certificates inside a PKCS#12 file, as PEM; a wrong password is reported as such. */
+export async function readPfx(pfxBytes: Buffer, password: string): Promise<{ keyPem: string; certPems: string[] }> {
+  try {
+    tls.createSecureContext({ pfx: pfxBytes, passphrase: password })
+  } catch (err) {
+    const message = (err as Error).message
+    if (/mac verify failure|bad decrypt|invalid password/i.test(message)) throw new Error('wrong PFX password')
+    throw new Error(`not a readable PFX/PKCS#12 file: ${message}`)
+  }
+  const pass = new TextEncoder().encode(password).buffer as ArrayBuffer
+  const pfx = pkijs.PFX.fromBER(new Uint8Array(pfxBytes).buffer)
+  await pfx.parseInternalValues({ password: pass, checkIntegrity: true })
+  const safe = pfx.parsedValue!.authenticatedSafe!
+  await safe.parseInternalValues({ safeContents: safe.safeContents.map(() => ({ password: pass })) })
+  const certPems: string[] = []
+  let keyPem: string | undefined
+  for (const contents of safe.parsedValue!.safeContents) {
+    for (const safeBag of contents.value.safeBags) {
+      if (safeBag.bagValue instanceof pkijs.PKCS8ShroudedKeyBag) {
+        await safeBag.bagValue.parseInternalValues({ password: pass })
+        keyPem = toPem(safeBag.bagValue.parsedValue!.toSchema().toBER(false), 'PRIVATE KEY')
+      } else if (safeBag.bagValue instanceof pkijs.PrivateKeyInfo) {
+        keyPem = toPem(safeBag.bagValue.toSchema().toBER(false), 'PRIVATE KEY')
+      } else if (safeBag.bagValue instanceof pkijs.CertBag && safeBag.bagValue.parsedValue instanceof pkijs.Certificate) {
+        certPems.push(toPem(safeBag.bagValue.parsedValue.toSchema().toBER(false), 'CERTIFICATE'))
+      }
+    }
+  }
+  if (!keyPem) throw new Error('the PFX holds no private key')
+  if (!certPems.length) throw new Error('the PFX holds no certificate')
+  return { keyPem, certPems }
 }

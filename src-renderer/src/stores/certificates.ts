@@ -50,7 +50,9 @@ export const useCertificatesStore = defineStore('certificates', () => {
     renew: (stackId: string) => act(`renew:${stackId}`, () => api.certs.renew(stackId), () => toasts.info(`Issued a new certificate for ${stackId}`)),
     remove: (stackId: string) => act(`remove:${stackId}`, () => api.certs.remove(stackId)),
     exportFiles: (stackId: string | undefined, format: 'pem' | 'pfx', password?: string) => act(`export:${stackId ?? 'ca'}`, () => api.certs.export(stackId, format, password), (r) => downloadFiles(r.files)),
-    importPem: (stackId: string, certPem: string, keyPem: string) => act('import', () => api.certs.import(stackId, certPem, keyPem), () => toasts.info(`Imported a certificate for ${stackId}`)),
+    importPem: (stackId: string, certPem: string, keyPem: string) => act('import', () => api.certs.importPem(stackId, certPem, keyPem), () => toasts.info(`Imported a certificate for ${stackId}`)),
+    importPfx: (stackId: string, pfxBase64: string, password: string) => act('import', () => api.certs.importPfx(stackId, pfxBase64, password), () => toasts.info(`Imported a certificate for ${stackId}`)),
+    setDomains: (domains: string[]) => act('domains', () => api.certs.setDomains(domains), () => toasts.info('Created a new local CA: trust it again, and restart stacks that use HTTPS')),
     trust: (action: 'install' | 'uninstall') =>
       act('trust', () => api.certs.trust(action), (r) => {
         for (const result of r.results) if (result.ok) toasts.info(`${result.name}: ${result.message}`)
