@@ -63,6 +63,14 @@ export const TraceSchema = z.object({
   durationMs: z.number(),
   traceId: z.string().optional(),
   error: z.string().optional(),
+  /** TLS version, for HTTPS requests. */
+  tls: z.string().optional(),
+  requestBytes: z.number().int().optional(),
+  responseBytes: z.number().int().optional(),
+  /** Milliseconds: TLS handshake (first request of a new connection), upstream connect (new upstream socket), time to first byte, total. */
+  timings: z.object({ tlsMs: z.number().optional(), connectMs: z.number().optional(), ttfbMs: z.number().optional(), totalMs: z.number() }).optional(),
+  requestHeaders: z.record(z.string(), z.string()).optional(),
+  responseHeaders: z.record(z.string(), z.string()).optional(),
 })
 
 const StackRef = z.object({ id: IdSchema })

@@ -118,12 +118,15 @@ export class StackRunner {
     this.system(`starting stack ${stack.id}`)
     try {
       const { listenHost, httpPort } = stack.proxy
-      if (!(await isPortFree(httpPort, listenHost)))
+      // A port the proxy already serves for another stack is shared (routing by host name), not taken.
+      const driver = proxyDriver(stack.proxy.kind)
+      const usable = async (port: number) => driver.ownsPort?.(listenHost, port) || (await isPortFree(port, listenHost))
+      if (!(await usable(httpPort)))
         throw new Error(portInUseMessage(httpPort, listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
       const { httpsPort } = stack.proxy
       this.tls = undefined
       if (httpsPort !== undefined) {
-        if (!(await isPortFree(httpsPort, listenHost)))
+        if (!(await usable(httpsPort)))
           throw new Error(portInUseMessage(httpsPort, listenHost, 'proxy.httpsPort', 'stop what holds it or pick another port'))
         const leaf = await this.deps.certificates.ensureLeaf(stack.id, stack.hostnames, stack.proxy.tlsKeyKind)
         if (leaf.renewed) this.system(`issued a certificate for ${leaf.info.names.join(', ')} from Aerie's local CA (${leaf.renewed}), valid until ${leaf.info.notAfter.slice(0, 10)}`)
@@ -239,9 +242,20 @@ export class StackRunner {
       httpsPort: stack.proxy.httpsPort,
       tls: this.tls,
       hostnames: stack.hostnames,
+      settings: {
+        redirectToHttps: stack.proxy.redirectToHttps,
+        loadBalancing: stack.proxy.loadBalancing,
+        healthCheck: stack.proxy.healthCheck,
+        ejection: stack.proxy.ejection,
+        timeouts: stack.proxy.timeouts,
+        compression: stack.proxy.compression,
+        forwardedHeader: stack.proxy.forwardedHeader,
+        traceSecrets: stack.proxy.traceSecrets,
+      },
       routes: stack.routes.map((r) => ({
         pathPrefix: r.pathPrefix,
         appServer: r.appServer,
+        staticDir: r.staticDir ? path.resolve(this.baseDir, expand(r.staticDir)) : undefined,
         upstreams: this.instances
           .filter((i) => i.appServer === r.appServer)
           .map((i) => ({

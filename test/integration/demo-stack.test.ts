@@ -72,29 +72,36 @@ describe('the demo stack on the real engine', () => {
     expect(res.body).toContain('demo.localhost')
   })
 
-  it('refuses to start a stack whose proxy port is taken, naming the port and the field', async () => {
+  it('refuses to start a stack whose proxy port is taken, naming the port, the holder and the field', async () => {
     const otherHome = tempHome()
     const other = new Engine({ dataDir: otherHome.dir })
     await other.init()
-    const demo = await other.invoke('stack:get', { id: 'demo' })
-    await other.invoke('stack:save', { stack: { ...demo.stack, proxy: { ...demo.stack.proxy, httpPort: port } } })
-    // The engine in this process holds the port: the message names it by pid.
-    await expect(other.invoke('stack:start', { id: 'demo' })).rejects.toThrow(
-      new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use by pid ${process.pid} \\(.+\\) \\(stack field proxy\\.httpPort\\)`),
-    )
-    expect((await other.invoke('stack:get', { id: 'demo' })).state).toBe('failed')
+    const blocked = await findFreePort()
+    const blocker = net.createServer().listen(blocked, '127.0.0.1')
+    await new Promise((r) => blocker.once('listening', r))
+    try {
+      const demo = await other.invoke('stack:get', { id: 'demo' })
+      await other.invoke('stack:save', { stack: { ...demo.stack, proxy: { ...demo.stack.proxy, httpPort: blocked } } })
+      // This test process holds the port: the message names it by pid.
+      await expect(other.invoke('stack:start', { id: 'demo' })).rejects.toThrow(
+        new RegExp(`port ${blocked} on 127\\.0\\.0\\.1 is already in use by pid ${process.pid} \\(.+\\) \\(stack field proxy\\.httpPort\\)`),
+      )
+      expect((await other.invoke('stack:get', { id: 'demo' })).state).toBe('failed')
 
-    // A fixed app-server port that is taken: named by its field, and nothing is left half-started.
-    const free = await findFreePort()
-    const web = demo.stack.appServers[0]
-    await other.invoke('stack:save', { stack: { ...demo.stack, proxy: { ...demo.stack.proxy, httpPort: free }, appServers: [{ ...web, ports: [await findFreePort(), port] }] } })
-    await expect(other.invoke('stack:start', { id: 'demo' })).rejects.toThrow(/is already in use by pid \d+ .*\(stack field appServers\[0\]\.ports\[1\]\)/)
-    const failed = await other.invoke('stack:get', { id: 'demo' })
-    expect(failed.state).toBe('failed')
-    expect(failed.processes.filter((p) => p.state === 'running')).toEqual([])
-    expect(await isPortFree(free)).toBe(true)
-    await other.shutdown()
-    otherHome.cleanup()
+      // A fixed app-server port that is taken: named by its field, and nothing is left half-started.
+      const free = await findFreePort()
+      const web = demo.stack.appServers[0]
+      await other.invoke('stack:save', { stack: { ...demo.stack, proxy: { ...demo.stack.proxy, httpPort: free }, appServers: [{ ...web, ports: [await findFreePort(), blocked] }] } })
+      await expect(other.invoke('stack:start', { id: 'demo' })).rejects.toThrow(/is already in use by pid \d+ .*\(stack field appServers\[0\]\.ports\[1\]\)/)
+      const failed = await other.invoke('stack:get', { id: 'demo' })
+      expect(failed.state).toBe('failed')
+      expect(failed.processes.filter((p) => p.state === 'running')).toEqual([])
+      expect(await isPortFree(free)).toBe(true)
+    } finally {
+      blocker.close()
+      await other.shutdown()
+      otherHome.cleanup()
+    }
   })
 
   it('stops: every process exits and every port closes', async () => {

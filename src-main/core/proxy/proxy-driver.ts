@@ -13,6 +13,15 @@ export interface Upstream {
   problem: () => string | undefined
 }
 
+export interface PlanRoute {
+  pathPrefix: string
+  /** The app server behind this prefix, with its instances… */
+  appServer?: string
+  upstreams: Upstream[]
+  /** …or the absolute folder served for it. */
+  staticDir?: string
+}
+
 /** What a proxy must serve for one stack: derived from the stack and its running instances. */
 export interface ProxyPlan {
   stackId: string
@@ -22,7 +31,20 @@ export interface ProxyPlan {
   httpsPort?: number
   tls?: { certPem: string; keyPem: string }
   hostnames: string[]
-  routes: { pathPrefix: string; appServer: string; upstreams: Upstream[] }[]
+  routes: PlanRoute[]
+  settings: ProxySettings
+}
+
+/** The stack's proxy settings that every proxy kind renders its own way. */
+export interface ProxySettings {
+  redirectToHttps: boolean
+  loadBalancing: 'round-robin' | 'least-connections' | 'sticky'
+  healthCheck?: { path: string; intervalMs: number }
+  ejection: { failures: number; ejectMs: number }
+  timeouts: { clientHeadersMs: number; idleMs: number; upstreamConnectMs: number; upstreamResponseMs: number }
+  compression: boolean
+  forwardedHeader: boolean
+  traceSecrets: boolean
 }
 
 export interface ProxyHooks {
@@ -49,4 +71,6 @@ export interface ProxyDriver {
   readonly kind: string
   detect(): Promise<DriverAvailability>
   start(plan: ProxyPlan, hooks: ProxyHooks): Promise<RunningProxy>
+  /** True when this driver already listens on host:port for another stack (a port it can share). */
+  ownsPort?(host: string, port: number): boolean
 }

@@ -1,4 +1,4 @@
-import type { ProxyPlan, Upstream } from './proxy-driver.js'
+import type { ProxyPlan } from './proxy-driver.js'
 
 /** The host name of a Host header, lowercased, without its port. */
 export function hostnameOf(hostHeader: string | undefined): string {
@@ -28,17 +28,4 @@ export function matchRoute(plan: ProxyPlan, path: string): ProxyPlan['routes'][n
     if (matches && (!best || prefix.length > best.pathPrefix.length)) best = route
   }
   return best
-}
-
-/**
- * Round-robin over the instances that are running, starting after the last pick.
- * Returns the chosen upstream and the counter to pass next time.
- */
-export function pickRoundRobin(upstreams: readonly Upstream[], counter: number): { upstream?: Upstream; next: number } {
-  const n = upstreams.length
-  for (let i = 0; i < n; i++) {
-    const index = (counter + i) % n
-    if (upstreams[index].state() === 'running') return { upstream: upstreams[index], next: index + 1 }
-  }
-  return { next: counter }
 }

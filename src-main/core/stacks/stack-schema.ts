@@ -57,19 +57,47 @@ export const AppServerSchema = z.object({
   stopGraceMs: z.number().int().min(0, 'must be 0 or more').max(600_000).default(10_000),
 })
 
-export const RouteSchema = z.object({
-  pathPrefix: z.string().startsWith('/', 'must start with /').default('/'),
-  appServer: IdSchema,
-})
+export const RouteSchema = z
+  .object({
+    pathPrefix: z.string().startsWith('/', 'must start with /').default('/'),
+    /** Requests under the prefix go to this app server's instances… */
+    appServer: IdSchema.optional(),
+    /** …or are served from this folder (relative to the stack file, or absolute). */
+    staticDir: z.string().min(1).optional(),
+  })
+  .refine((r) => Boolean(r.appServer) !== Boolean(r.staticDir), { message: 'needs either "appServer" or "staticDir" (one of them)' })
+
+const ms = (min: number, max: number) => z.number().int().min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`)
 
 export const ProxySchema = z.object({
   kind: z.enum(['builtin']).default('builtin'),
   listenHost: z.enum(['127.0.0.1', '::1']).default('127.0.0.1'),
   httpPort: portNumber,
-  /** HTTPS with a certificate from Aerie's local CA (or an imported one) when set. */
+  /** HTTPS (HTTP/2 and HTTP/1.1) with a certificate from Aerie's local CA (or an imported one) when set. */
   httpsPort: portNumber.optional(),
   /** Key type of the stack's certificate. */
   tlsKeyKind: z.enum(['ecdsa-p256', 'rsa-2048']).default('ecdsa-p256'),
+  /** With an HTTPS port: answer plain HTTP with a redirect to HTTPS. */
+  redirectToHttps: z.boolean().default(false),
+  loadBalancing: z.enum(['round-robin', 'least-connections', 'sticky']).default('round-robin'),
+  /** Active health checks: GET `path` on every instance each `intervalMs`; a failing instance gets no traffic. */
+  healthCheck: z.object({ path: z.string().startsWith('/', 'must start with /').default('/'), intervalMs: ms(100, 600_000).default(5_000) }).optional(),
+  /** Passive ejection: after `failures` consecutive connect errors an instance rests for `ejectMs`. */
+  ejection: z.object({ failures: z.number().int().min(1).max(100).default(3), ejectMs: ms(100, 600_000).default(10_000) }).default({ failures: 3, ejectMs: 10_000 }),
+  timeouts: z
+    .object({
+      clientHeadersMs: ms(1_000, 600_000).default(30_000),
+      idleMs: ms(1_000, 3_600_000).default(60_000),
+      upstreamConnectMs: ms(100, 600_000).default(5_000),
+      upstreamResponseMs: ms(100, 3_600_000).default(60_000),
+    })
+    .default({ clientHeadersMs: 30_000, idleMs: 60_000, upstreamConnectMs: 5_000, upstreamResponseMs: 60_000 }),
+  /** gzip/brotli for compressible responses the app did not compress. */
+  compression: z.boolean().default(true),
+  /** Also send RFC 7239 `Forwarded` (X-Forwarded-* are always sent). */
+  forwardedHeader: z.boolean().default(false),
+  /** Show Authorization and Cookie values in traces (masked by default). */
+  traceSecrets: z.boolean().default(false),
 })
 
 export const StackSchema = z
@@ -94,8 +122,11 @@ export const StackSchema = z
       if (a.ports !== 'auto' && a.ports.length !== a.instances)
         ctx.addIssue({ code: 'custom', path: ['appServers', i, 'ports'], message: `lists ${a.ports.length} port(s) for ${a.instances} instance(s); give one port per instance or use "auto"` })
     })
+    const { httpPort, httpsPort, redirectToHttps } = stack.proxy
+    if (httpsPort === httpPort) ctx.addIssue({ code: 'custom', path: ['proxy', 'httpsPort'], message: 'must differ from proxy.httpPort' })
+    if (redirectToHttps && httpsPort === undefined) ctx.addIssue({ code: 'custom', path: ['proxy', 'redirectToHttps'], message: 'needs proxy.httpsPort: there is no HTTPS listener to redirect to' })
     stack.routes.forEach((r, i) => {
-      if (!names.has(r.appServer))
+      if (r.appServer && !names.has(r.appServer))
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'appServer'], message: `names "${r.appServer}", which is not an app server of this stack` })
     })
   })

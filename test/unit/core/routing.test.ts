@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { ProxyPlan, Upstream } from '../../../src-main/core/proxy/proxy-driver.js'
-import { hostMatches, hostnameOf, matchRoute, pickRoundRobin, servesHost } from '../../../src-main/core/proxy/routing.js'
-import type { ProcessState } from '../../../src-main/core/supervisor/managed-process.js'
+import type { ProxyPlan } from '../../../src-main/core/proxy/proxy-driver.js'
+import { hostMatches, hostnameOf, matchRoute, servesHost } from '../../../src-main/core/proxy/routing.js'
 
-const upstream = (id: string, state: ProcessState = 'running'): Upstream => ({ id, host: '127.0.0.1', port: 1, state: () => state, problem: () => undefined })
-
-const plan = (routes: ProxyPlan['routes']): ProxyPlan => ({ stackId: 's', listenHost: '127.0.0.1', httpPort: 80, hostnames: ['demo.localhost', '*.apps.test'], routes })
+const plan = (routes: ProxyPlan['routes']): ProxyPlan => ({ stackId: 's', listenHost: '127.0.0.1', httpPort: 80, hostnames: ['demo.localhost', '*.apps.test'], routes, settings: {} as ProxyPlan['settings'] })
 
 describe('routing', () => {
   it('reads the host name from a Host header without its port', () => {
@@ -31,18 +28,5 @@ describe('routing', () => {
     expect(matchRoute(p, '/api')?.appServer).toBe('api')
     expect(matchRoute(p, '/apix')?.appServer).toBe('web')
     expect(matchRoute(plan([{ pathPrefix: '/api', appServer: 'api', upstreams: [] }]), '/other')).toBeUndefined()
-  })
-
-  it('round-robins over running instances and skips the others', () => {
-    const pool = [upstream('a'), upstream('b', 'crashed'), upstream('c')]
-    const picks: string[] = []
-    let counter = 0
-    for (let i = 0; i < 4; i++) {
-      const { upstream: u, next } = pickRoundRobin(pool, counter)
-      picks.push(u!.id)
-      counter = next
-    }
-    expect(picks).toEqual(['a', 'c', 'a', 'c'])
-    expect(pickRoundRobin([upstream('x', 'stopped')], 0).upstream).toBeUndefined()
   })
 })

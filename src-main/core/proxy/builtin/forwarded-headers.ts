@@ -14,7 +14,8 @@ export function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeade
   )
   const out: OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue
+    // HTTP/2 pseudo-headers (:authority, :path, …) describe the client's stream, not the request to forward.
+    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name) || named.has(name)) continue
     out[name] = value
   }
   return out
@@ -39,7 +40,15 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, clientIp: s
   const prior = headers['x-forwarded-for']
   out['x-forwarded-for'] = prior ? `${prior}, ${clientIp}` : clientIp
   out['x-forwarded-proto'] = proto
-  if (headers.host) out['x-forwarded-host'] = headers.host
+  const host = headers.host ?? (headers[':authority'] as string | undefined)
+  if (host) out['x-forwarded-host'] = host
   out.traceparent = traceparent
   return out
+}
+
+/** RFC 7239 `Forwarded` for one hop; IPv6 addresses are quoted and bracketed as the RFC requires. */
+export function forwardedFor(clientIp: string, proto: 'http' | 'https', host: string): string {
+  const ip = clientIp.startsWith('::ffff:') ? clientIp.slice(7) : clientIp
+  const forValue = ip.includes(':') ? `"[${ip}]"` : ip
+  return `for=${forValue};proto=${proto};host="${host.replace(/"/g, '')}"`
 }

@@ -1,0 +1,172 @@
+import http from 'node:http'
+import http2 from 'node:http2'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import tls from 'node:tls'
+import { portInUseMessage } from '../../supervisor/port-owner.js'
+import { hostnameOf, servesHost } from '../routing.js'
+import { unknownHostPage } from './error-pages.js'
+import type { ConnectionInfo, ProxyRequest, ProxyResponse, StackProxy } from './stack-proxy.js'
+
+type Kind = 'http' | 'https'
+
+/**
+ * One listening socket of the built-in proxy, shared by every stack that uses its port:
+ * requests go to the stack that serves their Host (or TLS SNI name).
+ */
+class SharedListener {
+  /** By object, not stack id: two engines in one process (tests) may both run a stack called "demo". */
+  readonly stacks = new Set<StackProxy>()
+  private readonly server: http.Server | http2.Http2SecureServer
+  private readonly contexts = new Map<StackProxy, tls.SecureContext>()
+  /** TLS handshake durations of new connections, reported once with their first request. */
+  private readonly handshakes = new WeakMap<object, number>()
+  private readonly acceptedAt = new Map<string, number>()
+
+  constructor(
+    readonly kind: Kind,
+    readonly host: string,
+    readonly port: number,
+    first: StackProxy,
+  ) {
+    const { timeouts } = first.plan.settings
+    if (kind === 'http') {
+      this.server = http.createServer({ headersTimeout: timeouts.clientHeadersMs, requestTimeout: 0, keepAliveTimeout: timeouts.idleMs }, (req, res) => this.dispatch(req, res))
+    } else {
+      this.server = http2.createSecureServer({
+        allowHTTP1: true,
+        SNICallback: (name, cb) => cb(null, this.contextFor(name)),
+        cert: first.plan.tls!.certPem,
+        key: first.plan.tls!.keyPem,
+      })
+      this.server.on('request', (req: ProxyRequest, res: ProxyResponse) => this.dispatch(req, res))
+      this.server.on('connection', (socket: Socket) => this.acceptedAt.set(`${socket.remoteAddress}:${socket.remotePort}`, performance.now()))
+      this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+        const key = `${socket.remoteAddress}:${socket.remotePort}`
+        const t0 = this.acceptedAt.get(key)
+        this.acceptedAt.delete(key)
+        if (t0 !== undefined) this.handshakes.set(socket, Math.round((performance.now() - t0) * 100) / 100)
+      })
+    }
+    // Idle connections are closed after this (an HTTP/1.1 socket with no 'timeout' listener is destroyed).
+    this.server.setTimeout(timeouts.idleMs)
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.dispatchUpgrade(req, socket, head))
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      // Node's parser already refuses ambiguous framing (Content-Length with Transfer-Encoding, differing
+      // Content-Lengths), invalid header characters and oversized headers: answer and never forward.
+      if (!socket.writable) return socket.destroy()
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${http.STATUS_CODES[status]} (refused by Aerie's proxy: ${err.code ?? err.message})\n`)
+    })
+    this.attach(first)
+  }
+
+  listen(field: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new Error(portInUseMessage(this.port, this.host, field, 'stop what holds it or pick another port')) : err)
+      this.server.once('error', onError)
+      this.server.listen({ port: this.port, host: this.host, exclusive: true }, () => {
+        this.server.off('error', onError)
+        resolve()
+      })
+    })
+  }
+
+  attach(stack: StackProxy): void {
+    for (const other of this.stacks) {
+      if (other === stack) continue
+      const clash = stack.plan.hostnames.find((h) => other.plan.hostnames.includes(h))
+      if (clash) throw new Error(`${clash} on port ${this.port} is already served by stack "${other.plan.stackId}"; give one of them another host name or port`)
+    }
+    this.stacks.add(stack)
+    if (this.kind === 'https' && stack.plan.tls) this.contexts.set(stack, tls.createSecureContext({ cert: stack.plan.tls.certPem, key: stack.plan.tls.keyPem }))
+  }
+
+  detach(stack: StackProxy): void {
+    this.stacks.delete(stack)
+    this.contexts.delete(stack)
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server.listening) return resolve()
+      this.server.close(() => resolve())
+      if ('closeAllConnections' in this.server) this.server.closeAllConnections()
+    })
+  }
+
+  /** The certificate of the stack that serves the SNI name (the first stack's when none does). */
+  private contextFor(servername: string): tls.SecureContext | undefined {
+    const stack = [...this.stacks].find((s) => servesHost(s.plan, servername.toLowerCase()))
+    return this.contexts.get(stack ?? [...this.contexts.keys()][0])
+  }
+
+  private connection(req: ProxyRequest, host: string): ConnectionInfo {
+    if (this.kind === 'http') return { proto: 'http', host }
+    const socket = (req.httpVersion === '2.0' ? (req as http2.Http2ServerRequest).stream.session?.socket : req.socket) as tls.TLSSocket | undefined
+    const tlsMs = socket ? this.handshakes.get(socket) : undefined
+    if (socket) this.handshakes.delete(socket)
+    return { proto: 'https', host, tls: socket?.getProtocol?.() ?? undefined, tlsMs }
+  }
+
+  private stackFor(host: string): StackProxy | undefined {
+    for (const stack of this.stacks) if (servesHost(stack.plan, host)) return stack
+    return undefined
+  }
+
+  private dispatch(req: ProxyRequest, res: ProxyResponse): void {
+    const host = hostnameOf((req.headers[':authority'] as string | undefined) ?? req.headers.host)
+    const stack = this.stackFor(host)
+    if (stack) return stack.handle(req, res, this.connection(req, host))
+    const hostnames = [...this.stacks].flatMap((s) => s.plan.hostnames)
+    res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+    res.end(unknownHostPage(host, this.port, hostnames, this.kind))
+  }
+
+  private dispatchUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const host = hostnameOf(req.headers.host)
+    const stack = this.stackFor(host)
+    if (!stack) return void socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n')
+    stack.upgrade(req, socket, head, this.connection(req, host))
+  }
+}
+
+const listeners = new Map<string, SharedListener>()
+const keyOf = (host: string, port: number) => `${host}:${port}`
+
+/** Attaches a stack to the listener on host:port, creating and binding it when it is the first. */
+export async function attachStack(kind: Kind, host: string, port: number, stack: StackProxy, field: string): Promise<void> {
+  const existing = listeners.get(keyOf(host, port))
+  if (existing) {
+    if (existing.kind !== kind) {
+      const other = [...existing.stacks].map((s) => s.plan.stackId).join(', ')
+      throw new Error(`port ${port} already serves ${existing.kind.toUpperCase()} for stack ${other} (stack field ${field}); pick another port`)
+    }
+    existing.attach(stack)
+    return
+  }
+  const listener = new SharedListener(kind, host, port, stack)
+  listeners.set(keyOf(host, port), listener)
+  try {
+    await listener.listen(field)
+  } catch (err) {
+    listeners.delete(keyOf(host, port))
+    throw err
+  }
+}
+
+export async function detachStack(host: string, port: number, stack: StackProxy): Promise<void> {
+  const listener = listeners.get(keyOf(host, port))
+  if (!listener) return
+  listener.detach(stack)
+  if (listener.stacks.size === 0) {
+    listeners.delete(keyOf(host, port))
+    await listener.close()
+  }
+}
+
+/** True when the built-in proxy itself listens on host:port (another stack shares it). */
+export function hubListensOn(host: string, port: number): boolean {
+  return listeners.has(keyOf(host, port))
+}
