@@ -19,8 +19,8 @@ class SharedListener {
   readonly stacks = new Set<StackProxy>()
   private readonly server: http.Server | http2.Http2SecureServer
   private readonly contexts = new Map<StackProxy, tls.SecureContext>()
-  /** TLS handshake durations of new connections, reported once with their first request. */
-  private readonly handshakes = new WeakMap<object, number>()
+  /** TLS handshake durations of new connections (by client address:port), reported once with their first request. */
+  private readonly handshakes = new Map<string, number>()
   private readonly acceptedAt = new Map<string, number>()
 
   constructor(
@@ -40,12 +40,18 @@ class SharedListener {
         key: first.plan.tls!.keyPem,
       })
       this.server.on('request', (req: ProxyRequest, res: ProxyResponse) => this.dispatch(req, res))
-      this.server.on('connection', (socket: Socket) => this.acceptedAt.set(`${socket.remoteAddress}:${socket.remotePort}`, performance.now()))
+      this.server.on('connection', (socket: Socket) => {
+        const key = `${socket.remoteAddress}:${socket.remotePort}`
+        this.acceptedAt.set(key, performance.now())
+        socket.once('close', () => this.acceptedAt.delete(key))
+      })
       this.server.on('secureConnection', (socket: tls.TLSSocket) => {
         const key = `${socket.remoteAddress}:${socket.remotePort}`
         const t0 = this.acceptedAt.get(key)
         this.acceptedAt.delete(key)
-        if (t0 !== undefined) this.handshakes.set(socket, Math.round((performance.now() - t0) * 100) / 100)
+        if (t0 === undefined) return
+        this.handshakes.set(key, Math.round((performance.now() - t0) * 100) / 100)
+        socket.once('close', () => this.handshakes.delete(key))
       })
     }
     // Idle connections are closed after this (an HTTP/1.1 socket with no 'timeout' listener is destroyed).
@@ -105,8 +111,9 @@ class SharedListener {
   private connection(req: ProxyRequest, host: string): ConnectionInfo {
     if (this.kind === 'http') return { proto: 'http', host }
     const socket = (req.httpVersion === '2.0' ? (req as http2.Http2ServerRequest).stream.session?.socket : req.socket) as tls.TLSSocket | undefined
-    const tlsMs = socket ? this.handshakes.get(socket) : undefined
-    if (socket) this.handshakes.delete(socket)
+    const key = `${socket?.remoteAddress}:${socket?.remotePort}`
+    const tlsMs = this.handshakes.get(key)
+    this.handshakes.delete(key)
     return { proto: 'https', host, tls: socket?.getProtocol?.() ?? undefined, tlsMs }
   }
 
