@@ -11,6 +11,7 @@ import { ManagedProcess } from './supervisor/managed-process.js'
 import type { ProcessRegistry } from './supervisor/process-registry.js'
 import { portInUseMessage } from './supervisor/port-owner.js'
 import { findFreePort, isPortFree } from './supervisor/ports.js'
+import { LOG_FILE_MAX_BYTES, RotatingFile } from './telemetry/log-files.js'
 import type { Telemetry } from './telemetry/telemetry.js'
 
 interface Instance {
@@ -47,6 +48,7 @@ export class StackRunner {
   private readonly autoPorts = new Map<string, number[]>()
   private busy?: Promise<void>
   private tls?: { certPem: string; keyPem: string }
+  private traceFile?: RotatingFile
   /** The aerie.stack.json this stack lives in, when it is kept in an app's repository. */
   source?: string
   /** Why the last edit of `source` was not applied (file, line, field); the stack keeps its last valid config. */
@@ -135,9 +137,14 @@ export class StackRunner {
       this.instances = []
       this.instances = await this.createInstances()
       await Promise.all(this.instances.map((i) => i.process.start()))
+      const traceFile = stack.proxy.traceFile ? new RotatingFile(path.join(this.deps.dataDir, 'traces', `${stack.id}.ndjson`), LOG_FILE_MAX_BYTES) : undefined
+      this.traceFile = traceFile
       this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), {
         log: (lines) => this.telemetry.log(stack.id, 'proxy', 'system', lines),
-        trace: (t) => this.telemetry.trace(t),
+        trace: (t) => {
+          this.telemetry.trace(t)
+          traceFile?.write(`${JSON.stringify(t)}\n`)
+        },
       })
       this.setState('running')
       this.system(`stack ${stack.id} is running: ${this.view().urls.join(' ')}`)
@@ -161,6 +168,8 @@ export class StackRunner {
   private async teardown(): Promise<void> {
     await this.proxy?.stop()
     this.proxy = undefined
+    await this.traceFile?.close()
+    this.traceFile = undefined
     await Promise.all(this.instances.map((i) => i.process.stop()))
   }
 

@@ -1,4 +1,6 @@
+import fs from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Engine } from '../../src-main/core/engine.js'
 import { findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.js'
@@ -58,12 +60,21 @@ describe('the demo stack on the real engine', () => {
     expect([...seen].sort()).toEqual([1, 2])
   })
 
-  it('records a trace per request, naming the instance that served it', async () => {
+  it('records a trace per request, naming the instance that served it, and in an NDJSON file when asked', async () => {
     await get(port, '/hello?x=1', `demo.localhost:${port}`)
     engine.telemetry.flush()
     const traces = await engine.invoke('trace:list', { stackId: 'demo', limit: 1 })
     expect(traces[0]).toMatchObject({ method: 'GET', host: 'demo.localhost', path: '/hello?x=1', status: 200 })
     expect(traces[0].upstream).toMatch(/^web#[12]$/)
+
+    const { stack } = await engine.invoke('stack:get', { id: 'demo' })
+    await engine.invoke('stack:save', { stack: { ...stack, proxy: { ...stack.proxy, traceFile: true } } })
+    await get(port, '/to-file', `demo.localhost:${port}`)
+    const file = path.join(home.dir, 'traces', 'demo.ndjson')
+    await waitFor(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('/to-file'), 3000, 'the NDJSON trace')
+    const line = JSON.parse(fs.readFileSync(file, 'utf8').trim().split('\n').at(-1)!)
+    expect(line).toMatchObject({ path: '/to-file', status: 200, stackId: 'demo' })
+    await engine.invoke('stack:save', { stack })
   })
 
   it('answers an unknown host with a 404 that lists the hosts it serves', async () => {

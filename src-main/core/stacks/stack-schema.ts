@@ -98,6 +98,8 @@ export const ProxySchema = z.object({
   forwardedHeader: z.boolean().default(false),
   /** Show Authorization and Cookie values in traces (masked by default). */
   traceSecrets: z.boolean().default(false),
+  /** Also append every trace to `<dataDir>/traces/<stack>.ndjson` (rotated by size). */
+  traceFile: z.boolean().default(false),
 })
 
 export const StackSchema = z

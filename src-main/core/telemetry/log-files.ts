@@ -7,7 +7,8 @@ export const LOG_FILE_MAX_BYTES = 5 * 1024 * 1024
 /** …keeping this many older files (`web-1.log.1` … `.3`). */
 export const LOG_FILES_KEPT = 3
 
-class RotatingFile {
+/** An append-only file that is renamed to .1 (.2, …) when it passes maxBytes. */
+export class RotatingFile {
   private stream: fs.WriteStream
   private size: number
 

@@ -57,3 +57,12 @@ describe('upstream pool', () => {
     expect(isAvailable(m, 1500)).toBe(true)
   })
 })
+
+describe('panic mode', () => {
+  it('when every running instance is ejected or unhealthy, still tries one rather than refuse all', () => {
+    const pool = [member('a', 'running', { ejectedUntil: 99_999 }), member('b', 'running', { healthy: false }), member('c', 'crashed')]
+    expect(picks(pool, 'round-robin', 2)).toEqual(['a', 'b'])
+    expect(picks(pool, 'least-connections', 1)).toEqual(['a'])
+    expect(picks([member('c', 'crashed')], 'round-robin', 1)).toEqual(['-'])
+  })
+})

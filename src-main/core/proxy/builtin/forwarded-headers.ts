@@ -23,12 +23,26 @@ export function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeade
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
 
+/** Random bytes are drawn from the OS in 4 KiB batches: one syscall per ~170 requests instead of two per request. */
+const RANDOM_POOL_BYTES = 4096
+let pool = Buffer.alloc(0)
+let poolOffset = 0
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(RANDOM_POOL_BYTES)
+    poolOffset = 0
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + bytes)
+  poolOffset += bytes
+  return hex
+}
+
 /** Keeps a valid W3C traceparent's trace id (new span id), or starts a new trace. */
 export function nextTraceparent(incoming: string | string[] | undefined): { header: string; traceId: string } {
   const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming.trim()) : null
-  const traceId = match && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex')
+  const traceId = match && !/^0+$/.test(match[1]) ? match[1] : randomHex(16)
   const flags = match ? match[3] : '01'
-  return { header: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`, traceId }
+  return { header: `00-${traceId}-${randomHex(8)}-${flags}`, traceId }
 }
 
 /**

@@ -41,12 +41,17 @@ export function pickMember(
       const m = members[(counter + i) % members.length]
       if (usable(m) && (!best || m.inFlight < best.inFlight)) best = m
     }
-    return { member: best, next: counter + 1 }
+    if (best) return { member: best, next: counter + 1 }
+  } else {
+    for (let i = 0; i < members.length; i++) {
+      const index = (counter + i) % members.length
+      if (usable(members[index])) return { member: members[index], next: index + 1 }
+    }
   }
-  for (let i = 0; i < members.length; i++) {
-    const index = (counter + i) % members.length
-    if (usable(members[index])) return { member: members[index], next: index + 1 }
-  }
+  // Panic mode (as Envoy's): when every running instance is ejected or failing its health check,
+  // trying one beats refusing everything.
+  const running = members.filter((m) => m.upstream.state() === 'running' && !options.exclude?.has(m.upstream.id))
+  if (running.length) return { member: running[counter % running.length], next: counter + 1 }
   return { next: counter }
 }
 
