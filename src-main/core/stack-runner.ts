@@ -49,6 +49,7 @@ export class StackRunner {
   private busy?: Promise<void>
   private tls?: { certPem: string; keyPem: string }
   private traceFile?: RotatingFile
+  private adminPort?: number
   /** The aerie.stack.json this stack lives in, when it is kept in an app's repository. */
   source?: string
   /** Why the last edit of `source` was not applied (file, line, field); the stack keeps its last valid config. */
@@ -137,6 +138,7 @@ export class StackRunner {
       this.instances = []
       this.instances = await this.createInstances()
       await Promise.all(this.instances.map((i) => i.process.start()))
+      this.adminPort = stack.proxy.kind === 'caddy' ? await findFreePort() : undefined
       const traceFile = stack.proxy.traceFile ? new RotatingFile(path.join(this.deps.dataDir, 'traces', `${stack.id}.ndjson`), LOG_FILE_MAX_BYTES) : undefined
       this.traceFile = traceFile
       this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), {
@@ -250,6 +252,8 @@ export class StackRunner {
       httpPort: stack.proxy.httpPort,
       httpsPort: stack.proxy.httpsPort,
       tls: this.tls,
+      workDir: path.join(this.deps.dataDir, 'proxies', stack.id),
+      adminPort: this.adminPort,
       hostnames: stack.hostnames,
       settings: {
         redirectToHttps: stack.proxy.redirectToHttps,

@@ -33,6 +33,10 @@ export interface ProxyPlan {
   hostnames: string[]
   routes: PlanRoute[]
   settings: ProxySettings
+  /** A private folder for a real proxy's config, logs and runtime files. */
+  workDir?: string
+  /** A free loopback port for a proxy's admin API (Caddy). */
+  adminPort?: number
 }
 
 /** The stack's proxy settings that every proxy kind renders its own way. */

@@ -1,13 +1,17 @@
 import { builtinProxyDriver } from './builtin/builtin-proxy.js'
+import { externalProxyDriver } from './external/external-proxy.js'
+import { nginxSpec } from './nginx/nginx-driver.js'
 import type { ProxyDriver } from './proxy-driver.js'
 
 /** Every proxy kind Aerie knows, by the `proxy.kind` value a stack uses. */
-const drivers: Record<string, ProxyDriver> = {
-  [builtinProxyDriver.kind]: builtinProxyDriver,
-}
+const drivers: Record<string, ProxyDriver> = Object.fromEntries(
+  [builtinProxyDriver, externalProxyDriver(nginxSpec)].map((d) => [d.kind, d]),
+)
 
 export function proxyDriver(kind: string): ProxyDriver {
   const driver = drivers[kind]
   if (!driver) throw new Error(`unknown proxy kind "${kind}" (known: ${Object.keys(drivers).join(', ')})`)
   return driver
 }
+
+export const proxyKinds = () => Object.keys(drivers)

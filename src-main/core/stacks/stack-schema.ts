@@ -70,7 +70,8 @@ export const RouteSchema = z
 const ms = (min: number, max: number) => z.number().int().min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`)
 
 export const ProxySchema = z.object({
-  kind: z.enum(['builtin']).default('builtin'),
+  /** The built-in proxy (nothing to install), or a real nginx, Apache httpd or Caddy that Aerie configures and supervises. */
+  kind: z.enum(['builtin', 'nginx', 'apache', 'caddy']).default('builtin'),
   listenHost: z.enum(['127.0.0.1', '::1']).default('127.0.0.1'),
   httpPort: portNumber,
   /** HTTPS (HTTP/2 and HTTP/1.1) with a certificate from Aerie's local CA (or an imported one) when set. */

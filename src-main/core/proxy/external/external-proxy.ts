@@ -1,0 +1,196 @@
+import { execFile } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import type { Trace } from '../../../contract.js'
+import { writeFileAtomic } from '../../atomic-file.js'
+import { ManagedProcess } from '../../supervisor/managed-process.js'
+import type { DriverAvailability, ProxyDriver, ProxyHooks, ProxyPlan, RunningProxy } from '../proxy-driver.js'
+import { FileTail } from './access-log-tail.js'
+import { binaryVersion, findBinary, installHint } from './binary.js'
+
+const run = promisify(execFile)
+/** A validator that takes longer than this is treated as a failure (it should take milliseconds). */
+const VALIDATE_TIMEOUT_MS = 15_000
+/** nginx, Apache and Caddy start in well under a second here; the margin covers a loaded CI machine. */
+const PROXY_READY_TIMEOUT_MS = 15_000
+/** Graceful stop: nginx and Apache finish requests in flight within this, then are killed. */
+const PROXY_STOP_GRACE_MS = 5_000
+
+export interface ProxyPaths {
+  dir: string
+  accessLog: string
+  certFile: string
+  keyFile: string
+  /** Caddy's admin endpoint, private to this instance. */
+  adminPort: number
+}
+
+/** A rendered config that the proxy's own validator refused: where and why. */
+export class ProxyConfigError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly detail: string,
+  ) {
+    super(`${kind} refused the generated config (${file}${line ? `:${line}` : ''}): ${detail}`)
+    this.name = 'ProxyConfigError'
+  }
+}
+
+/** One access-log line, as the fields the server wrote; what it cannot tell stays absent. */
+export type AccessEntry = Omit<Trace, 'id' | 'stackId' | 'upstream'> & { upstreamAddress?: string }
+
+export interface ExternalProxySpec {
+  kind: 'nginx' | 'apache' | 'caddy'
+  label: string
+  binaryNames: string[]
+  binaryDirs: string[]
+  install: { apt: string; brew: string; winget?: string }
+  versionArgs: string[]
+  versionPattern: RegExp
+  /** The main config file's name inside the work folder. */
+  configName: string
+  render(plan: ProxyPlan, paths: ProxyPaths): string
+  validateArgs(configFile: string, paths: ProxyPaths): string[]
+  runArgs(configFile: string, paths: ProxyPaths): string[]
+  env?(paths: ProxyPaths): Record<string, string>
+  /** Asks the running server (master pid given) to load `configFile` gracefully. */
+  reload(binary: string, configFile: string, paths: ProxyPaths, pid: number): Promise<void>
+  /** The first error in the validator's output: file, line and message. */
+  parseError(output: string): { file?: string; line?: number; message: string }
+  parseAccessLine(line: string): AccessEntry | undefined
+}
+
+function instanceByAddress(plan: ProxyPlan): Map<string, string> {
+  const map = new Map<string, string>()
+  for (const route of plan.routes) for (const u of route.upstreams) map.set(`${u.host}:${u.port}`, u.id)
+  return map
+}
+
+class ExternalProxy implements RunningProxy {
+  private process?: ManagedProcess
+  private tail?: FileTail
+  private readonly configFile: string
+  private instances: Map<string, string>
+
+  constructor(
+    private readonly spec: ExternalProxySpec,
+    private readonly binary: string,
+    private plan: ProxyPlan,
+    private readonly paths: ProxyPaths,
+    private readonly hooks: ProxyHooks,
+  ) {
+    this.configFile = path.join(paths.dir, spec.configName)
+    this.instances = instanceByAddress(plan)
+  }
+
+  private async writeTls(plan: ProxyPlan): Promise<void> {
+    if (!plan.tls) return
+    await writeFileAtomic(this.paths.keyFile, plan.tls.keyPem, 0o600)
+    await writeFileAtomic(this.paths.certFile, plan.tls.certPem)
+  }
+
+  /** Writes the config for `plan` to `file` and runs the proxy's validator on it. */
+  private async renderAndValidate(plan: ProxyPlan, file: string): Promise<void> {
+    await writeFileAtomic(file, this.spec.render(plan, this.paths))
+    try {
+      await run(this.binary, this.spec.validateArgs(file, this.paths), { timeout: VALIDATE_TIMEOUT_MS, env: { ...process.env, ...this.spec.env?.(this.paths) } })
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; message: string }
+      const output = `${e.stderr ?? ''}\n${e.stdout ?? ''}`.trim() || e.message
+      const { file: where, line, message } = this.spec.parseError(output)
+      throw new ProxyConfigError(this.spec.label, where ?? file, line, message)
+    }
+  }
+
+  async start(): Promise<void> {
+    await fs.promises.mkdir(this.paths.dir, { recursive: true, mode: 0o700 })
+    await this.writeTls(this.plan)
+    await this.renderAndValidate(this.plan, this.configFile)
+    await fs.promises.writeFile(this.paths.accessLog, '', { flag: 'a' })
+    this.tail = new FileTail(this.paths.accessLog, (lines) => this.onAccessLines(lines))
+    this.tail.start()
+    const proc = new ManagedProcess({
+      id: `${this.plan.stackId}/${this.spec.kind}`,
+      command: this.binary,
+      args: this.spec.runArgs(this.configFile, this.paths),
+      cwd: this.paths.dir,
+      env: { ...(process.env as Record<string, string>), ...this.spec.env?.(this.paths) },
+      port: this.plan.httpPort,
+      readiness: { kind: 'tcp', path: '/', expectStatus: 200, timeoutMs: PROXY_READY_TIMEOUT_MS },
+      restart: { mode: 'never', initialDelayMs: 1000, maxDelayMs: 1000, burst: 1, windowMs: 1000 },
+      stopGraceMs: PROXY_STOP_GRACE_MS,
+    })
+    proc.onOutput((lines) => this.hooks.log(lines))
+    proc.onState((s) => {
+      if (s.state === 'crashed') this.hooks.log([`${this.spec.label} exited: ${s.error ?? 'unknown reason'}`])
+    })
+    this.process = proc
+    try {
+      await proc.start()
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+    this.hooks.log([`${this.spec.label} (${this.binary}) serving ${this.plan.hostnames.join(', ')} with ${this.configFile}`])
+  }
+
+  /** A new config is validated first; a refused one leaves the running config serving. */
+  async reload(plan: ProxyPlan): Promise<void> {
+    const next = `${this.configFile}.next`
+    await this.writeTls(plan)
+    await this.renderAndValidate(plan, next)
+    await fs.promises.rename(next, this.configFile)
+    this.plan = plan
+    this.instances = instanceByAddress(plan)
+    const pid = this.process?.current.pid
+    if (!pid) throw new Error(`${this.spec.label} is not running`)
+    await this.spec.reload(this.binary, this.configFile, this.paths, pid)
+    this.hooks.log([`${this.spec.label} reloaded ${this.configFile} gracefully`])
+  }
+
+  async stop(): Promise<void> {
+    await this.tail?.stop()
+    await this.process?.stop()
+  }
+
+  private onAccessLines(lines: string[]): void {
+    for (const line of lines) {
+      const entry = this.spec.parseAccessLine(line)
+      if (!entry) continue
+      const { upstreamAddress, ...rest } = entry
+      const upstream = upstreamAddress
+        ?.split(/[,\s]+/)
+        .map((a) => this.instances.get(a))
+        .filter(Boolean)
+        .at(-1)
+      this.hooks.trace({ ...rest, id: randomUUID(), stackId: this.plan.stackId, ...(upstream ? { upstream } : {}) })
+    }
+  }
+}
+
+/** A ProxyDriver for a real server binary described by `spec`. */
+export function externalProxyDriver(spec: ExternalProxySpec, binaryOverride?: () => string | undefined): ProxyDriver {
+  const locate = () => findBinary(spec.binaryNames, spec.binaryDirs, binaryOverride?.())
+  return {
+    kind: spec.kind,
+    async detect(): Promise<DriverAvailability> {
+      const binary = locate()
+      if (!binary) return { available: false, problem: `${spec.label} is not installed (looked for ${spec.binaryNames.join(', ')} on PATH and in ${spec.binaryDirs.join(', ')}); install it with: ${installHint(spec.install)}` }
+      return { available: true, version: await binaryVersion(binary, spec.versionArgs, spec.versionPattern) }
+    },
+    async start(plan, hooks) {
+      const binary = locate()
+      if (!binary) throw new Error(`${spec.label} is not installed; install it with: ${installHint(spec.install)}, or pick the built-in proxy`)
+      if (!plan.workDir) throw new Error('internal: no work folder for the proxy')
+      const dir = path.join(plan.workDir, spec.kind)
+      const paths: ProxyPaths = { dir, accessLog: path.join(dir, 'access.log'), certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), adminPort: plan.adminPort ?? 0 }
+      const proxy = new ExternalProxy(spec, binary, plan, paths, hooks)
+      await proxy.start()
+      return proxy
+    },
+  }
+}
