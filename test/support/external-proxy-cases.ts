@@ -95,7 +95,8 @@ export function externalProxyCases(driver: ProxyDriver, options: { forwardsProto
   })
 
   it('refuses a broken config with the validator’s message and keeps serving the last good one', async () => {
-    const broken: ProxyPlan = { ...plan, routes: [{ pathPrefix: '/', appServer: 'web', upstreams: [{ ...a.upstream, port: 0 }] }] }
+    // A port no server can listen on: every proxy's validator refuses it.
+    const broken: ProxyPlan = { ...plan, httpsPort: 70000 }
     const err = await proxy.reload(broken).catch((e: Error) => e)
     expect(err).toBeInstanceOf(ProxyConfigError)
     expect((err as ProxyConfigError).detail.length).toBeGreaterThan(3)
