@@ -2,11 +2,12 @@ import { builtinProxyDriver } from './builtin/builtin-proxy.js'
 import { externalProxyDriver } from './external/external-proxy.js'
 import { nginxSpec } from './nginx/nginx-driver.js'
 import { caddySpec } from './caddy/caddy-driver.js'
+import { apacheSpec } from './apache/apache-driver.js'
 import type { ProxyDriver } from './proxy-driver.js'
 
 /** Every proxy kind Aerie knows, by the `proxy.kind` value a stack uses. */
 const drivers: Record<string, ProxyDriver> = Object.fromEntries(
-  [builtinProxyDriver, externalProxyDriver(nginxSpec), externalProxyDriver(caddySpec)].map((d) => [d.kind, d]),
+  [builtinProxyDriver, externalProxyDriver(nginxSpec), externalProxyDriver(caddySpec), externalProxyDriver(apacheSpec)].map((d) => [d.kind, d]),
 )
 
 export function proxyDriver(kind: string): ProxyDriver {
