@@ -118,6 +118,11 @@ export const commandSchemas = {
     request: z.object({ action: z.enum(['install', 'uninstall']), includeSystem: z.boolean().default(false) }),
     response: z.object({ results: z.array(z.object({ name: z.string(), ok: z.boolean(), message: z.string() })), trust: z.array(TrustStateSchema) }),
   },
+  /** Every proxy kind, whether it can run here, its version, and how to install it when it cannot. */
+  'proxy:kinds': {
+    request: z.object({}),
+    response: z.array(z.object({ kind: z.string(), available: z.boolean(), version: z.string().optional(), problem: z.string().optional() })),
+  },
   'appserver:detect': {
     request: z.object({ folder: z.string().min(1, 'must name a folder'), profile: z.string().optional() }),
     response: z.object({ appServer: z.record(z.string(), z.unknown()), notes: z.array(z.string()), profiles: z.array(z.string()) }),

@@ -20,6 +20,7 @@ import { StackSchema, type Stack } from './stacks/stack-schema.js'
 import { readStackFile, STACK_FILE_NAME, writeStackFileEdits } from './stacks/stack-file.js'
 import { watchStackFile } from './stacks/stack-file-watcher.js'
 import { StackStore } from './stacks/stack-store.js'
+import { proxyDriver, proxyKinds } from './proxy/proxy-drivers.js'
 import { CertificateCommands } from './certs/certificate-commands.js'
 import { CertificateManager } from './certs/certificate-manager.js'
 import { LogFiles } from './telemetry/log-files.js'
@@ -111,13 +112,10 @@ export class Engine implements EngineApi {
     }
   }
 
-  /** Replaces a stack's config; a running stack is restarted with it. */
+  /** Replaces a stack's config: a running stack reloads its proxy gracefully when it can, else restarts. */
   private async apply(runner: StackRunner, stack: Stack, what: string): Promise<void> {
-    const wasActive = runner.isActive
-    if (wasActive) await runner.stop()
-    runner.stack = stack
-    this.telemetry.log(stack.id, 'aerie', 'system', [wasActive ? `${what}; restarting the stack` : what])
-    if (wasActive) await runner.start().catch(() => undefined)
+    const how = await runner.applyChange(stack)
+    this.telemetry.log(stack.id, 'aerie', 'system', [how === 'restarted' ? `${what}; restarted the stack` : how === 'reloaded' ? `${what}; reloaded the proxy` : what])
     this.emitters['stack:state'].emit(runner.view())
   }
 
@@ -164,10 +162,12 @@ export class Engine implements EngineApi {
         this.emitters['stack:state'].emit(view)
         return view
       }
-      if (runner.source) await writeStackFileEdits(runner.source, runner.stack, stack)
+      const previous = runner.stack
+      // Applied first: a proxy that refuses the new config leaves the saved stack as it was.
+      await this.apply(runner, stack, `saved ${runner.source ?? 'the stack'}`)
+      if (runner.source) await writeStackFileEdits(runner.source, previous, stack)
       else await this.store.save(stack)
       runner.configError = undefined
-      await this.apply(runner, stack, `saved ${runner.source ?? 'the stack'}`)
       return runner.view()
     },
     'stack:import': async ({ path: target }) => {
@@ -209,6 +209,7 @@ export class Engine implements EngineApi {
     'cert:import': (request) => this.certCommands.import(request),
     'cert:set-domains': ({ domains }) => this.certCommands.setDomains(domains),
     'cert:trust': ({ action, includeSystem }) => this.certCommands.trust(action, includeSystem),
+    'proxy:kinds': async () => Promise.all(proxyKinds().map(async (kind) => ({ kind, ...(await proxyDriver(kind).detect()) }))),
     'log:tail': async ({ stackId, limit }) => this.telemetry.tailLogs(limit, stackId),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),
   }

@@ -98,6 +98,39 @@ export class StackRunner {
     return this.busy
   }
 
+  /**
+   * Applies a changed stack. A running stack whose app servers, ports and host names are
+   * unchanged gets a graceful proxy reload (a config the proxy refuses is reverted and the
+   * error thrown, the old one keeps serving); any other change restarts it.
+   */
+  async applyChange(next: Stack): Promise<'updated' | 'reloaded' | 'restarted'> {
+    if (this.busy) await this.busy.catch(() => undefined)
+    const previous = this.stack
+    if (!this.isActive || !this.proxy) {
+      this.stack = next
+      return 'updated'
+    }
+    const same = (pick: (s: Stack) => unknown) => JSON.stringify(pick(previous)) === JSON.stringify(pick(next))
+    const reloadable =
+      same((s) => s.appServers) && same((s) => s.hostnames) && same((s) => [s.proxy.kind, s.proxy.listenHost, s.proxy.httpPort, s.proxy.httpsPort, s.proxy.tlsKeyKind, s.proxy.traceFile])
+    if (reloadable) {
+      this.stack = next
+      try {
+        await this.proxy.reload(this.plan())
+      } catch (err) {
+        this.stack = previous
+        throw err
+      }
+      this.system(`applied the change with a graceful ${next.proxy.kind} reload`)
+      this.changed(this.view())
+      return 'reloaded'
+    }
+    await this.stop()
+    this.stack = next
+    await this.start().catch(() => undefined)
+    return 'restarted'
+  }
+
   async stop(): Promise<void> {
     if (this.busy) await this.busy.catch(() => undefined)
     if (this.state === 'stopped') return

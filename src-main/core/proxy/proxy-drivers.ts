@@ -6,8 +6,11 @@ import { apacheSpec } from './apache/apache-driver.js'
 import type { ProxyDriver } from './proxy-driver.js'
 
 /** Every proxy kind Aerie knows, by the `proxy.kind` value a stack uses. */
+/** AERIE_NGINX, AERIE_APACHE, AERIE_CADDY: the binary to use instead of searching PATH and the usual places. */
+const override = (kind: string) => () => process.env[`AERIE_${kind.toUpperCase()}`] || undefined
+
 const drivers: Record<string, ProxyDriver> = Object.fromEntries(
-  [builtinProxyDriver, externalProxyDriver(nginxSpec), externalProxyDriver(caddySpec), externalProxyDriver(apacheSpec)].map((d) => [d.kind, d]),
+  [builtinProxyDriver, ...[nginxSpec, apacheSpec, caddySpec].map((spec) => externalProxyDriver(spec, override(spec.kind)))].map((d) => [d.kind, d]),
 )
 
 export function proxyDriver(kind: string): ProxyDriver {
