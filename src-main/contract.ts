@@ -4,6 +4,7 @@
  * Every payload crossing a transport is parsed with these schemas.
  */
 import { z } from 'zod'
+import { EXPORT_TARGETS, ExportParamsSchema } from './core/proxy/export/export-params.js'
 import { HostnameSchema, IdSchema, StackSchema } from './core/stacks/stack-schema.js'
 
 export const ProcessStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'crashed', 'backoff', 'failed'])
@@ -117,6 +118,11 @@ export const commandSchemas = {
     /** `includeSystem`: also the system-wide store, when Aerie runs as root; per-user stores otherwise. */
     request: z.object({ action: z.enum(['install', 'uninstall']), includeSystem: z.boolean().default(false) }),
     response: z.object({ results: z.array(z.object({ name: z.string(), ok: z.boolean(), message: z.string() })), trust: z.array(TrustStateSchema) }),
+  },
+  /** The stack as production configuration (nginx site, Apache vhost, Caddyfile, YARP settings, IIS web.config, systemd units), with a diff against the last export. */
+  'stack:export': {
+    request: z.object({ id: IdSchema, to: z.enum(EXPORT_TARGETS), params: ExportParamsSchema.default(ExportParamsSchema.parse({})) }),
+    response: z.object({ files: z.array(z.object({ name: z.string(), content: z.string(), diff: z.string().optional() })) }),
   },
   /** Every proxy kind, whether it can run here, its version, and how to install it when it cannot. */
   'proxy:kinds': {

@@ -1,9 +1,11 @@
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { EngineApi } from '../contract.js'
 import { Engine } from '../core/engine.js'
 import { readEngineLock } from '../core/engine-lock.js'
 import { dataDir } from '../core/paths.js'
+import { EXPORT_TARGETS } from '../core/proxy/export/export-params.js'
 import { formatStackList, formatStackStatus, red } from './format.js'
 import { runInForeground } from './foreground.js'
 import { RemoteEngine } from './remote-engine.js'
@@ -17,6 +19,8 @@ Commands:
   start <stack>        start a stack (in the running app/server, or here in the foreground)
   stop <stack>         stop a stack in the running app/server
   import <folder>      add the stack kept in <folder>/aerie.stack.json (edits there apply)
+  export <stack> --to nginx|apache|caddy|yarp|iis|systemd [--server-name a.com,b.com] [--cert F] [--key F] [--out DIR]
+                       the stack as production configuration, with a diff against the last export
   serve [--port N]     run the engine with its UI in a browser, on 127.0.0.1 only
 
 Options:
@@ -53,7 +57,20 @@ function needStack(positionals: string[], command: string): string {
 export async function main(argv: string[]): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { port: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        to: { type: 'string' },
+        'server-name': { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        out: { type: 'string' },
+      },
+    })
   } catch (err) {
     console.error(`aerie: ${(err as Error).message}\n\n${USAGE}`)
     return 2
@@ -101,6 +118,29 @@ export async function main(argv: string[]): Promise<number> {
         const { engine } = await engineForCommand()
         const view = await engine.invoke('stack:import', { path: path.resolve(folder) })
         console.log(`Imported ${view.stack.name} (${view.stack.id}) from ${view.source}`)
+        return 0
+      }
+      case 'export': {
+        const id = needStack(positionals, command)
+        if (!values.to || !(EXPORT_TARGETS as readonly string[]).includes(values.to)) throw new UsageError(`--to must be one of ${EXPORT_TARGETS.join(', ')}`)
+        const params = {
+          ...(values['server-name'] ? { serverNames: values['server-name'].split(',').map((s) => s.trim()) } : {}),
+          ...(values.cert ? { certificateFile: values.cert } : {}),
+          ...(values.key ? { keyFile: values.key } : {}),
+        }
+        const { engine } = await engineForCommand()
+        const { files } = await engine.invoke('stack:export', { id, to: values.to as (typeof EXPORT_TARGETS)[number], params })
+        for (const file of files) {
+          if (values.out) {
+            const target = path.join(values.out, file.name)
+            await fs.mkdir(path.dirname(target), { recursive: true })
+            await fs.writeFile(target, file.content)
+            console.log(`wrote ${target}${file.diff ? ' (changed since the last export)' : ''}`)
+          } else {
+            console.log(`# ---- ${file.name} ----\n${file.content}`)
+            if (file.diff) console.log(`# ---- changes since the last export ----\n${file.diff}`)
+          }
+        }
         return 0
       }
       case 'serve':

@@ -20,6 +20,7 @@ import { StackSchema, type Stack } from './stacks/stack-schema.js'
 import { readStackFile, STACK_FILE_NAME, writeStackFileEdits } from './stacks/stack-file.js'
 import { watchStackFile } from './stacks/stack-file-watcher.js'
 import { StackStore } from './stacks/stack-store.js'
+import { exportStack } from './proxy/export/export-stack.js'
 import { proxyDriver, proxyKinds } from './proxy/proxy-drivers.js'
 import { CertificateCommands } from './certs/certificate-commands.js'
 import { CertificateManager } from './certs/certificate-manager.js'
@@ -209,6 +210,7 @@ export class Engine implements EngineApi {
     'cert:import': (request) => this.certCommands.import(request),
     'cert:set-domains': ({ domains }) => this.certCommands.setDomains(domains),
     'cert:trust': ({ action, includeSystem }) => this.certCommands.trust(action, includeSystem),
+    'stack:export': async ({ id, to, params }) => exportStack(this.dataDir, this.runnerFor(id).stack, to, params),
     'proxy:kinds': async () => Promise.all(proxyKinds().map(async (kind) => ({ kind, ...(await proxyDriver(kind).detect()) }))),
     'log:tail': async ({ stackId, limit }) => this.telemetry.tailLogs(limit, stackId),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),
