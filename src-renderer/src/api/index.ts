@@ -46,6 +46,8 @@ export const api = {
     setDomains: (domains: string[]) => invoke('cert:set-domains', { domains }),
     trust: (action: 'install' | 'uninstall') => invoke('cert:trust', { action }),
   },
+  proxies: { kinds: () => invoke('proxy:kinds', {}) },
+  exports: { run: (id: string, to: CommandRequest<'stack:export'>['to'], params?: CommandRequest<'stack:export'>['params']) => invoke('stack:export', { id, to, params }) },
   logs: { tail: (limit: number, stackId?: string) => invoke('log:tail', { limit, stackId }) },
   traces: { list: (limit: number, stackId?: string) => invoke('trace:list', { limit, stackId }) },
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {

@@ -1,0 +1,46 @@
+import { requireBinary } from '../support/binaries.js'
+import { expect, test } from './fixtures.js'
+import { screenshotPath } from './screenshots.js'
+
+const nginx = requireBinary('nginx')
+
+test('a running stack switches from the built-in proxy to nginx and back, with traces from nginx’s access log', async ({ page, aerie }) => {
+  test.skip(!nginx, 'nginx is not installed')
+  await page.goto(aerie.url)
+  const card = page.locator('[data-stack="demo"]')
+  await card.getByTestId('toggle').click()
+  await expect(card.getByTestId('state').first()).toHaveText('running')
+
+  const picker = card.getByTestId('proxy-kind')
+  await expect(picker.locator('option[value="nginx"]')).toHaveText(/^nginx 1\.\d+/)
+  await picker.selectOption('nginx')
+  await expect(page.getByTestId('toast').filter({ hasText: 'now runs behind nginx' })).toBeVisible()
+  await expect(card.getByTestId('state').first()).toHaveText('running')
+
+  for (let i = 0; i < 4; i++) {
+    const res = await page.request.get(`http://127.0.0.1:${aerie.demoPort}/via-nginx/${i}`, { headers: { host: `demo.localhost:${aerie.demoPort}` } })
+    expect(res.status()).toBe(200)
+  }
+  await page.mouse.move(0, 0)
+  for (const close of await page.getByRole('button', { name: 'Dismiss' }).all()) await close.click()
+  await card.screenshot({ path: screenshotPath('stack-on-nginx.png') })
+
+  await page.getByRole('link', { name: 'Traces' }).click()
+  const table = page.getByTestId('trace-table')
+  await expect(table).toContainText('/via-nginx/3')
+  await expect(table.locator('tr', { hasText: '/via-nginx/3' })).toContainText(/web#[12]/)
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: screenshotPath('traces-from-nginx.png') })
+
+  await page.getByRole('link', { name: 'Stacks' }).click()
+  await card.getByText('Export for production').click()
+  await card.getByRole('button', { name: 'Export', exact: true }).click()
+  await expect(card.getByTestId('export-text')).toContainText('proxy_set_header   X-Forwarded-Proto $scheme;')
+
+  await card.getByTestId('proxy-kind').selectOption('builtin')
+  await expect(page.getByTestId('toast').filter({ hasText: 'now runs behind Built-in' })).toBeVisible()
+  const back = await page.request.get(`http://127.0.0.1:${aerie.demoPort}/api/whoami`, { headers: { host: `demo.localhost:${aerie.demoPort}` } })
+  expect(back.status()).toBe(200)
+  await card.getByTestId('toggle').click()
+  await expect(card.getByTestId('state').first()).toHaveText('stopped')
+})
