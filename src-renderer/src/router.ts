@@ -7,6 +7,8 @@ export const router = createRouter({
   routes: [
     { path: '/', redirect: '/stacks' },
     { path: '/stacks', component: StacksView, meta: { title: 'Stacks' } },
+    { path: '/stacks/new', component: () => import('./views/StackEditorView.vue'), meta: { title: 'New stack' } },
+    { path: '/stacks/:id/edit', component: () => import('./views/StackEditorView.vue'), meta: { title: 'Edit stack' } },
     { path: '/logs', component: () => import('./views/LogsView.vue'), meta: { title: 'Logs' } },
     { path: '/certificates', component: () => import('./views/CertificatesView.vue'), meta: { title: 'Certificates' } },
     { path: '/traces', component: () => import('./views/TracesView.vue'), meta: { title: 'Traces' } },

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { StackView } from '../../../src-main/contract'
+import type { StackInput, StackView } from '../../../src-main/contract'
 import { api } from '../api'
 import { useConnectionStore } from './connection'
 import { useToastsStore } from './toasts'
@@ -44,9 +44,26 @@ export const useStacksStore = defineStore('stacks', () => {
     }
   }
 
+  /** The config before the last save, per stack, for Undo. */
+  const undoable = ref<Record<string, StackInput | undefined>>({})
+  function rememberSave(id: string, before: StackInput | undefined) {
+    undoable.value[id] = before
+  }
+  async function undo(id: string) {
+    const before = undoable.value[id]
+    if (!before) return
+    try {
+      apply(await api.stacks.save(before))
+      undoable.value[id] = undefined
+      toasts.info(`Restored ${before.name} as it was before the last save`)
+    } catch (err) {
+      toasts.error(`Could not undo: ${(err as Error).message}`)
+    }
+  }
+
   api.on('stack:state', apply)
   useConnectionStore().onReconnect(load)
   void load()
 
-  return { byId, list, loading, loadError, pending, load, start: (id: string) => run(id, 'start'), stop: (id: string) => run(id, 'stop') }
+  return { byId, list, loading, loadError, pending, load, undoable, rememberSave, undo, start: (id: string) => run(id, 'start'), stop: (id: string) => run(id, 'stop') }
 })
