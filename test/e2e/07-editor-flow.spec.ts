@@ -1,0 +1,59 @@
+import { findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { expect, test } from './fixtures.js'
+import { screenshotPath } from './screenshots.js'
+
+test('create a stack from the form (a bad port first), start it, see its logs and traces, open a trace, stop it', async ({ page, aerie }) => {
+  const port = await findFreePort()
+  await page.goto(aerie.url)
+  await page.getByTestId('new-stack').click()
+  await expect(page.getByRole('heading', { name: 'New stack' })).toBeVisible()
+
+  const general = page.getByRole('group', { name: 'Stack', exact: true })
+  const app = page.getByRole('group', { name: 'App server 1' })
+  await general.getByLabel('Name', { exact: true }).fill('Orders')
+  await expect(general.getByLabel('Id')).toHaveValue('orders')
+  await general.getByLabel('Host names').fill('orders.localhost')
+  await general.page().getByLabel('HTTP port', { exact: true }).fill('99999')
+  await expect(page.locator('[data-error-for="httpPort"]')).toHaveText('must be between 1 and 65535')
+  await app.getByLabel('Command', { exact: true }).fill('{node}')
+  await app.getByLabel('Arguments', { exact: true }).fill('{resources}/demo-app/server.mjs')
+  await expect(page.getByTestId('save')).toBeDisabled()
+  await expect(page.getByTestId('problem-count')).toHaveText('1 problem to fix before saving')
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: screenshotPath('stack-editor-error.png'), fullPage: true })
+
+  await general.page().getByLabel('HTTP port', { exact: true }).fill(String(port))
+  await expect(page.locator('[data-error-for="httpPort"]')).toHaveCount(0)
+  await app.getByLabel('Instances', { exact: true }).fill('2')
+  await page.getByTestId('save').click()
+
+  const card = page.locator('[data-stack="orders"]')
+  await expect(card).toBeVisible()
+  await card.getByTestId('toggle').click()
+  await expect(card.getByTestId('state').first()).toHaveText('running')
+
+  await page.keyboard.press('Alt+2')
+  await expect(page.getByTestId('log-pane')).toContainText('demo-app instance 2 listening')
+
+  for (let i = 0; i < 3; i++) {
+    const res = await page.request.get(`http://127.0.0.1:${port}/orders/${i}`, { headers: { host: `orders.localhost:${port}`, authorization: 'Bearer secret-token' } })
+    expect(res.status()).toBe(200)
+  }
+  await page.keyboard.press('Alt+3')
+  await page.keyboard.press('/')
+  await page.keyboard.type('/orders/2')
+  const row = page.locator('[data-path="/orders/2"]')
+  await expect(row).toBeVisible()
+  await row.click()
+  const detail = page.getByTestId('trace-detail')
+  await expect(detail).toContainText('GET /orders/2')
+  await expect(detail).toContainText('Bearer ***')
+  await expect(detail.getByTestId('waterfall')).toContainText('Waiting (time to first byte)')
+  await expect(detail.getByTestId('trace-logs')).toContainText('/orders/2')
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: screenshotPath('traces-detail.png') })
+
+  await page.keyboard.press('Alt+1')
+  await card.getByTestId('toggle').click()
+  await expect(card.getByTestId('state').first()).toHaveText('stopped')
+})
