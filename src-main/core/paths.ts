@@ -21,8 +21,9 @@ export function projectRoot(): string {
   return path.resolve(here, '..', '..')
 }
 
+/** resources/; in a packaged app its files are unpacked next to app.asar (see electron-builder.config.mjs). */
 export function resourcesDir(): string {
-  return process.env.AERIE_RESOURCES ?? path.join(projectRoot(), 'resources')
+  return process.env.AERIE_RESOURCES ?? path.join(projectRoot(), 'resources').replace(/app\.asar([\\/])/, 'app.asar.unpacked$1')
 }
 
 export function rendererDir(): string {

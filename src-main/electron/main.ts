@@ -5,7 +5,9 @@ import { Engine } from '../core/engine.js'
 import { removeEngineLock, writeEngineLock } from '../core/engine-lock.js'
 import { dataDir, rendererDir } from '../core/paths.js'
 import { startHeadlessServer } from '../server/headless-server.js'
+import { installAppMenu } from './app-menu.js'
 import { registerIpc } from './ipc.js'
+import { createTray } from './tray.js'
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
@@ -13,6 +15,16 @@ if (!app.requestSingleInstanceLock()) app.quit()
 
 const engine = new Engine({ dataDir: dataDir() })
 let quitting = false
+let mainWindow: BrowserWindow | undefined
+let disposeIpc: (() => void) | undefined
+
+function showWindow(): void {
+  if (mainWindow && !mainWindow.isDestroyed()) {
+    if (mainWindow.isMinimized()) mainWindow.restore()
+    mainWindow.show()
+    mainWindow.focus()
+  } else void createWindow()
+}
 
 async function createWindow(): Promise<void> {
   const window = new BrowserWindow({
@@ -30,7 +42,9 @@ async function createWindow(): Promise<void> {
   })
   const devUrl = process.env.ELECTRON_RENDERER_URL
   const rendererUrl = devUrl ?? `file://${rendererDir()}`
-  registerIpc(engine, window, rendererUrl)
+  disposeIpc?.()
+  disposeIpc = registerIpc(engine, window, rendererUrl)
+  mainWindow = window
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url)
     return { action: 'deny' }
@@ -43,13 +57,8 @@ async function createWindow(): Promise<void> {
   else await window.loadFile(path.join(rendererDir(), 'index.html'))
 }
 
-app.on('second-instance', () => {
-  const [window] = BrowserWindow.getAllWindows()
-  if (window) {
-    if (window.isMinimized()) window.restore()
-    window.focus()
-  }
-})
+app.on('second-instance', showWindow)
+app.on('activate', showWindow)
 
 app.whenReady().then(async () => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
@@ -69,7 +78,10 @@ app.whenReady().then(async () => {
       .then(() => removeEngineLock(engine.dataDir))
       .finally(() => app.quit())
   })
+  installAppMenu(() => mainWindow, () => app.quit())
+  createTray(engine, { open: showWindow, quit: () => app.quit() })
   await createWindow()
 })
 
-app.on('window-all-closed', () => app.quit())
+// Closing the window keeps the stacks running in the tray; Quit (menu, tray, Cmd/Ctrl+Q) stops them first.
+app.on('window-all-closed', () => undefined)
