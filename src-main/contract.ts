@@ -97,6 +97,9 @@ export const commandSchemas = {
   'stack:save': { request: z.object({ stack: z.unknown() }), response: StackViewSchema },
   'stack:start': { request: StackRef, response: StackViewSchema },
   'stack:stop': { request: StackRef, response: StackViewSchema },
+  'stack:restart': { request: StackRef, response: StackViewSchema },
+  /** Restarts the instances of one app server one by one (rolling), on the same ports. */
+  'appserver:restart': { request: z.object({ stackId: IdSchema, appServer: IdSchema }), response: StackViewSchema },
   'stack:import': { request: z.object({ path: z.string().min(1, 'must name a folder or an aerie.stack.json file') }), response: StackViewSchema },
   'cert:list': { request: z.object({}), response: CertificatesViewSchema },
   'cert:renew': { request: z.object({ stackId: IdSchema }), response: LeafInfoSchema },

@@ -190,6 +190,17 @@ export class Engine implements EngineApi {
       await runner.start()
       return runner.view()
     },
+    'stack:restart': async ({ id }) => {
+      const runner = this.runnerFor(id)
+      await runner.stop()
+      await runner.start()
+      return runner.view()
+    },
+    'appserver:restart': async ({ stackId, appServer }) => {
+      const runner = this.runnerFor(stackId)
+      await runner.restartAppServer(appServer)
+      return runner.view()
+    },
     'stack:stop': async ({ id }) => {
       const runner = this.runnerFor(id)
       await runner.stop()

@@ -131,6 +131,18 @@ export class StackRunner {
     return 'restarted'
   }
 
+  /** Restarts every instance of one app server, one after the other, on the same ports; the proxy keeps serving with the others. */
+  async restartAppServer(name: string): Promise<void> {
+    if (!this.stack.appServers.some((a) => a.name === name)) throw new Error(`stack "${this.stack.id}" has no app server "${name}"`)
+    if (this.state !== 'running') throw new Error(`stack "${this.stack.id}" is ${this.state}; start it first`)
+    this.system(`restarting ${name}`)
+    for (const instance of this.instances.filter((i) => i.appServer === name)) {
+      await instance.process.stop()
+      await instance.process.start()
+    }
+    this.changed(this.view())
+  }
+
   async stop(): Promise<void> {
     if (this.busy) await this.busy.catch(() => undefined)
     if (this.state === 'stopped') return

@@ -127,6 +127,30 @@ describe('the demo stack on the real engine', () => {
     await expect(connect(port)).rejects.toThrow(/ECONNREFUSED/)
   })
 
+  it('restarts an app server instance by instance on the same ports while requests keep succeeding', async () => {
+    const before = await engine.invoke('stack:start', { id: 'demo' })
+    let failures = 0
+    let done = false
+    let served = 0
+    const load = (async () => {
+      while (!done) {
+        const res = await get(port, '/api/whoami', `demo.localhost:${port}`).catch(() => ({ status: 0 }))
+        if (res.status === 200) served++
+        else failures++
+      }
+    })()
+    const after = await engine.invoke('appserver:restart', { stackId: 'demo', appServer: 'web' })
+    done = true
+    await load
+    expect(after.processes.map((p) => p.port)).toEqual(before.processes.map((p) => p.port))
+    expect(after.processes.map((p) => p.pid)).not.toEqual(before.processes.map((p) => p.pid))
+    expect(after.processes.every((p) => p.state === 'running')).toBe(true)
+    expect(served).toBeGreaterThan(10)
+    expect(failures).toBe(0)
+    await expect(engine.invoke('appserver:restart', { stackId: 'demo', appServer: 'nope' })).rejects.toThrow('has no app server "nope"')
+    await engine.invoke('stack:stop', { id: 'demo' })
+  })
+
   it('keeps auto ports stable across a restart', async () => {
     const first = await engine.invoke('stack:start', { id: 'demo' })
     await engine.invoke('stack:stop', { id: 'demo' })

@@ -35,6 +35,8 @@ export const api = {
     save: (stack: StackInput) => invoke('stack:save', { stack }),
     start: (id: string) => invoke('stack:start', { id }),
     stop: (id: string) => invoke('stack:stop', { id }),
+    restart: (id: string) => invoke('stack:restart', { id }),
+    restartAppServer: (stackId: string, appServer: string) => invoke('appserver:restart', { stackId, appServer }),
   },
   certs: {
     list: () => invoke('cert:list', {}),

@@ -11,7 +11,7 @@ export const useStacksStore = defineStore('stacks', () => {
   const loading = ref(true)
   const loadError = ref<string>()
   /** The action in flight per stack, so its button shows progress and cannot be clicked twice. */
-  const pending = ref<Record<string, 'start' | 'stop' | undefined>>({})
+  const pending = ref<Record<string, 'start' | 'stop' | 'restart' | undefined>>({})
   const toasts = useToastsStore()
 
   const list = computed(() => Object.values(byId.value).sort((a, b) => a.stack.name.localeCompare(b.stack.name)))
@@ -32,7 +32,7 @@ export const useStacksStore = defineStore('stacks', () => {
     }
   }
 
-  async function run(id: string, action: 'start' | 'stop') {
+  async function run(id: string, action: 'start' | 'stop' | 'restart') {
     if (pending.value[id]) return
     pending.value[id] = action
     try {
@@ -65,5 +65,27 @@ export const useStacksStore = defineStore('stacks', () => {
   useConnectionStore().onReconnect(load)
   void load()
 
-  return { byId, list, loading, loadError, pending, load, undoable, rememberSave, undo, start: (id: string) => run(id, 'start'), stop: (id: string) => run(id, 'stop') }
+  async function restartAppServer(id: string, appServer: string) {
+    try {
+      apply(await api.stacks.restartAppServer(id, appServer))
+    } catch (err) {
+      toasts.error(`Could not restart ${appServer}: ${(err as Error).message}`)
+    }
+  }
+
+  return {
+    byId,
+    list,
+    loading,
+    loadError,
+    pending,
+    load,
+    undoable,
+    rememberSave,
+    undo,
+    restartAppServer,
+    start: (id: string) => run(id, 'start'),
+    stop: (id: string) => run(id, 'stop'),
+    restart: (id: string) => run(id, 'restart'),
+  }
 })
