@@ -28,7 +28,7 @@ test('a running stack switches from the built-in proxy to nginx and back, with t
   await page.getByRole('link', { name: 'Traces' }).click()
   const table = page.getByTestId('trace-table')
   await expect(table).toContainText('/via-nginx/3')
-  await expect(table.locator('tr', { hasText: '/via-nginx/3' })).toContainText(/web#[12]/)
+  await expect(page.locator('[data-path="/via-nginx/3"]')).toContainText(/web#[12]/)
   await page.mouse.move(0, 0)
   await page.screenshot({ path: screenshotPath('traces-from-nginx.png') })
 
