@@ -13,6 +13,7 @@ import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { requireBinary } from '../support/binaries.js'
 import { waitFor } from '../support/processes.js'
 import { tempHome } from '../support/temp-home.js'
+import { engineWithDemo } from '../support/test-engine.js'
 
 const run = promisify(execFile)
 const DAY = 24 * 60 * 60 * 1000
@@ -38,10 +39,7 @@ describe('certificates from the local CA', () => {
   let caPem: string
 
   beforeAll(async () => {
-    process.env.AERIE_DEMO_PORT = String(await findFreePort())
-    engine = new Engine({ dataDir: home.dir, now: () => clock })
-    await engine.init()
-    delete process.env.AERIE_DEMO_PORT
+    ;({ engine } = await engineWithDemo(home.dir, { now: () => clock }))
     httpsPort = await findFreePort()
     const demo = await engine.invoke('stack:get', { id: 'demo' })
     await engine.invoke('stack:save', { stack: { ...demo.stack, proxy: { ...demo.stack.proxy, httpsPort } } })

@@ -7,6 +7,7 @@ import { findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.j
 import { get } from '../support/http-client.js'
 import { isAlive, waitFor } from '../support/processes.js'
 import { tempHome } from '../support/temp-home.js'
+import { engineWithDemo } from '../support/test-engine.js'
 
 describe('the demo stack on the real engine', () => {
   const home = tempHome()
@@ -14,11 +15,7 @@ describe('the demo stack on the real engine', () => {
   let port: number
 
   beforeAll(async () => {
-    port = await findFreePort()
-    process.env.AERIE_DEMO_PORT = String(port)
-    engine = new Engine({ dataDir: home.dir })
-    await engine.init()
-    delete process.env.AERIE_DEMO_PORT
+    ;({ engine, demoPort: port } = await engineWithDemo(home.dir))
   })
   afterAll(async () => {
     await engine.shutdown()

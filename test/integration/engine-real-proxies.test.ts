@@ -8,6 +8,7 @@ import { requireBinary } from '../support/binaries.js'
 import { get } from '../support/http-client.js'
 import { waitFor } from '../support/processes.js'
 import { tempHome } from '../support/temp-home.js'
+import { engineWithDemo } from '../support/test-engine.js'
 
 const nginx = requireBinary('nginx')
 const caddy = requireBinary('caddy')
@@ -19,11 +20,7 @@ describe.skipIf(!nginx || !caddy)('stacks on real proxies through the engine', (
   let port: number
 
   beforeAll(async () => {
-    port = await findFreePort()
-    process.env.AERIE_DEMO_PORT = String(port)
-    engine = new Engine({ dataDir: home.dir })
-    await engine.init()
-    delete process.env.AERIE_DEMO_PORT
+    ;({ engine, demoPort: port } = await engineWithDemo(home.dir))
   })
   afterAll(async () => {
     await engine.shutdown()

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import http from 'node:http'
 import { Engine } from '../../src-main/core/engine.js'
-import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { startHeadlessServer, type HeadlessServer } from '../../src-main/server/headless-server.js'
 import { tempHome } from '../support/temp-home.js'
+import { engineWithDemo } from '../support/test-engine.js'
 
 function request(port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -36,10 +36,7 @@ describe('headless server', () => {
   let server: HeadlessServer
 
   beforeAll(async () => {
-    process.env.AERIE_DEMO_PORT = String(await findFreePort())
-    engine = new Engine({ dataDir: home.dir })
-    await engine.init()
-    delete process.env.AERIE_DEMO_PORT
+    ;({ engine } = await engineWithDemo(home.dir))
     server = await startHeadlessServer({ engine, rendererDir: home.dir })
   })
   afterAll(async () => {

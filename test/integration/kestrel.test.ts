@@ -7,6 +7,7 @@ import { requireBinary } from '../support/binaries.js'
 import { get } from '../support/http-client.js'
 import { processesMatching, waitFor } from '../support/processes.js'
 import { tempHome } from '../support/temp-home.js'
+import { engineWithDemo } from '../support/test-engine.js'
 
 const dotnet = requireBinary('dotnet')
 const sample = path.resolve('resources/samples/KestrelSample')
@@ -16,9 +17,7 @@ describe.skipIf(!dotnet)('Kestrel apps (the sample project, real dotnet)', () =>
   let engine: Engine
 
   beforeAll(async () => {
-    process.env.AERIE_DEMO_PORT = String(await findFreePort())
-    engine = new Engine({ dataDir: home.dir })
-    await engine.init()
+    ;({ engine } = await engineWithDemo(home.dir))
   })
   afterAll(async () => {
     await engine.shutdown()
