@@ -27,7 +27,9 @@ export function describeUpstreams(upstreams: readonly Upstream[]): string[] {
   })
 }
 
-export function badGatewayPage(appServer: string, lines: string[]): string {
+/** 502 (no instance answered) or 504 (one answered too late), naming each instance and its state. */
+export function badGatewayPage(appServer: string, lines: string[], status: 502 | 504 = 502): string {
   const list = lines.map((l) => `<li>${escape(l)}</li>`).join('')
-  return page(502, 'Bad gateway', `<p>No instance of <code>${escape(appServer)}</code> could answer:</p><ul>${list}</ul><p>See the Logs view for each instance's output.</p>`)
+  const sentence = status === 504 ? `<code>${escape(appServer)}</code> did not answer in time:` : `No instance of <code>${escape(appServer)}</code> could answer:`
+  return page(status, status === 504 ? 'Gateway timeout' : 'Bad gateway', `<p>${sentence}</p><ul>${list}</ul><p>See the Logs view for each instance's output.</p>`)
 }

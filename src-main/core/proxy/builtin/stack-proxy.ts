@@ -226,7 +226,7 @@ export class StackProxy {
         }
       }
       if (err instanceof UpstreamTimeout && err.kind === 'response') {
-        return sendPage(504, badGatewayPage(route.appServer, [`${upstream.id} (port ${upstream.port}) gave ${err.message}`]).replace('502 · Bad gateway', '504 · Gateway timeout'), `${upstream.id}: ${err.message}`)
+        return sendPage(504, badGatewayPage(route.appServer, [`${upstream.id} (port ${upstream.port}) gave ${err.message}`], 504), `${upstream.id}: ${err.message}`)
       }
       const lines = [`${upstream.id} (port ${upstream.port}) did not answer: ${err.message}`, ...describeUpstreams(route.upstreams.filter((u) => u !== upstream))]
       sendPage(502, badGatewayPage(route.appServer, lines), `${upstream.id}: ${err.message}`)
