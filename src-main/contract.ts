@@ -38,6 +38,8 @@ export const StackViewSchema = z.object({
   source: z.string().optional(),
   /** Why the last edit of that file was not applied; the stack keeps its last valid config. */
   configError: z.string().optional(),
+  /** What the last save did to the running stack, in words. */
+  lastChange: z.string().optional(),
 })
 
 export const LogLineSchema = z.object({

@@ -114,10 +114,12 @@ export class Engine implements EngineApi {
   }
 
   /** Replaces a stack's config: a running stack reloads its proxy gracefully when it can, else restarts. */
-  private async apply(runner: StackRunner, stack: Stack, what: string): Promise<void> {
+  private async apply(runner: StackRunner, stack: Stack, what: string): Promise<string> {
     const how = await runner.applyChange(stack)
-    this.telemetry.log(stack.id, 'aerie', 'system', [how === 'restarted' ? `${what}; restarted the stack` : how === 'reloaded' ? `${what}; reloaded the proxy` : what])
+    runner.lastChange = `${what}: ${how}`
+    this.telemetry.log(stack.id, 'aerie', 'system', [runner.lastChange])
     this.emitters['stack:state'].emit(runner.view())
+    return how
   }
 
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {

@@ -54,6 +54,8 @@ export class StackRunner {
   source?: string
   /** Why the last edit of `source` was not applied (file, line, field); the stack keeps its last valid config. */
   configError?: string
+  /** What the last save did to the running stack, in words ("restarted api; reloaded nginx gracefully"). */
+  lastChange?: string
 
   private readonly telemetry: Telemetry
   private readonly registry: ProcessRegistry
@@ -88,7 +90,7 @@ export class StackRunner {
     const named = stack.hostnames.filter((h) => !h.startsWith('*.'))
     const { httpPort, httpsPort } = stack.proxy
     const urls = [...(httpsPort ? named.map((h) => `https://${h}:${httpsPort}/`) : []), ...named.map((h) => `http://${h}:${httpPort}/`)]
-    return { stack, state: this.state, urls, processes, error: this.error, source: this.source, configError: this.configError }
+    return { stack, state: this.state, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange }
   }
 
   async start(): Promise<void> {
@@ -99,36 +101,52 @@ export class StackRunner {
   }
 
   /**
-   * Applies a changed stack. A running stack whose app servers, ports and host names are
-   * unchanged gets a graceful proxy reload (a config the proxy refuses is reverted and the
-   * error thrown, the old one keeps serving); any other change restarts it.
+   * Applies a changed stack, touching only what changed: with the same host names and proxy
+   * ports, changed app servers are restarted (the others keep running) and the proxy reloads
+   * gracefully (a config it refuses is reverted and the error thrown, the old one keeps
+   * serving). Any other change restarts the whole stack. Returns what it did, in words.
    */
-  async applyChange(next: Stack): Promise<'updated' | 'reloaded' | 'restarted'> {
+  async applyChange(next: Stack): Promise<string> {
     if (this.busy) await this.busy.catch(() => undefined)
     const previous = this.stack
     if (!this.isActive || !this.proxy) {
       this.stack = next
-      return 'updated'
+      return 'saved (the stack is not running)'
     }
     const same = (pick: (s: Stack) => unknown) => JSON.stringify(pick(previous)) === JSON.stringify(pick(next))
-    const reloadable =
-      same((s) => s.appServers) && same((s) => s.hostnames) && same((s) => [s.proxy.kind, s.proxy.listenHost, s.proxy.httpPort, s.proxy.httpsPort, s.proxy.tlsKeyKind, s.proxy.traceFile])
-    if (reloadable) {
+    const proxyIdentity = (s: Stack) => [s.hostnames, s.proxy.kind, s.proxy.listenHost, s.proxy.httpPort, s.proxy.httpsPort, s.proxy.tlsKeyKind, s.proxy.traceFile]
+    if (!same(proxyIdentity)) {
+      await this.stop()
       this.stack = next
-      try {
-        await this.proxy.reload(this.plan())
-      } catch (err) {
-        this.stack = previous
-        throw err
-      }
-      this.system(`applied the change with a graceful ${next.proxy.kind} reload`)
-      this.changed(this.view())
-      return 'reloaded'
+      await this.start().catch(() => undefined)
+      return 'restarted the stack (its host names or proxy listeners changed)'
     }
-    await this.stop()
+    const json = (s: Stack, name: string) => JSON.stringify(s.appServers.find((a) => a.name === name))
+    const changed = next.appServers.filter((a) => json(previous, a.name) !== json(next, a.name)).map((a) => a.name)
+    const removed = previous.appServers.filter((a) => !next.appServers.some((b) => b.name === a.name)).map((a) => a.name)
+    const outgoing = this.instances.filter((i) => changed.includes(i.appServer) || removed.includes(i.appServer))
     this.stack = next
-    await this.start().catch(() => undefined)
-    return 'restarted'
+    if (outgoing.length || changed.length) {
+      await Promise.all(outgoing.map((i) => i.process.stop()))
+      this.instances = this.instances.filter((i) => !outgoing.includes(i))
+      for (const name of changed) {
+        const index = next.appServers.findIndex((a) => a.name === name)
+        const fresh = await this.createInstancesFor(next.appServers[index], index)
+        this.instances.push(...fresh)
+        await Promise.all(fresh.map((i) => i.process.start()))
+      }
+    }
+    try {
+      await this.proxy.reload(this.plan())
+    } catch (err) {
+      if (!changed.length && !removed.length) this.stack = previous
+      throw err
+    }
+    const restarted = [...changed, ...removed.map((r) => `${r} (removed)`)]
+    const what = `${restarted.length ? `restarted ${restarted.join(', ')}; ` : ''}reloaded the ${next.proxy.kind === 'builtin' ? 'built-in proxy' : next.proxy.kind} gracefully`
+    this.system(what)
+    this.changed(this.view())
+    return what
   }
 
   /** Restarts every instance of one app server, one after the other, on the same ports; the proxy keeps serving with the others. */
@@ -239,47 +257,52 @@ export class StackRunner {
   }
 
   private async createInstances(): Promise<Instance[]> {
-    const { stack } = this
     const created: Instance[] = []
-    for (const [index, app] of stack.appServers.entries()) {
-      const ports = await this.portsFor(app, index)
-      const launch = await this.launchFor(app)
-      for (let n = 1; n <= app.instances; n++) {
-        const port = ports[n - 1]
-        const process = new ManagedProcess({
-          id: `${stack.id}/${app.name}#${n}`,
-          command: launch.command,
-          args: [...launch.args, ...app.args.map(expand)],
-          cwd: launch.cwd,
-          env: instanceEnv(app, n, port),
-          port,
-          readiness: app.readiness,
-          restart: { mode: app.restart, initialDelayMs: app.restartBackoff.initialMs, maxDelayMs: app.restartBackoff.maxMs, burst: app.restartLimit.burst, windowMs: app.restartLimit.windowMs },
-          stopGraceMs: app.stopGraceMs,
-        })
-        const source = `${app.name}#${n}`
-        process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
-        process.onSpawn(({ pid, command, args }) => this.registry.add({ pid, command, args, id: process.spec.id }))
-        process.onState((s) => {
-          if (!s.pid && s.state !== 'starting') this.registry.remove(process.spec.id)
-          if (s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
-          const view = this.view()
-          const own = view.processes.find((p) => p.id === process.spec.id)
-          if (own) this.deps.processChanged(own)
-          this.changed(view)
-        })
-        created.push({ appServer: app.name, instance: n, process })
-      }
+    for (const [index, app] of this.stack.appServers.entries()) created.push(...(await this.createInstancesFor(app, index)))
+    return created
+  }
+
+  /** The supervised processes of one app server: ports checked or allocated, a .NET project built once. */
+  private async createInstancesFor(app: AppServer, index: number): Promise<Instance[]> {
+    const { stack } = this
+    const ports = await this.portsFor(app, index)
+    const launch = await this.launchFor(app)
+    const created: Instance[] = []
+    for (let n = 1; n <= app.instances; n++) {
+      const port = ports[n - 1]
+      const process = new ManagedProcess({
+        id: `${stack.id}/${app.name}#${n}`,
+        command: launch.command,
+        args: [...launch.args, ...app.args.map(expand)],
+        cwd: launch.cwd,
+        env: instanceEnv(app, n, port),
+        port,
+        readiness: app.readiness,
+        restart: { mode: app.restart, initialDelayMs: app.restartBackoff.initialMs, maxDelayMs: app.restartBackoff.maxMs, burst: app.restartLimit.burst, windowMs: app.restartLimit.windowMs },
+        stopGraceMs: app.stopGraceMs,
+      })
+      const source = `${app.name}#${n}`
+      process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
+      process.onSpawn(({ pid, command, args }) => this.registry.add({ pid, command, args, id: process.spec.id }))
+      process.onState((s) => {
+        if (!s.pid && s.state !== 'starting') this.registry.remove(process.spec.id)
+        if (s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
+        const view = this.view()
+        const own = view.processes.find((p) => p.id === process.spec.id)
+        if (own) this.deps.processChanged(own)
+        this.changed(view)
+      })
+      created.push({ appServer: app.name, instance: n, process })
     }
     return created
   }
 
-  /** What to run for each instance of `app`; builds a .NET project once first. */
   /** Relative paths in a stack file are relative to that file's folder. */
   private get baseDir(): string {
     return this.source ? path.dirname(this.source) : resourcesDir()
   }
 
+  /** What to run for each instance of `app`; builds a .NET project once first. */
   private async launchFor(app: AppServer): Promise<Launch> {
     const cwd = app.cwd ? path.resolve(this.baseDir, expand(app.cwd)) : this.baseDir
     if (app.kind !== 'dotnet') return { command: expand(app.command), args: [], cwd }

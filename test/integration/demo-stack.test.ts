@@ -148,6 +148,25 @@ describe('the demo stack on the real engine', () => {
     await engine.invoke('stack:stop', { id: 'demo' })
   })
 
+  it('applies a change to one app server of a running stack by restarting only that one', async () => {
+    const { stack } = await engine.invoke('stack:get', { id: 'demo' })
+    const withWorker = { ...stack, appServers: [...stack.appServers, { ...stack.appServers[0], name: 'worker', instances: 1 }] }
+    await engine.invoke('stack:save', { stack: withWorker })
+    const before = await engine.invoke('stack:start', { id: 'demo' })
+    const pidsOf = (v: typeof before, app: string) => v.processes.filter((p) => p.appServer === app).map((p) => p.pid)
+    const changed = { ...withWorker, appServers: [withWorker.appServers[0], { ...withWorker.appServers[1], env: { MODE: 'changed' } }] }
+    const after = await engine.invoke('stack:save', { stack: changed })
+    expect(after.lastChange).toBe('saved the stack: restarted worker; reloaded the built-in proxy gracefully')
+    expect(pidsOf(after, 'web')).toEqual(pidsOf(before, 'web'))
+    expect(pidsOf(after, 'worker')).not.toEqual(pidsOf(before, 'worker'))
+    expect(after.processes.every((p) => p.state === 'running')).toBe(true)
+    const removed = await engine.invoke('stack:save', { stack })
+    expect(removed.lastChange).toContain('restarted worker (removed)')
+    expect(removed.processes.map((p) => p.appServer)).toEqual(['web', 'web'])
+    expect((await get(port, '/api/whoami', `demo.localhost:${port}`)).status).toBe(200)
+    await engine.invoke('stack:stop', { id: 'demo' })
+  })
+
   it('keeps auto ports stable across a restart', async () => {
     const first = await engine.invoke('stack:start', { id: 'demo' })
     await engine.invoke('stack:stop', { id: 'demo' })

@@ -67,7 +67,7 @@ describe.skipIf(!nginx || !caddy)('stacks on real proxies through the engine', (
     await engine.invoke('stack:save', { stack: { ...stack, proxy: { ...stack.proxy, kind: 'nginx', loadBalancing: 'least-connections' } } })
     expect((await engine.invoke('stack:get', { id: 'demo' })).processes.map((p) => p.pid)).toEqual(before)
     const logs = (await engine.invoke('log:tail', { stackId: 'demo', limit: 50 })).map((l) => l.text).join('\n')
-    expect(logs).toContain('reloaded the proxy')
+    expect(logs).toContain('reloaded the nginx gracefully')
     await get(port, '/through-nginx', `demo.localhost:${port}`)
     await waitFor(async () => (await engine.invoke('trace:list', { stackId: 'demo', limit: 20 })).some((t) => t.path === '/through-nginx' && t.upstream?.startsWith('web#')), 5000, 'the nginx trace')
     await engine.invoke('stack:stop', { id: 'demo' })
