@@ -1,13 +1,14 @@
 import path from 'node:path'
 import type { ProcessView, StackState, StackView } from '../contract.js'
 import type { AppServer, Stack } from './stacks/stack-schema.js'
-import { nodeRuntime } from './host-runtime.js'
 import { resourcesDir } from './paths.js'
 import type { CertificateManager } from './certs/certificate-manager.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
 import { prepareDotnet, type Launch } from './supervisor/dotnet-launch.js'
+import { expandTokens, instanceEnv } from './supervisor/instance-env.js'
 import { ManagedProcess } from './supervisor/managed-process.js'
+import { PortAllocator } from './supervisor/port-allocator.js'
 import type { ProcessRegistry } from './supervisor/process-registry.js'
 import { portInUseMessage } from './supervisor/port-owner.js'
 import { findFreePort, isPortFree } from './supervisor/ports.js'
@@ -20,32 +21,13 @@ interface Instance {
   process: ManagedProcess
 }
 
-/** Expands `{node}` and `{resources}` so stored stacks stay valid when Aerie moves. */
-function expand(value: string): string {
-  return value.replaceAll('{node}', nodeRuntime().command).replaceAll('{resources}', resourcesDir())
-}
-
-export function instanceEnv(app: AppServer, instance: number, port: number): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
-  if (app.command === '{node}') Object.assign(env, nodeRuntime().env)
-  Object.assign(env, app.env, { PORT: String(port), INSTANCE: String(instance) })
-  if (app.kind === 'dotnet') {
-    env.ASPNETCORE_URLS = `http://127.0.0.1:${port}`
-    env.ASPNETCORE_ENVIRONMENT ??= 'Development'
-    env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true'
-  }
-  return env
-}
-
 /** Runs one stack: its app-server instances, then its proxy; stops them in reverse. */
 export class StackRunner {
   private state: StackState = 'stopped'
   private error?: string
   private instances: Instance[] = []
   private proxy?: RunningProxy
-  /** Ports picked for `auto` app servers, reused on the next start while still free. */
-  private readonly autoPorts = new Map<string, number[]>()
+  private readonly ports = new PortAllocator()
   private busy?: Promise<void>
   private tls?: { certPem: string; keyPem: string }
   private traceFile?: RotatingFile
@@ -238,24 +220,6 @@ export class StackRunner {
     await Promise.all(this.instances.map((i) => i.process.stop()))
   }
 
-  private async portsFor(app: AppServer, index: number): Promise<number[]> {
-    if (app.ports !== 'auto') {
-      for (const [j, port] of app.ports.entries()) {
-        if (!(await isPortFree(port)))
-          throw new Error(portInUseMessage(port, '127.0.0.1', `appServers[${index}].ports[${j}]`, 'stop what holds it, pick another port or use "auto"'))
-      }
-      return app.ports
-    }
-    const previous = this.autoPorts.get(app.name) ?? []
-    const ports: number[] = []
-    for (let i = 0; i < app.instances; i++) {
-      const old = previous[i]
-      ports.push(old !== undefined && !ports.includes(old) && (await isPortFree(old)) ? old : await findFreePort())
-    }
-    this.autoPorts.set(app.name, ports)
-    return ports
-  }
-
   private async createInstances(): Promise<Instance[]> {
     const created: Instance[] = []
     for (const [index, app] of this.stack.appServers.entries()) created.push(...(await this.createInstancesFor(app, index)))
@@ -265,7 +229,7 @@ export class StackRunner {
   /** The supervised processes of one app server: ports checked or allocated, a .NET project built once. */
   private async createInstancesFor(app: AppServer, index: number): Promise<Instance[]> {
     const { stack } = this
-    const ports = await this.portsFor(app, index)
+    const ports = await this.ports.portsFor(app, index)
     const launch = await this.launchFor(app)
     const created: Instance[] = []
     for (let n = 1; n <= app.instances; n++) {
@@ -273,7 +237,7 @@ export class StackRunner {
       const process = new ManagedProcess({
         id: `${stack.id}/${app.name}#${n}`,
         command: launch.command,
-        args: [...launch.args, ...app.args.map(expand)],
+        args: [...launch.args, ...app.args.map(expandTokens)],
         cwd: launch.cwd,
         env: instanceEnv(app, n, port),
         port,
@@ -304,10 +268,10 @@ export class StackRunner {
 
   /** What to run for each instance of `app`; builds a .NET project once first. */
   private async launchFor(app: AppServer): Promise<Launch> {
-    const cwd = app.cwd ? path.resolve(this.baseDir, expand(app.cwd)) : this.baseDir
-    if (app.kind !== 'dotnet') return { command: expand(app.command), args: [], cwd }
+    const cwd = app.cwd ? path.resolve(this.baseDir, expandTokens(app.cwd)) : this.baseDir
+    if (app.kind !== 'dotnet') return { command: expandTokens(app.command), args: [], cwd }
     const outDir = path.join(this.deps.dataDir, 'builds', this.stack.id, app.name)
-    const project = path.resolve(this.baseDir, expand(app.project ?? ''))
+    const project = path.resolve(this.baseDir, expandTokens(app.project ?? ''))
     const launch = await prepareDotnet({ ...app, project }, outDir, (lines) => this.telemetry.log(this.stack.id, `${app.name}:build`, 'out', lines))
     return app.cwd ? { ...launch, cwd } : launch
   }
@@ -336,7 +300,7 @@ export class StackRunner {
       routes: stack.routes.map((r) => ({
         pathPrefix: r.pathPrefix,
         appServer: r.appServer,
-        staticDir: r.staticDir ? path.resolve(this.baseDir, expand(r.staticDir)) : undefined,
+        staticDir: r.staticDir ? path.resolve(this.baseDir, expandTokens(r.staticDir)) : undefined,
         upstreams: this.instances
           .filter((i) => i.appServer === r.appServer)
           .map((i) => ({
