@@ -63,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         port: { type: 'string' },
         quiet: { type: 'boolean' },
+        'new-token': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         to: { type: 'string' },
         'server-name': { type: 'string' },
@@ -144,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0
       }
       case 'serve':
-        await serve({ port: parsePort(values.port), quiet: values.quiet ?? false })
+        await serve({ port: parsePort(values.port), quiet: values.quiet ?? false, newToken: values['new-token'] ?? false })
         return -1
       default:
         throw new UsageError(`unknown command "${command}"`)
