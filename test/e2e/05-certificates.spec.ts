@@ -30,6 +30,7 @@ test('Trust CA puts the CA in the NSS database, and Chromium then loads the demo
   await card.getByTestId('toggle').click()
   await expect(card.getByTestId('state').first()).toHaveText('running')
   await expect(card.getByTestId('url').first()).toHaveText(`https://demo.localhost:${httpsPort}/`)
+  await expect(card.getByTestId('cert-status')).toContainText(/local CA, until \d{4}-\d{2}-\d{2}/)
 
   // A browser that sees the same HOME, so the same NSS database, and no certificate overrides.
   const browser = await chromium.launch({ ...chromiumLaunchOptions(), env: { ...process.env, HOME: aerie.userHome } })

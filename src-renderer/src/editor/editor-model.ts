@@ -33,6 +33,9 @@ export interface StackDraft {
   httpsPort: number | ''
   redirectToHttps: boolean
   loadBalancing: 'round-robin' | 'least-connections' | 'sticky'
+  /** Empty: no active health checks. */
+  healthPath: string
+  healthIntervalMs: number
   compression: boolean
   appServers: AppServerDraft[]
   routes: RouteDraft[]
@@ -45,7 +48,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: '', redirectToHttps: false, loadBalancing: 'round-robin', compression: true, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: '', redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -85,7 +88,16 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
       restart: a.restart,
     })),
     routes: d.routes.map((r) => (r.target === 'app' ? { pathPrefix: r.pathPrefix, appServer: r.appServer } : { pathPrefix: r.pathPrefix, staticDir: r.staticDir })),
-    proxy: { ...(base?.proxy ?? {}), kind: d.kind, httpPort: num(d.httpPort) as number, httpsPort: num(d.httpsPort), redirectToHttps: d.redirectToHttps, loadBalancing: d.loadBalancing, compression: d.compression },
+    proxy: {
+      ...(base?.proxy ?? {}),
+      kind: d.kind,
+      httpPort: num(d.httpPort) as number,
+      httpsPort: num(d.httpsPort),
+      redirectToHttps: d.redirectToHttps,
+      loadBalancing: d.loadBalancing,
+      healthCheck: d.healthPath ? { path: d.healthPath, intervalMs: Number(d.healthIntervalMs) } : undefined,
+      compression: d.compression,
+    },
   }
 }
 
@@ -100,6 +112,8 @@ export function stackToDraft(s: StackInput): StackDraft {
     httpsPort: s.proxy.httpsPort ?? '',
     redirectToHttps: s.proxy.redirectToHttps ?? false,
     loadBalancing: s.proxy.loadBalancing ?? 'round-robin',
+    healthPath: s.proxy.healthCheck?.path ?? '',
+    healthIntervalMs: s.proxy.healthCheck?.intervalMs ?? 5000,
     compression: s.proxy.compression ?? true,
     appServers: s.appServers.map((a) => ({
       name: a.name,
@@ -130,4 +144,6 @@ export function fieldOf(path: string): string {
     .replace(/^(appServers\[\d+\]\.(ports|args))\[\d+\]$/, '$1')
     .replace(/^(appServers\[\d+\])\.readiness\.(\w+)$/, '$1.readiness')
     .replace(/^hostnames\[\d+\]$/, 'hostnames')
+    .replace(/^healthCheck\.path$/, 'healthPath')
+    .replace(/^healthCheck\.intervalMs$/, 'healthIntervalMs')
 }

@@ -23,6 +23,15 @@ describe('stack editor model', () => {
     expect(issues.some(([f]) => f === 'hostnames')).toBe(true)
   })
 
+  it('turns a health check path on and maps its errors', () => {
+    const d = { ...emptyDraft(), id: 'shop', name: 'Shop', hostnames: 'shop.localhost', healthPath: 'healthz', healthIntervalMs: 50 }
+    d.appServers[0] = { ...d.appServers[0], command: 'node' }
+    const fields = StackSchema.safeParse(draftToStack(d)).error!.issues.map((i) => fieldOf(formatPath(i.path)))
+    expect(fields.sort()).toEqual(['healthIntervalMs', 'healthPath'])
+    expect(StackSchema.parse(draftToStack({ ...d, healthPath: '/healthz', healthIntervalMs: 1000 })).proxy.healthCheck).toEqual({ path: '/healthz', intervalMs: 1000 })
+    expect(StackSchema.parse(draftToStack({ ...d, healthPath: '' })).proxy.healthCheck).toBeUndefined()
+  })
+
   it('derives a kebab-case id from a name', () => {
     expect(idFromName('  My Shop API!! ')).toBe('my-shop-api')
   })
