@@ -6,16 +6,21 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 
 /** Copies headers minus hop-by-hop ones, including those the Connection header names. */
 export function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  )
+  const connection = headers.connection
+  // Most requests name nothing but keep-alive/close: skip building the set (a hot path).
+  const named =
+    connection && !/^\s*(keep-alive|close)\s*$/i.test(connection)
+      ? new Set(
+          connection
+            .split(',')
+            .map((s) => s.trim().toLowerCase())
+            .filter(Boolean),
+        )
+      : undefined
   const out: OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) {
     // HTTP/2 pseudo-headers (:authority, :path, …) describe the client's stream, not the request to forward.
-    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name) || named.has(name)) continue
+    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name) || named?.has(name)) continue
     out[name] = value
   }
   return out

@@ -110,7 +110,10 @@ export class StackProxy {
     const pathname = url.split('?')[0]
     const route = matchRoute(this.plan, pathname)
     if (!route) return sendPage(404, noRoutePage(url), 'no route')
-    req.on('data', (chunk: Buffer) => (trace.trace.requestBytes! += chunk.length))
+    // Body sizes come from Content-Length when there is one; only chunked bodies are counted (a listener per chunk).
+    const requestLength = req.headers['content-length']
+    if (requestLength !== undefined) trace.trace.requestBytes = Number(requestLength) || 0
+    else if (req.headers['transfer-encoding']) req.on('data', (chunk: Buffer) => (trace.trace.requestBytes! += chunk.length))
 
     if (route.staticDir) {
       const rest = route.pathPrefix === '/' ? pathname : pathname.slice(route.pathPrefix.replace(/\/$/, '').length) || '/'
@@ -184,7 +187,9 @@ export class StackProxy {
         outHeaders.vary = varyWithEncoding(upstreamRes.headers.vary)
       }
       res.writeHead(status, outHeaders)
-      upstreamRes.on('data', (chunk: Buffer) => (trace.trace.responseBytes! += chunk.length))
+      const responseLength = upstreamRes.headers['content-length']
+      if (responseLength !== undefined && !encoding) trace.trace.responseBytes = Number(responseLength) || 0
+      else upstreamRes.on('data', (chunk: Buffer) => (trace.trace.responseBytes! += chunk.length))
       const responseHeaders = maskedHeaders(outHeaders, settings.traceSecrets)
       const done = (err?: Error | null) => {
         release()
