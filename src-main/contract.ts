@@ -129,6 +129,8 @@ export const commandSchemas = {
     request: z.object({ id: IdSchema, to: z.enum(EXPORT_TARGETS), params: ExportParamsSchema.default(ExportParamsSchema.parse({})) }),
     response: z.object({ files: z.array(z.object({ name: z.string(), content: z.string(), diff: z.string().optional() })) }),
   },
+  /** Stack files Aerie could not read at start (file and reason); they are left as they are for the user to fix. */
+  'engine:problems': { request: z.object({}), response: z.array(z.object({ file: z.string(), message: z.string() })) },
   /** Every proxy kind, whether it can run here, its version, and how to install it when it cannot. */
   'proxy:kinds': {
     request: z.object({}),

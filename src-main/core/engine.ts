@@ -49,6 +49,7 @@ export class Engine implements EngineApi {
   private readonly certCommands: CertificateCommands
   private readonly runners = new Map<string, StackRunner>()
   private readonly unwatch = new Map<string, () => void>()
+  private problems: { file: string; message: string }[] = []
   private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
     'stack:state': new Emitter(),
     'process:state': new Emitter(),
@@ -86,7 +87,8 @@ export class Engine implements EngineApi {
     if (reaped.length) this.telemetry.log('aerie', 'aerie', 'system', [`stopped ${reaped.length} process(es) left running by an earlier Aerie that did not shut down: ${reaped.map((r) => `${r.id} (pid ${r.pid})`).join(', ')}`])
     const { stacks, broken } = await this.store.list()
     const linked = await this.store.listLinked()
-    for (const b of [...broken, ...linked.broken]) this.telemetry.log('aerie', 'aerie', 'system', [`skipped a broken stack file: ${b.message}`])
+    this.problems = [...broken, ...linked.broken]
+    for (const b of this.problems) this.telemetry.log('aerie', 'aerie', 'system', [`skipped a broken stack file: ${b.message}`])
     for (const stack of stacks) this.runnerFor(stack.id, stack)
     for (const { stack, file } of linked.stacks) this.attachFile(this.runnerFor(stack.id, stack), file)
   }
@@ -224,6 +226,7 @@ export class Engine implements EngineApi {
     'cert:set-domains': ({ domains }) => this.certCommands.setDomains(domains),
     'cert:trust': ({ action, includeSystem }) => this.certCommands.trust(action, includeSystem),
     'stack:export': async ({ id, to, params }) => exportStack(this.dataDir, this.runnerFor(id).stack, to, params),
+    'engine:problems': async () => this.problems,
     'proxy:kinds': async () => Promise.all(proxyKinds().map(async (kind) => ({ kind, ...(await proxyDriver(kind).detect()) }))),
     'log:tail': async ({ stackId, limit }) => this.telemetry.tailLogs(limit, stackId),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),

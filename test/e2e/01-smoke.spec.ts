@@ -22,3 +22,4 @@ test('the UI refuses to work without the token', async ({ page, aerie }) => {
   await expect(page.getByTestId('unauthorized')).toBeVisible()
   await expect(page.locator('[data-stack="demo"]')).toHaveCount(0)
 })
+

@@ -97,6 +97,18 @@ describe('a stack kept in the app repository as aerie.stack.json', () => {
     await next.shutdown()
   })
 
+  it('reports a stack file that cannot be read at start, and leaves it untouched', async () => {
+    const brokenFile = path.join(home.dir, 'stacks', 'broken.json')
+    fs.writeFileSync(brokenFile, '{ "id": "broken", ')
+    const next = new Engine({ dataDir: home.dir })
+    await next.init()
+    const problems = await next.invoke('engine:problems', {})
+    expect(problems).toEqual([{ file: brokenFile, message: expect.stringContaining('is not valid JSON') }])
+    expect(fs.readFileSync(brokenFile, 'utf8')).toBe('{ "id": "broken", ')
+    await next.shutdown()
+    fs.rmSync(brokenFile)
+  })
+
   it('refuses a folder without aerie.stack.json, naming the file it looked for', async () => {
     await expect(engine.invoke('stack:import', { path: home.dir })).rejects.toThrow(`${path.join(home.dir, 'aerie.stack.json')} does not exist`)
   })

@@ -49,6 +49,7 @@ export const api = {
     trust: (action: 'install' | 'uninstall') => invoke('cert:trust', { action }),
   },
   proxies: { kinds: () => invoke('proxy:kinds', {}) },
+  engine: { problems: () => invoke('engine:problems', {}) },
   exports: { run: (id: string, to: CommandRequest<'stack:export'>['to'], params?: CommandRequest<'stack:export'>['params']) => invoke('stack:export', { id, to, params }) },
   logs: { tail: (limit: number, stackId?: string) => invoke('log:tail', { limit, stackId }) },
   traces: { list: (limit: number, stackId?: string) => invoke('trace:list', { limit, stackId }) },

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { tempHome } from '../support/temp-home.js'
@@ -36,4 +37,25 @@ test('a lost connection shows a banner, and the page reconnects by itself when a
   second.child.kill('SIGTERM')
   await new Promise((r) => second.child.on('exit', r))
   home.cleanup()
+})
+
+test('a stack file that cannot be read at start is shown on the Stacks view, and left untouched', async ({ page }) => {
+  const home = tempHome('aerie-broken-')
+  const file = path.join(home.dir, 'stacks', 'broken.json')
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, '{ "id": "broken", ')
+  const { child, url } = await serve(home.dir, await findFreePort())
+  try {
+    await page.goto(url)
+    const banner = page.getByTestId('broken-stacks')
+    await expect(banner).toContainText('One stack file could not be read')
+    await expect(banner).toContainText(file)
+    await expect(banner).toContainText('is not valid JSON')
+    await expect(page.locator('[data-stack="demo"]')).toBeVisible()
+    expect(fs.readFileSync(file, 'utf8')).toBe('{ "id": "broken", ')
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((r) => child.on('exit', r))
+    home.cleanup()
+  }
 })
