@@ -100,6 +100,8 @@ export const commandSchemas = {
   'stack:start': { request: StackRef, response: StackViewSchema },
   'stack:stop': { request: StackRef, response: StackViewSchema },
   'stack:restart': { request: StackRef, response: StackViewSchema },
+  /** Forgets a stopped stack: its file in the data directory is deleted; a stack kept in a repository is only unlinked. */
+  'stack:delete': { request: StackRef, response: z.object({ id: z.string(), keptFile: z.string().optional() }) },
   /** Restarts the instances of one app server one by one (rolling), on the same ports. */
   'appserver:restart': { request: z.object({ stackId: IdSchema, appServer: IdSchema }), response: StackViewSchema },
   'stack:import': { request: z.object({ path: z.string().min(1, 'must name a folder or an aerie.stack.json file') }), response: StackViewSchema },
@@ -146,6 +148,7 @@ export const commandSchemas = {
 
 export const eventSchemas = {
   'stack:state': StackViewSchema,
+  'stack:deleted': z.object({ id: z.string() }),
   /** One instance changed state (with the reason: exit code, signal, failed probe); also reflected in stack:state. */
   'process:state': ProcessViewSchema,
   'log:lines': z.array(LogLineSchema),

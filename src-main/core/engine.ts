@@ -52,6 +52,7 @@ export class Engine implements EngineApi {
   private problems: { file: string; message: string }[] = []
   private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
     'stack:state': new Emitter(),
+    'stack:deleted': new Emitter(),
     'process:state': new Emitter(),
     'log:lines': new Emitter(),
     'trace:batch': new Emitter(),
@@ -199,6 +200,18 @@ export class Engine implements EngineApi {
       await runner.stop()
       await runner.start()
       return runner.view()
+    },
+    'stack:delete': async ({ id }) => {
+      const runner = this.runnerFor(id)
+      if (runner.isActive) throw new Error(`stack "${id}" is running; stop it before deleting it`)
+      const keptFile = runner.source
+      if (keptFile) await this.store.unlink(id)
+      else await this.store.remove(id)
+      this.unwatch.get(id)?.()
+      this.unwatch.delete(id)
+      this.runners.delete(id)
+      this.emitters['stack:deleted'].emit({ id })
+      return keptFile ? { id, keptFile } : { id }
     },
     'appserver:restart': async ({ stackId, appServer }) => {
       const runner = this.runnerFor(stackId)

@@ -56,4 +56,10 @@ test('create a stack from the form (a bad port first), start it, see its logs an
   await page.keyboard.press('Alt+1')
   await card.getByTestId('toggle').click()
   await expect(card.getByTestId('state').first()).toHaveText('stopped')
+
+  await card.getByTestId('edit').click()
+  await page.getByTestId('delete').click()
+  await page.getByTestId('confirm-delete').click()
+  await expect(page.getByTestId('toast').filter({ hasText: 'Deleted Orders' })).toBeVisible()
+  await expect(page.locator('[data-stack="orders"]')).toHaveCount(0)
 })

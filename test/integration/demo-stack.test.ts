@@ -180,7 +180,24 @@ describe('the demo stack on the real engine', () => {
     await expect(engine.invoke('stack:save', { stack: { ...demo.stack, proxy: { ...demo.stack.proxy, httpPort: 0 } } })).rejects.toThrow(/proxy\.httpPort must be between 1 and 65535/)
     expect((await engine.invoke('stack:get', { id: 'demo' })).stack.proxy.httpPort).toBe(port)
   })
+
+  it('deletes a stopped stack (and refuses while it runs), telling every face', async () => {
+    const { stack } = await engine.invoke('stack:get', { id: 'demo' })
+    await engine.invoke('stack:save', { stack: { ...stack, id: 'scratch', name: 'Scratch', proxy: { ...stack.proxy, httpPort: await findFreePort() } } })
+    await engine.invoke('stack:start', { id: 'scratch' })
+    await expect(engine.invoke('stack:delete', { id: 'scratch' })).rejects.toThrow('stack "scratch" is running; stop it before deleting it')
+    await engine.invoke('stack:stop', { id: 'scratch' })
+    const deleted: string[] = []
+    const off = engine.on('stack:deleted', ({ id }) => deleted.push(id))
+    expect(await engine.invoke('stack:delete', { id: 'scratch' })).toEqual({ id: 'scratch' })
+    off()
+    expect(deleted).toEqual(['scratch'])
+    expect(fs.existsSync(path.join(home.dir, 'stacks', 'scratch.json'))).toBe(false)
+    expect((await engine.invoke('stack:list', {})).map((v) => v.stack.id)).toEqual(['demo'])
+    await expect(engine.invoke('stack:get', { id: 'scratch' })).rejects.toThrow('no stack "scratch"')
+  })
 })
+
 
 function connect(port: number): Promise<void> {
   return new Promise((resolve, reject) => {

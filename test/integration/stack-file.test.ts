@@ -109,6 +109,18 @@ describe('a stack kept in the app repository as aerie.stack.json', () => {
     fs.rmSync(brokenFile)
   })
 
+  it('deleting a linked stack only unlinks it: the file stays in the repository', async () => {
+    const next = new Engine({ dataDir: home.dir })
+    await next.init()
+    expect(await next.invoke('stack:delete', { id: 'api' })).toEqual({ id: 'api', keptFile: file })
+    expect(fs.existsSync(file)).toBe(true)
+    await next.shutdown()
+    const after = new Engine({ dataDir: home.dir })
+    await after.init()
+    expect((await after.invoke('stack:list', {})).map((v) => v.stack.id)).not.toContain('api')
+    await after.shutdown()
+  })
+
   it('refuses a folder without aerie.stack.json, naming the file it looked for', async () => {
     await expect(engine.invoke('stack:import', { path: home.dir })).rejects.toThrow(`${path.join(home.dir, 'aerie.stack.json')} does not exist`)
   })

@@ -36,6 +36,11 @@ export class StackStore {
     await writeFileAtomic(this.linksFile, JSON.stringify(links, null, 2) + '\n')
   }
 
+  async unlink(id: string): Promise<void> {
+    const links = (await this.links()).filter((l) => l.id !== id)
+    await writeFileAtomic(this.linksFile, JSON.stringify(links, null, 2) + '\n')
+  }
+
   /** Linked stacks, each read from its own file; a file that is missing or invalid is reported in `broken`. */
   async listLinked(): Promise<{ stacks: { stack: Stack; file: string }[]; broken: { file: string; message: string }[] }> {
     const stacks: { stack: Stack; file: string }[] = []

@@ -36,6 +36,7 @@ export const api = {
     start: (id: string) => invoke('stack:start', { id }),
     stop: (id: string) => invoke('stack:stop', { id }),
     restart: (id: string) => invoke('stack:restart', { id }),
+    remove: (id: string) => invoke('stack:delete', { id }),
     restartAppServer: (stackId: string, appServer: string) => invoke('appserver:restart', { stackId, appServer }),
   },
   certs: {

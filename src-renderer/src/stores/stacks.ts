@@ -62,6 +62,9 @@ export const useStacksStore = defineStore('stacks', () => {
   }
 
   api.on('stack:state', apply)
+  api.on('stack:deleted', ({ id }) => {
+    delete byId.value[id]
+  })
   useConnectionStore().onReconnect(load)
   void load()
 
