@@ -109,7 +109,7 @@ function attachClient(ws: WebSocket, engine: EngineApi): void {
     if (droppable && ws.bufferedAmount > WS_BACKPRESSURE_BYTES) return
     ws.send(JSON.stringify(message))
   }
-  const disposers = eventNames.map((name) => engine.on(name, (payload) => send({ type: 'event', name, payload }, name !== 'stack:state')))
+  const disposers = eventNames.map((name) => engine.on(name, (payload) => send({ type: 'event', name, payload }, name === 'log:lines' || name === 'trace:batch')))
   ws.on('close', () => disposers.forEach((d) => d()))
   ws.on('message', async (data) => {
     let parsed
