@@ -6,7 +6,8 @@ import { Engine } from '../core/engine.js'
 import { readEngineLock } from '../core/engine-lock.js'
 import { dataDir } from '../core/paths.js'
 import { EXPORT_TARGETS } from '../core/proxy/export/export-params.js'
-import { formatStackList, formatStackStatus, red } from './format.js'
+import { followLogs } from './follow-logs.js'
+import { formatLogLine, formatStackList, formatStackStatus, red } from './format.js'
 import { runInForeground } from './foreground.js'
 import { RemoteEngine } from './remote-engine.js'
 import { serve } from './serve.js'
@@ -18,6 +19,7 @@ Commands:
   status [stack]       show stacks with their processes, pids and ports
   start <stack>        start a stack (in the running app/server, or here in the foreground)
   stop <stack>         stop a stack in the running app/server
+  logs [stack] [-f]    the last log lines (of one stack); -f follows the running engine's new lines
   import <folder>      add the stack kept in <folder>/aerie.stack.json (edits there apply)
   export <stack> --to nginx|apache|caddy|yarp|iis|systemd [--server-name a.com,b.com] [--cert F] [--key F] [--out DIR]
                        the stack as production configuration, with a diff against the last export
@@ -65,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         quiet: { type: 'boolean' },
         'new-token': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        follow: { type: 'boolean', short: 'f' },
         to: { type: 'string' },
         'server-name': { type: 'string' },
         cert: { type: 'string' },
@@ -112,6 +115,15 @@ export async function main(argv: string[]): Promise<number> {
         const view = await engine.invoke('stack:stop', { id })
         console.log(remote ? formatStackStatus(view) : `No Aerie engine is running for ${dataDir()}, so stack ${id} is not running.`)
         return 0
+      }
+      case 'logs': {
+        const stackId = positionals[1]
+        const lock = await readEngineLock(dataDir())
+        const { engine } = await engineForCommand()
+        for (const line of await engine.invoke('log:tail', { stackId, limit: 200 })) console.log(formatLogLine(line))
+        if (!values.follow) return 0
+        if (!lock) throw new Error('no Aerie engine is running, so there is nothing to follow; start one with `aerie serve` or the app')
+        return followLogs(lock, stackId)
       }
       case 'import': {
         const folder = positionals[1]

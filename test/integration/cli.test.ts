@@ -84,6 +84,15 @@ describe('aerie CLI', () => {
 
     await expect(aerie(['serve'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('already running') })
 
+    const tail = await aerie(['logs', 'demo'], env)
+    expect(tail.stdout).toContain('web#1 | demo-app instance 1 listening')
+    const follower = startLongRunning(['logs', 'demo', '-f'], env)
+    await waitFor(() => follower.output().includes('listening'), 10_000, 'the tail before following')
+    await get(demoPort, '/followed', `demo.localhost:${demoPort}`)
+    await waitFor(() => follower.output().includes('/followed'), 10_000, 'the followed line')
+    follower.child.kill('SIGINT')
+    expect(await follower.exited).toBe(0)
+
     server.child.kill('SIGTERM')
     expect(await server.exited).toBe(0)
     for (const pid of pids) expect(isAlive(pid)).toBe(false)
