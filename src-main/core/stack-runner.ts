@@ -27,7 +27,7 @@ export class StackRunner {
   private error?: string
   private instances: Instance[] = []
   private proxy?: RunningProxy
-  private readonly ports = new PortAllocator()
+  private readonly ports: PortAllocator
   private busy?: Promise<void>
   private tls?: { certPem: string; keyPem: string }
   private traceFile?: RotatingFile
@@ -57,6 +57,7 @@ export class StackRunner {
     this.telemetry = deps.telemetry
     this.registry = deps.registry
     this.changed = deps.changed
+    this.ports = new PortAllocator(path.join(deps.dataDir, 'run', `ports-${stack.id}.json`))
   }
 
   get isActive(): boolean {

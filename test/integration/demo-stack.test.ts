@@ -167,12 +167,17 @@ describe('the demo stack on the real engine', () => {
     await engine.invoke('stack:stop', { id: 'demo' })
   })
 
-  it('keeps auto ports stable across a restart', async () => {
+  it('keeps auto ports stable across a restart, and across an engine restart', async () => {
     const first = await engine.invoke('stack:start', { id: 'demo' })
     await engine.invoke('stack:stop', { id: 'demo' })
     const second = await engine.invoke('stack:start', { id: 'demo' })
     expect(second.processes.map((p) => p.port)).toEqual(first.processes.map((p) => p.port))
     await engine.invoke('stack:stop', { id: 'demo' })
+    const next = new Engine({ dataDir: home.dir })
+    await next.init()
+    const third = await next.invoke('stack:start', { id: 'demo' })
+    expect(third.processes.map((p) => p.port)).toEqual(first.processes.map((p) => p.port))
+    await next.shutdown()
   })
 
   it('rejects an invalid stack on save with the field named, and keeps the stored one', async () => {
