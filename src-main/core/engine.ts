@@ -23,11 +23,14 @@ import { StackStore } from './stacks/stack-store.js'
 import { exportStack } from './proxy/export/export-stack.js'
 import { proxyDriver, proxyKinds } from './proxy/proxy-drivers.js'
 import { CertificateCommands } from './certs/certificate-commands.js'
-import { CertificateManager } from './certs/certificate-manager.js'
+import { CertificateManager, LOOPBACK_NAMES } from './certs/certificate-manager.js'
 import { LogFiles } from './telemetry/log-files.js'
 import { Telemetry } from './telemetry/telemetry.js'
 import { Emitter } from './util/emitter.js'
 import { parseOrThrow } from './validation-error.js'
+
+/** Running HTTPS stacks are checked this often for a certificate that needs renewing (30 days ahead: hours are plenty). */
+const CERT_RENEWAL_CHECK_MS = 6 * 60 * 60 * 1000
 
 /** Written once the demo stack was offered, so that deleting it does not bring it back. */
 const FIRST_RUN_MARKER = '.initialized'
@@ -50,6 +53,7 @@ export class Engine implements EngineApi {
   private readonly runners = new Map<string, StackRunner>()
   private readonly unwatch = new Map<string, () => void>()
   private problems: { file: string; message: string }[] = []
+  private renewalTimer?: NodeJS.Timeout
   private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
     'stack:state': new Emitter(),
     'stack:deleted': new Emitter(),
@@ -92,6 +96,8 @@ export class Engine implements EngineApi {
     for (const b of this.problems) this.telemetry.log('aerie', 'aerie', 'system', [`skipped a broken stack file: ${b.message}`])
     for (const stack of stacks) this.runnerFor(stack.id, stack)
     for (const { stack, file } of linked.stacks) this.attachFile(this.runnerFor(stack.id, stack), file)
+    this.renewalTimer = setInterval(() => void this.renewCertificates().catch(() => undefined), CERT_RENEWAL_CHECK_MS)
+    this.renewalTimer.unref()
   }
 
   /** Ties a runner to its aerie.stack.json and applies edits made to that file in an editor. */
@@ -137,7 +143,29 @@ export class Engine implements EngineApi {
   }
 
   /** Stops every stack; used on quit and on SIGTERM. */
+  /**
+   * Renews the certificate of every running HTTPS stack that needs it (fewer than 30 days
+   * left, or a host name it does not cover) by restarting that stack, which issues a new one.
+   */
+  async renewCertificates(): Promise<string[]> {
+    const renewed: string[] = []
+    for (const runner of this.runners.values()) {
+      const { stack } = runner
+      if (!runner.isActive || stack.proxy.httpsPort === undefined) continue
+      const current = await this.certificates.read(stack.id)
+      const names = [...new Set([...stack.hostnames, ...LOOPBACK_NAMES])]
+      const reason = current ? this.certificates.renewalReason(current, names) : 'there is none'
+      if (!reason) continue
+      this.telemetry.log(stack.id, 'aerie', 'system', [`the certificate needs renewing (${reason}); restarting the stack to use a new one`])
+      await runner.stop()
+      await runner.start().catch(() => undefined)
+      renewed.push(stack.id)
+    }
+    return renewed
+  }
+
   async shutdown(): Promise<void> {
+    clearInterval(this.renewalTimer)
     this.unwatch.forEach((stop) => stop())
     this.unwatch.clear()
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)))

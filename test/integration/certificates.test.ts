@@ -5,7 +5,7 @@ import https from 'node:https'
 import path from 'node:path'
 import tls from 'node:tls'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { LocalCA } from '../../src-main/core/certs/local-ca.js'
 import { buildPfx } from '../../src-main/core/certs/pfx.js'
 import { Engine } from '../../src-main/core/engine.js'
@@ -105,6 +105,31 @@ describe('certificates from the local CA', () => {
     await engine.invoke('stack:stop', { id: 'demo' })
     clock = new Date()
     await engine.invoke('cert:renew', { stackId: 'demo' })
+  })
+
+  it('renews the certificate of a stack that keeps running when its expiry comes close', async () => {
+    onTestFinished(async () => {
+      clock = new Date()
+      await engine.invoke('stack:stop', { id: 'demo' })
+      await engine.invoke('cert:renew', { stackId: 'demo' })
+    })
+    await engine.invoke('stack:start', { id: 'demo' })
+    const before = (await engine.invoke('cert:list', {})).leaves.find((l) => l.stackId === 'demo')!
+    expect(await engine.renewCertificates()).toEqual([])
+    clock = new Date(new Date(before.notAfter).getTime() - 10 * DAY)
+    expect(await engine.renewCertificates()).toEqual(['demo'])
+    const after = (await engine.invoke('cert:list', {})).leaves.find((l) => l.stackId === 'demo')!
+    expect(after.fingerprint).not.toBe(before.fingerprint)
+    expect((await engine.invoke('stack:get', { id: 'demo' })).state).toBe('running')
+    // The new certificate starts in the moved clock's "now", so only its identity is checked here.
+    const served = await new Promise<tls.PeerCertificate>((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port: httpsPort, servername: 'demo.localhost', rejectUnauthorized: false }, () => {
+        resolve(s.getPeerCertificate())
+        s.end()
+      })
+      s.on('error', reject)
+    })
+    expect(served.fingerprint256).toBe(after.fingerprint)
   })
 
   it('exports a PFX that Node loads with its password and refuses without it', async () => {
