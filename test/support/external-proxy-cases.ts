@@ -116,6 +116,15 @@ export function externalProxyCases(driver: ProxyDriver, options: { forwardsProto
     expect(Object.keys(result.statuses)).toEqual(['200'])
   }, 20_000)
 
+  it('starts the proxy again when it dies on its own', async () => {
+    const pid = proxy.pid!()!
+    expect(pid).toBeGreaterThan(0)
+    process.kill(pid, 'SIGKILL')
+    await waitFor(() => Boolean(proxy.pid!()) && proxy.pid!() !== pid, 15_000, 'a new server process')
+    await waitFor(async () => (await get(plan.httpPort, '/', `app.localhost:${plan.httpPort}`).catch(() => ({ status: 0 }))).status === 200, 15_000, 'the proxy to answer again')
+    expect(logs.some((l) => l.includes('will be started again'))).toBe(true)
+  })
+
   it('stops cleanly: the port closes', async () => {
     await proxy.stop()
     await expect(get(plan.httpPort, '/', 'app.localhost')).rejects.toThrow(/ECONNREFUSED/)

@@ -61,6 +61,8 @@ export interface RunningProxy {
   reload(plan: ProxyPlan): Promise<void>
   /** Stops listening and closes connections. Idempotent. */
   stop(): Promise<void>
+  /** The server process, for a proxy that runs as one (nginx, Apache, Caddy). */
+  pid?(): number | undefined
 }
 
 export interface DriverAvailability {

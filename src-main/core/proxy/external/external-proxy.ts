@@ -6,6 +6,7 @@ import { promisify } from 'node:util'
 import type { Trace } from '../../../contract.js'
 import { writeFileAtomic } from '../../atomic-file.js'
 import { ManagedProcess } from '../../supervisor/managed-process.js'
+import { DEFAULT_RESTART_POLICY } from '../../supervisor/restart-policy.js'
 import type { DriverAvailability, ProxyDriver, ProxyHooks, ProxyPlan, RunningProxy } from '../proxy-driver.js'
 import { FileTail } from './access-log-tail.js'
 import { binaryVersion, findBinary, installHint } from './binary.js'
@@ -15,6 +16,8 @@ const run = promisify(execFile)
 const VALIDATE_TIMEOUT_MS = 15_000
 /** nginx, Apache and Caddy start in well under a second here; the margin covers a loaded CI machine. */
 const PROXY_READY_TIMEOUT_MS = 15_000
+/** First delay before a crashed proxy is started again (then doubling, as for app servers). */
+const PROXY_RESTART_DELAY_MS = 500
 /** Graceful stop: nginx and Apache finish requests in flight within this, then are killed. */
 const PROXY_STOP_GRACE_MS = 5_000
 
@@ -121,12 +124,13 @@ class ExternalProxy implements RunningProxy {
       env: { ...(process.env as Record<string, string>), ...this.spec.env?.(this.paths) },
       port: this.plan.httpPort,
       readiness: { kind: 'tcp', path: '/', expectStatus: 200, timeoutMs: PROXY_READY_TIMEOUT_MS },
-      restart: { mode: 'never', initialDelayMs: 1000, maxDelayMs: 1000, burst: 1, windowMs: 1000 },
+      // A proxy that dies on its own is started again (it re-reads its last good config), as app servers are.
+      restart: { ...DEFAULT_RESTART_POLICY, initialDelayMs: PROXY_RESTART_DELAY_MS },
       stopGraceMs: PROXY_STOP_GRACE_MS,
     })
     proc.onOutput((lines) => this.hooks.log(lines))
     proc.onState((s) => {
-      if (s.state === 'crashed') this.hooks.log([`${this.spec.label} exited: ${s.error ?? 'unknown reason'}`])
+      if (s.state === 'crashed' || s.state === 'backoff' || s.state === 'failed') this.hooks.log([`${this.spec.label} ${s.state === 'backoff' ? 'exited and will be started again' : s.state}: ${s.error ?? 'unknown reason'}`])
     })
     this.process = proc
     try {
@@ -155,6 +159,10 @@ class ExternalProxy implements RunningProxy {
   async stop(): Promise<void> {
     await this.tail?.stop()
     await this.process?.stop()
+  }
+
+  pid(): number | undefined {
+    return this.process?.current.pid
   }
 
   private onAccessLines(lines: string[]): void {
