@@ -52,6 +52,25 @@ describe('headless server', () => {
     expect(server.token.length).toBeGreaterThanOrEqual(32)
   })
 
+  it('serves the UI with headers that forbid framing and foreign connections, and no referrer leaking the token', async () => {
+    const fs = await import('node:fs')
+    const path = await import('node:path')
+    const dir = path.join(home.dir, 'ui')
+    fs.mkdirSync(dir, { recursive: true })
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>ui</title>')
+    const ui = await startHeadlessServer({ engine, rendererDir: dir })
+    try {
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get({ host: '127.0.0.1', port: ui.port, path: '/stacks', headers: { host: `127.0.0.1:${ui.port}` }, agent: false }, resolve).on('error', reject))
+      res.resume()
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['x-frame-options']).toBe('DENY')
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+      expect(res.headers['referrer-policy']).toBe('no-referrer')
+    } finally {
+      await ui.close()
+    }
+  })
+
   it('answers a command with the right token', async () => {
     const res = await invoke({ authorization: `Bearer ${server.token}` })
     expect(res.status).toBe(200)

@@ -76,7 +76,7 @@ export interface StaticResponse {
  * single byte ranges. Resolves the status sent. `fallback` (e.g. index.html) answers paths
  * that name no file.
  */
-export async function serveStatic(root: string, urlPath: string, req: { method?: string; headers: IncomingHttpHeaders }, res: StaticResponse & Writable, options: { fallback?: string; immutable?: (file: string) => boolean } = {}): Promise<number> {
+export async function serveStatic(root: string, urlPath: string, req: { method?: string; headers: IncomingHttpHeaders }, res: StaticResponse & Writable, options: { fallback?: string; immutable?: (file: string) => boolean; headers?: OutgoingHttpHeaders } = {}): Promise<number> {
   const send = (status: number, text: string) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
     res.end(text)
@@ -106,6 +106,7 @@ export async function serveStatic(root: string, urlPath: string, req: { method?:
     'accept-ranges': 'bytes',
     'cache-control': options.immutable?.(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
     'x-content-type-options': 'nosniff',
+    ...options.headers,
   }
   const inm = req.headers['if-none-match']
   const ims = req.headers['if-modified-since']
