@@ -110,4 +110,41 @@ describe('upstream pools on the built-in proxy', () => {
     // Upstream, proxy and client share this process: 1 GiB passed through, far less stayed.
     expect((peak - before) / 1024 / 1024).toBeLessThan(150)
   })
+
+  it('streams a 512 MiB upload to the instance with bounded memory', async () => {
+    const MB = 1024 * 1024
+    const TOTAL_MB = 512
+    const sink = await startUpstream('sink#1', (req, res) => {
+      let n = 0
+      req.on('data', (c: Buffer) => (n += c.length))
+      req.on('end', () => res.end(JSON.stringify({ received: n })))
+    })
+    started.push(sink)
+    const { plan, traces } = await proxyFor([sink], {})
+    const chunk = Buffer.alloc(MB, 98)
+    const before = process.memoryUsage().rss
+    let peak = before
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: plan.httpPort, method: 'POST', path: '/upload', headers: { host: 'pool.localhost', 'content-type': 'application/octet-stream' } }, (res) => {
+        let text = ''
+        res.on('data', (d) => (text += d))
+        res.on('end', () => resolve(text))
+      })
+      req.on('error', reject)
+      let sent = 0
+      const pump = () => {
+        while (sent < TOTAL_MB) {
+          sent++
+          peak = Math.max(peak, process.memoryUsage().rss)
+          if (!req.write(chunk)) return void req.once('drain', pump)
+        }
+        req.end()
+      }
+      pump()
+    })
+    expect(JSON.parse(body).received).toBe(TOTAL_MB * MB)
+    expect((peak - before) / MB).toBeLessThan(150)
+    await waitFor(() => traces.some((t) => t.path === '/upload'), 2000, 'the upload trace')
+    expect(traces.find((t) => t.path === '/upload')!.requestBytes).toBe(TOTAL_MB * MB)
+  })
 })
