@@ -109,14 +109,21 @@ export class StackRunner {
     const removed = previous.appServers.filter((a) => !next.appServers.some((b) => b.name === a.name)).map((a) => a.name)
     const outgoing = this.instances.filter((i) => changed.includes(i.appServer) || removed.includes(i.appServer))
     this.stack = next
+    /** App servers whose new instances did not start: the change is kept (it is valid), the failure reported. */
+    const failures: string[] = []
     if (outgoing.length || changed.length) {
       await Promise.all(outgoing.map((i) => i.process.stop()))
       this.instances = this.instances.filter((i) => !outgoing.includes(i))
       for (const name of changed) {
         const index = next.appServers.findIndex((a) => a.name === name)
-        const fresh = await this.createInstancesFor(next.appServers[index], index)
-        this.instances.push(...fresh)
-        await Promise.all(fresh.map((i) => i.process.start()))
+        try {
+          const fresh = await this.createInstancesFor(next.appServers[index], index)
+          this.instances.push(...fresh)
+          const results = await Promise.allSettled(fresh.map((i) => i.process.start()))
+          for (const r of results) if (r.status === 'rejected') failures.push((r.reason as Error).message)
+        } catch (err) {
+          failures.push(`${name}: ${(err as Error).message}`)
+        }
       }
     }
     try {
@@ -126,7 +133,7 @@ export class StackRunner {
       throw err
     }
     const restarted = [...changed, ...removed.map((r) => `${r} (removed)`)]
-    const what = `${restarted.length ? `restarted ${restarted.join(', ')}; ` : ''}reloaded the ${next.proxy.kind === 'builtin' ? 'built-in proxy' : next.proxy.kind} gracefully`
+    const what = `${restarted.length ? `restarted ${restarted.join(', ')}; ` : ''}reloaded the ${next.proxy.kind === 'builtin' ? 'built-in proxy' : next.proxy.kind} gracefully${failures.length ? `; but ${failures.join('; ')}` : ''}`
     this.system(what)
     this.changed(this.view())
     return what

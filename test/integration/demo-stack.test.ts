@@ -160,6 +160,12 @@ describe('the demo stack on the real engine', () => {
     expect(pidsOf(after, 'web')).toEqual(pidsOf(before, 'web'))
     expect(pidsOf(after, 'worker')).not.toEqual(pidsOf(before, 'worker'))
     expect(after.processes.every((p) => p.state === 'running')).toBe(true)
+    const broken = { ...changed, appServers: [changed.appServers[0], { ...changed.appServers[1], command: '/nonexistent/program' }] }
+    const failed = await engine.invoke('stack:save', { stack: broken })
+    expect(failed.lastChange).toContain('restarted worker; reloaded the built-in proxy gracefully; but demo/worker#1 could not start: program /nonexistent/program does not exist')
+    expect(failed.processes.find((p) => p.appServer === 'worker')?.state).toBe('crashed')
+    expect(pidsOf(failed, 'web')).toEqual(pidsOf(before, 'web'))
+    expect((await engine.invoke('stack:get', { id: 'demo' })).stack.appServers[1].command).toBe('/nonexistent/program')
     const removed = await engine.invoke('stack:save', { stack })
     expect(removed.lastChange).toContain('restarted worker (removed)')
     expect(removed.processes.map((p) => p.appServer)).toEqual(['web', 'web'])
