@@ -222,6 +222,18 @@ describe('built-in proxy (real upstreams, real clients)', () => {
     await wsUpstream.close()
   })
 
+  it('tunnels a secure WebSocket (wss) over the TLS listener, with the https scheme forwarded', async () => {
+    for (const u of [a, b]) new WebSocketServer({ server: u.server }).on('connection', (s, req) => s.on('message', (m) => s.send(`echo ${m} via ${req.headers['x-forwarded-proto']}`)))
+    const client = new WebSocket(`wss://127.0.0.1:${plan.httpsPort}/secure`, { headers: { host: `app.localhost:${plan.httpsPort}` }, servername: 'app.localhost', ca: ca.certPem })
+    const reply = await new Promise<string>((resolve, reject) => {
+      client.on('open', () => client.send('hi'))
+      client.on('message', (m) => resolve(String(m)))
+      client.on('error', reject)
+    })
+    client.close()
+    expect(reply).toBe('echo hi via https')
+  })
+
   it('lets two stacks share one port by host name, each with its own certificate (SNI)', async () => {
     const other = await startUpstream('other#1')
     const otherLeaf = await ca.issueLeaf(['other.localhost'])
