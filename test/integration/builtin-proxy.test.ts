@@ -224,7 +224,9 @@ describe('built-in proxy (real upstreams, real clients)', () => {
 
   it('tunnels a secure WebSocket (wss) over the TLS listener, with the https scheme forwarded', async () => {
     for (const u of [a, b]) new WebSocketServer({ server: u.server }).on('connection', (s, req) => s.on('message', (m) => s.send(`echo ${m} via ${req.headers['x-forwarded-proto']}`)))
-    const client = new WebSocket(`wss://127.0.0.1:${plan.httpsPort}/secure`, { headers: { host: `app.localhost:${plan.httpsPort}` }, servername: 'app.localhost', ca: ca.certPem })
+    // ws passes TLS options through to tls.connect; its types omit `servername`.
+    const tlsOptions: WebSocket.ClientOptions = Object.assign({ headers: { host: `app.localhost:${plan.httpsPort}` }, ca: ca.certPem }, { servername: 'app.localhost' })
+    const client = new WebSocket(`wss://127.0.0.1:${plan.httpsPort}/secure`, tlsOptions)
     const reply = await new Promise<string>((resolve, reject) => {
       client.on('open', () => client.send('hi'))
       client.on('message', (m) => resolve(String(m)))
