@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-function isExecutable(file: string): boolean {
+/** True for a regular file the current user may execute. */
+export function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK)
     return fs.statSync(file).isFile()

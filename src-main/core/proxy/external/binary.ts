@@ -1,26 +1,17 @@
 import { execFile } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { isExecutable } from '../../supervisor/resolve-command.js'
 
 const run = promisify(execFile)
 /** Asking a binary for its version must not hang a stack start. */
 const VERSION_TIMEOUT_MS = 5_000
 
-function executable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK)
-    return fs.statSync(file).isFile()
-  } catch {
-    return false
-  }
-}
-
 /** The first of `names` on PATH or in `dirs` (common install locations), or the explicit `override`. */
 export function findBinary(names: string[], dirs: string[], override?: string): string | undefined {
-  if (override) return executable(override) ? override : undefined
+  if (override) return isExecutable(override) ? override : undefined
   const searched = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...dirs]
-  for (const dir of searched) for (const name of names) if (executable(path.join(dir, name))) return path.join(dir, name)
+  for (const dir of searched) for (const name of names) if (isExecutable(path.join(dir, name))) return path.join(dir, name)
   return undefined
 }
 
