@@ -7,7 +7,7 @@ import path from 'node:path'
 import tls from 'node:tls'
 import zlib from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
+import { WebSocketServer } from 'ws'
 import type { Trace } from '../../src-main/contract.js'
 import { LocalCA } from '../../src-main/core/certs/local-ca.js'
 import { builtinProxyDriver } from '../../src-main/core/proxy/builtin/builtin-proxy.js'
@@ -16,6 +16,7 @@ import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { get } from '../support/http-client.js'
 import { waitFor } from '../support/processes.js'
 import { tempHome } from '../support/temp-home.js'
+import { wsRoundTrip } from '../support/ws-round-trip.js'
 import { defaultSettings, startUpstream, type TestUpstream } from '../support/upstreams.js'
 
 function raw(port: number, text: string): Promise<string> {
@@ -208,14 +209,7 @@ describe('built-in proxy (real upstreams, real clients)', () => {
     wss.on('connection', (socket, req) => socket.on('message', (m) => socket.send(`echo ${m} via ${req.headers['x-forwarded-proto']}`)))
     const wsPlan = { ...plan, stackId: 'ws', hostnames: ['ws.localhost'], httpsPort: undefined, tls: undefined, httpPort: await findFreePort(), routes: [{ pathPrefix: '/', appServer: 'ws', upstreams: [wsUpstream.upstream] }] }
     const wsProxy = await builtinProxyDriver.start(wsPlan, hooks)
-    const client = new WebSocket(`ws://127.0.0.1:${wsPlan.httpPort}/chat`, { headers: { host: 'ws.localhost' } })
-    const reply = await new Promise<string>((resolve, reject) => {
-      client.on('open', () => client.send('hi'))
-      client.on('message', (m) => resolve(String(m)))
-      client.on('error', reject)
-    })
-    expect(reply).toBe('echo hi via http')
-    client.close()
+    expect(await wsRoundTrip(`ws://127.0.0.1:${wsPlan.httpPort}/chat`, 'hi', { headers: { host: 'ws.localhost' } })).toBe('echo hi via http')
     await waitFor(() => traces.some((t) => t.stackId === 'ws' && t.status === 101), 3000, 'the 101 trace')
     await wsProxy.stop()
     wss.close()
@@ -224,15 +218,7 @@ describe('built-in proxy (real upstreams, real clients)', () => {
 
   it('tunnels a secure WebSocket (wss) over the TLS listener, with the https scheme forwarded', async () => {
     for (const u of [a, b]) new WebSocketServer({ server: u.server }).on('connection', (s, req) => s.on('message', (m) => s.send(`echo ${m} via ${req.headers['x-forwarded-proto']}`)))
-    // ws passes TLS options through to tls.connect; its types omit `servername`.
-    const tlsOptions: WebSocket.ClientOptions = Object.assign({ headers: { host: `app.localhost:${plan.httpsPort}` }, ca: ca.certPem }, { servername: 'app.localhost' })
-    const client = new WebSocket(`wss://127.0.0.1:${plan.httpsPort}/secure`, tlsOptions)
-    const reply = await new Promise<string>((resolve, reject) => {
-      client.on('open', () => client.send('hi'))
-      client.on('message', (m) => resolve(String(m)))
-      client.on('error', reject)
-    })
-    client.close()
+    const reply = await wsRoundTrip(`wss://127.0.0.1:${plan.httpsPort}/secure`, 'hi', { headers: { host: `app.localhost:${plan.httpsPort}` }, ca: ca.certPem, servername: 'app.localhost' })
     expect(reply).toBe('echo hi via https')
   })
 

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import https from 'node:https'
 import path from 'node:path'
 import { expect, it } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
+import { WebSocketServer } from 'ws'
 import type { Trace } from '../../src-main/contract.js'
 import { LocalCA } from '../../src-main/core/certs/local-ca.js'
 import { ProxyConfigError } from '../../src-main/core/proxy/external/external-proxy.js'
@@ -12,6 +12,7 @@ import { browserLikeLoad } from './browser-like-load.js'
 import { get } from './http-client.js'
 import { waitFor } from './processes.js'
 import { tempHome } from './temp-home.js'
+import { wsRoundTrip } from './ws-round-trip.js'
 import { defaultSettings, startUpstream, type TestUpstream } from './upstreams.js'
 
 /**
@@ -75,14 +76,7 @@ export function externalProxyCases(driver: ProxyDriver, options: { forwardsProto
   })
 
   it('tunnels a WebSocket', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${plan.httpPort}/ws`, { headers: { host: `app.localhost:${plan.httpPort}` } })
-    const reply = await new Promise<string>((resolve, reject) => {
-      ws.on('open', () => ws.send('ping'))
-      ws.on('message', (m) => resolve(String(m)))
-      ws.on('error', reject)
-    })
-    ws.close()
-    expect(reply).toBe('echo ping')
+    expect(await wsRoundTrip(`ws://127.0.0.1:${plan.httpPort}/ws`, 'ping', { headers: { host: `app.localhost:${plan.httpPort}` } })).toBe('echo ping')
   })
 
   it('turns access-log lines into traces', async () => {
