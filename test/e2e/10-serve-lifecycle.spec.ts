@@ -1,22 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { tempHome } from '../support/temp-home.js'
+import { startServe, stopServe } from './aerie-serve.js'
 import { expect, test } from './fixtures.js'
 
-function serve(home: string, port: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.resolve('bin/aerie.js'), 'serve', '--quiet', '--port', String(port)], { env: { ...process.env, AERIE_HOME: home, AERIE_DEMO_PORT: String(port + 1) } })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d) => {
-      out += d
-      const m = /serving its UI at (\S+)/.exec(out)
-      if (m) resolve({ child, url: m[1] })
-    })
-    child.on('exit', (code) => reject(new Error(`aerie serve exited with ${code}: ${out}`)))
-  })
-}
+const serve = (home: string, port: number) => startServe({ AERIE_HOME: home, AERIE_DEMO_PORT: String(port + 1) }, ['--port', String(port)])
 
 test('a lost connection shows a banner, and the page reconnects by itself when aerie serve is back', async ({ page }) => {
   const home = tempHome('aerie-reconnect-')
@@ -25,17 +14,14 @@ test('a lost connection shows a banner, and the page reconnects by itself when a
   await page.goto(first.url)
   await expect(page.locator('[data-stack="demo"]')).toBeVisible()
 
-  const exited = new Promise((r) => first.child.on('exit', r))
-  first.child.kill('SIGTERM')
-  await exited
+  await stopServe(first.child)
   await expect(page.getByTestId('connection-lost')).toBeVisible()
 
   const second = await serve(home.dir, port)
   expect(second.url).toBe(first.url) // the token survives a restart
   await expect(page.getByTestId('connection-lost')).toHaveCount(0, { timeout: 15_000 })
   await expect(page.locator('[data-stack="demo"]')).toBeVisible()
-  second.child.kill('SIGTERM')
-  await new Promise((r) => second.child.on('exit', r))
+  await stopServe(second.child)
   home.cleanup()
 })
 
@@ -54,8 +40,7 @@ test('a stack file that cannot be read at start is shown on the Stacks view, and
     await expect(page.locator('[data-stack="demo"]')).toBeVisible()
     expect(fs.readFileSync(file, 'utf8')).toBe('{ "id": "broken", ')
   } finally {
-    child.kill('SIGTERM')
-    await new Promise((r) => child.on('exit', r))
+    await stopServe(child)
     home.cleanup()
   }
 })
