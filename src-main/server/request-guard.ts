@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { timingSafeEqual } from 'node:crypto'
+import { TOKEN_QUERY } from './wire.js'
 
 /**
  * DNS-rebinding and cross-site defence for the loopback server: the Host header must
@@ -32,5 +33,5 @@ export function tokenMatches(given: string | null | undefined, token: string): b
 export function tokenOf(req: IncomingMessage, url: URL): string | null {
   const auth = req.headers.authorization
   if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length)
-  return url.searchParams.get('token')
+  return url.searchParams.get(TOKEN_QUERY)
 }

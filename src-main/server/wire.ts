@@ -7,7 +7,6 @@ export const ClientMessageSchema = z.object({
   name: z.string(),
   request: z.unknown(),
 })
-export type ClientMessage = z.infer<typeof ClientMessageSchema>
 
 export type ServerMessage =
   | { type: 'result'; id: number; ok: true; result: unknown }

@@ -137,4 +137,3 @@ export const StackSchema = z
 export type Stack = z.infer<typeof StackSchema>
 export type StackInput = z.input<typeof StackSchema>
 export type AppServer = z.infer<typeof AppServerSchema>
-export type Route = z.infer<typeof RouteSchema>

@@ -26,7 +26,7 @@ export class TraceRecorder {
   private done = false
 
   constructor(init: Omit<Trace, 'id' | 'time' | 'status' | 'durationMs'>, private readonly emit: (t: Trace) => void) {
-    this.trace = { id: randomUUID({ disableEntropyCache: false }), time: Date.now(), status: 0, durationMs: 0, requestBytes: 0, responseBytes: 0, ...init, timings: { totalMs: 0, ...init.timings } }
+    this.trace = { id: randomUUID(), time: Date.now(), status: 0, durationMs: 0, requestBytes: 0, responseBytes: 0, ...init, timings: { totalMs: 0, ...init.timings } }
   }
 
   elapsed(): number {
