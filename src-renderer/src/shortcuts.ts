@@ -19,7 +19,9 @@ export function installShortcuts(router: Router): () => void {
       e.preventDefault()
       void router.push(VIEWS[Number(e.key) - 1])
     } else if (!typing && !e.ctrlKey && !e.metaKey && !e.altKey && e.key === '/') {
-      const field = document.querySelector<HTMLInputElement>('[data-shortcut="/"]')
+      // The marker sits on the filter's input, or on a component that wraps it.
+      const marked = document.querySelector<HTMLElement>('[data-shortcut="/"]')
+      const field = marked?.matches('input') ? marked : marked?.querySelector('input')
       if (field) {
         e.preventDefault()
         field.focus()

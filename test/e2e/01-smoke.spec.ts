@@ -6,7 +6,7 @@ test('smoke: the UI loads from aerie serve and lists the demo stack', async ({ p
   await page.goto(aerie.url)
   await expect(page.getByRole('heading', { name: 'Stacks', level: 1 })).toBeVisible()
   const card = page.locator('[data-stack="demo"]')
-  await expect(card.getByRole('heading', { name: 'Demo' })).toBeVisible()
+  await expect(card.getByRole('heading', { name: 'Demo', exact: true })).toBeVisible()
   await expect(card.getByTestId('state').first()).toHaveText('stopped')
   // The token leaves the address bar once the page has it.
   expect(page.url()).not.toContain('token=')

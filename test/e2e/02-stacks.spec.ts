@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { expect, test } from './fixtures.js'
-import { screenshotPath } from './screenshots.js'
+import { snap } from './screenshots.js'
 
 function portAccepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -43,8 +43,7 @@ test('Start turns the demo green and its URL answers; Stop turns it grey and clo
   expect([...served].sort()).toEqual([1, 2])
 
   await page.setViewportSize({ width: 1200, height: 560 })
-  await page.mouse.move(0, 0)
-  await page.screenshot({ path: screenshotPath('stacks-running.png') })
+  await snap(page, 'stacks-running.png')
 
   await card.getByTestId('toggle').click()
   await expect(badge).toHaveText('stopped')

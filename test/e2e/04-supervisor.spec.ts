@@ -1,6 +1,6 @@
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { expect, invoke, test } from './fixtures.js'
-import { screenshotPath } from './screenshots.js'
+import { snap } from './screenshots.js'
 
 // A worker that is ready, then exits with code 3 a moment later, every time.
 const flakyWorker = `require('http').createServer((q,r)=>r.end('ok')).listen(process.env.PORT,'127.0.0.1',()=>console.log('\\x1b[33mworker ready\\x1b[0m on '+process.env.PORT));setTimeout(()=>{console.error('fatal: lost the queue connection');process.exit(3)},600)`
@@ -33,8 +33,7 @@ test('an instance that keeps crashing is restarted, then shown failed with its e
   await expect(problem.locator('pre')).toContainText('fatal: lost the queue connection')
   await expect(card.locator('[data-process="web#1"]').getByTestId('state')).toHaveText('running')
 
-  await page.mouse.move(0, 0)
-  await card.screenshot({ path: screenshotPath('stack-crashed-instance.png') })
+  await snap(card, 'stack-crashed-instance.png')
   await card.getByTestId('toggle').click()
   await expect(card.getByTestId('state').first()).toHaveText('stopped')
 })

@@ -3,7 +3,8 @@ import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { requireBinary } from '../support/binaries.js'
 import { chromiumLaunchOptions } from './chromium.js'
 import { expect, invoke, test } from './fixtures.js'
-import { screenshotPath } from './screenshots.js'
+import { choose } from './naive.js'
+import { snap } from './screenshots.js'
 
 const certutil = requireBinary('certutil')
 
@@ -49,9 +50,8 @@ test('Trust CA puts the CA in the NSS database, and Chromium then loads the demo
   await page.getByRole('link', { name: 'Certificates' }).click()
   await expect(page.locator('[data-leaf="demo"]')).toContainText('demo.localhost, localhost, 127.0.0.1, ::1')
   await expect(page.locator('[data-leaf="demo"]').getByTestId('expiry')).toHaveClass('expiry-ok')
-  for (const close of await page.getByRole('button', { name: 'Dismiss' }).all()) await close.click()
-  await page.mouse.move(0, 0)
-  await page.screenshot({ path: screenshotPath('certificates.png'), fullPage: true })
+  for (const close of await page.getByTestId('toast').getByRole('button', { name: 'close' }).all()) await close.click()
+  await snap(page, 'certificates.png', { fullPage: true })
 
   await page.getByRole('link', { name: 'Stacks' }).click()
   await card.getByTestId('toggle').click()
@@ -62,7 +62,7 @@ test('an import with a key that does not match is refused with a clear message',
   await page.goto(aerie.url)
   await page.getByRole('link', { name: 'Certificates' }).click()
   await page.getByText('Use your own certificate for a stack').click()
-  await page.getByLabel('Stack').selectOption('demo')
+  await choose(page.getByLabel('Stack', { exact: true }), 'Demo')
   const { files } = (await invoke(page.request, aerie, 'cert:export', { stackId: 'demo', format: 'pem' }).catch(async () => {
     await invoke(page.request, aerie, 'cert:renew', { stackId: 'demo' })
     return invoke(page.request, aerie, 'cert:export', { stackId: 'demo', format: 'pem' })

@@ -1,6 +1,6 @@
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { expect, test } from './fixtures.js'
-import { screenshotPath } from './screenshots.js'
+import { snap } from './screenshots.js'
 
 test('create a stack from the form (a bad port first), start it, see its logs and traces, open a trace, stop it', async ({ page, aerie }) => {
   const port = await findFreePort()
@@ -19,8 +19,7 @@ test('create a stack from the form (a bad port first), start it, see its logs an
   await app.getByLabel('Arguments', { exact: true }).fill('{resources}/demo-app/server.mjs')
   await expect(page.getByTestId('save')).toBeDisabled()
   await expect(page.getByTestId('problem-count')).toHaveText('1 problem to fix before saving')
-  await page.mouse.move(0, 0)
-  await page.screenshot({ path: screenshotPath('stack-editor-error.png'), fullPage: true })
+  await snap(page, 'stack-editor-error.png', { fullPage: true })
 
   await general.page().getByLabel('HTTP port', { exact: true }).fill(String(port))
   await expect(page.locator('[data-error-for="httpPort"]')).toHaveCount(0)
@@ -50,8 +49,7 @@ test('create a stack from the form (a bad port first), start it, see its logs an
   await expect(detail).toContainText('Bearer ***')
   await expect(detail.getByTestId('waterfall')).toContainText('Waiting (time to first byte)')
   await expect(detail.getByTestId('trace-logs')).toContainText('/orders/2')
-  await page.mouse.move(0, 0)
-  await page.screenshot({ path: screenshotPath('traces-detail.png') })
+  await snap(page, 'traces-detail.png')
 
   await page.keyboard.press('Alt+1')
   await card.getByTestId('toggle').click()

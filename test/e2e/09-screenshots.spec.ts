@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures.js'
-import { screenshotPath } from './screenshots.js'
+import { snap } from './screenshots.js'
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`screenshots of every view in ${scheme} mode`, async ({ page, aerie }) => {
@@ -11,9 +11,8 @@ for (const scheme of ['light', 'dark'] as const) {
     for (let i = 0; i < 6; i++) await page.request.get(`http://127.0.0.1:${aerie.demoPort}/shop/items/${i}?page=${i}`, { headers: { host: `demo.localhost:${aerie.demoPort}`, cookie: 'session=abc' } })
     await page.request.get(`http://127.0.0.1:${aerie.demoPort}/missing`, { headers: { host: 'other.localhost' } })
     const shot = async (name: string) => {
-      for (const close of await page.getByRole('button', { name: 'Dismiss' }).all()) await close.click().catch(() => undefined)
-      await page.mouse.move(0, 0)
-      await page.screenshot({ path: screenshotPath(`${name}-${scheme}.png`) })
+      for (const close of await page.getByTestId('toast').getByRole('button', { name: 'close' }).all()) await close.click().catch(() => undefined)
+      await snap(page, `${name}-${scheme}.png`)
     }
     await shot('stacks')
 

@@ -1,14 +1,15 @@
 import path from 'node:path'
 import { expect, test } from './fixtures.js'
+import { choose } from './naive.js'
 
 test('the editor reads a .NET project and its launchSettings.json into the form, and says when a folder has none', async ({ page, aerie }) => {
   await page.goto(aerie.url)
   await page.getByTestId('new-stack').click()
   const app = page.getByRole('group', { name: 'App server 1' })
-  await app.getByLabel('Kind', { exact: true }).selectOption('dotnet')
+  await choose(app.getByLabel('Kind', { exact: true }), 'ASP.NET Core project')
   await app.getByLabel('Project folder or .csproj', { exact: true }).fill(path.resolve('resources'))
   await app.getByTestId('read-project').click()
-  await expect(app.locator('.field-error').first()).toContainText('holds no .csproj file')
+  await expect(app.getByTestId('detect-error')).toContainText('holds no .csproj file')
 
   await app.getByLabel('Project folder or .csproj', { exact: true }).fill(path.resolve('resources/samples/KestrelSample'))
   await app.getByTestId('read-project').click()

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import type { Locator, Page } from '@playwright/test'
 
 /**
  * Where a test writes a screenshot: docs/screenshots/ when AERIE_SCREENSHOTS=1 (to refresh the
@@ -6,4 +7,11 @@ import path from 'node:path'
  */
 export function screenshotPath(name: string): string {
   return process.env.AERIE_SCREENSHOTS === '1' ? path.join('docs', 'screenshots', name) : path.join('test-results', 'screenshots', name)
+}
+
+/** A screenshot of the page (or one element) as it settles: no pointer hover, transitions finished. */
+export async function snap(target: Page | Locator, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  const page = 'mouse' in target ? target : target.page()
+  await page.mouse.move(0, 0)
+  await target.screenshot({ path: screenshotPath(name), animations: 'disabled', ...options })
 }

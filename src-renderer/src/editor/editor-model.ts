@@ -9,7 +9,7 @@ export interface AppServerDraft {
   args: string
   cwd: string
   env: string
-  instances: number
+  instances: number | null
   autoPorts: boolean
   ports: string
   readinessKind: 'tcp' | 'http'
@@ -29,13 +29,14 @@ export interface StackDraft {
   name: string
   hostnames: string
   kind: 'builtin' | 'nginx' | 'apache' | 'caddy'
-  httpPort: number | ''
-  httpsPort: number | ''
+  /** Null: the number field is empty. */
+  httpPort: number | null
+  httpsPort: number | null
   redirectToHttps: boolean
   loadBalancing: 'round-robin' | 'least-connections' | 'sticky'
   /** Empty: no active health checks. */
   healthPath: string
-  healthIntervalMs: number
+  healthIntervalMs: number | null
   compression: boolean
   appServers: AppServerDraft[]
   routes: RouteDraft[]
@@ -48,7 +49,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: '', redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -67,7 +68,7 @@ function parseEnv(text: string): Record<string, string> {
 
 /** The stack the form describes; the contract's schema validates it (and names the fields at fault). */
 export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
-  const num = (v: number | '') => (v === '' ? undefined : Number(v))
+  const num = (v: number | null) => v ?? undefined
   return {
     ...(base ?? {}),
     id: d.id,
@@ -109,7 +110,7 @@ export function stackToDraft(s: StackInput): StackDraft {
     hostnames: s.hostnames.join(', '),
     kind: s.proxy.kind ?? 'builtin',
     httpPort: s.proxy.httpPort,
-    httpsPort: s.proxy.httpsPort ?? '',
+    httpsPort: s.proxy.httpsPort ?? null,
     redirectToHttps: s.proxy.redirectToHttps ?? false,
     loadBalancing: s.proxy.loadBalancing ?? 'round-robin',
     healthPath: s.proxy.healthCheck?.path ?? '',

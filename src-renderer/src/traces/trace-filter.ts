@@ -4,16 +4,16 @@ export interface TraceFilter {
   status: 'all' | '2xx' | '3xx' | '4xx' | '5xx' | 'errors'
   host: string
   text: string
-  minMs: number | ''
+  minMs: number | null
 }
 
-export const emptyTraceFilter = (): TraceFilter => ({ status: 'all', host: '', text: '', minMs: '' })
+export const emptyTraceFilter = (): TraceFilter => ({ status: 'all', host: '', text: '', minMs: null })
 
 /** True when the trace passes every filter; `errors` means 5xx or a proxy error. */
 export function matchesTrace(t: Trace, f: TraceFilter): boolean {
   if (f.status === 'errors' ? !(t.status >= 500 || t.error) : f.status !== 'all' && Math.floor(t.status / 100) !== Number(f.status[0])) return false
   if (f.host && t.host !== f.host) return false
   if (f.text && !`${t.method} ${t.path} ${t.upstream ?? ''} ${t.traceId ?? ''}`.toLowerCase().includes(f.text.toLowerCase())) return false
-  if (f.minMs !== '' && t.durationMs < Number(f.minMs)) return false
+  if (f.minMs != null && t.durationMs < f.minMs) return false
   return true
 }
