@@ -1,0 +1,186 @@
+import type http from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import { pipeline } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import type { PlanRoute, ProxySettings } from '../proxy-driver.js'
+import { chooseEncoding, compressor, varyWithEncoding } from './compression.js'
+import { withoutHopByHop } from './forwarded-headers.js'
+import type { ConnectionInfo } from './stack-proxy.js'
+import { maskedHeaders, type TraceRecorder } from './trace-recorder.js'
+import { recordFailure, recordSuccess, STICKY_COOKIE, type Member } from './upstream-pool.js'
+
+export type ProxyRequest = http.IncomingMessage | Http2ServerRequest
+export type ProxyResponse = http.ServerResponse | Http2ServerResponse
+
+/** Errors of a connection attempt (the instance refused or did not answer), as opposed to a failure after it. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+
+/** Why an exchange got no answer, for its proxy to retry elsewhere or answer with an error page. */
+export interface ExchangeFailure {
+  /** The instance refused or did not accept the connection (another one may take a request without a body). */
+  connect: boolean
+  status: 502 | 504
+  /** What happened, for the error page and the log: `web#2 (port 5001) did not answer: …`. */
+  line: string
+  reason: string
+}
+
+export interface ExchangeHost {
+  log(lines: string[]): void
+  failed(exchange: UpstreamExchange, failure: ExchangeFailure): void
+}
+
+/** Where the request came from and what it may be retried on: carried along, read only on failure. */
+export interface ExchangeContext {
+  conn: ConnectionInfo
+  route: PlanRoute & { appServer: string }
+  tried: Set<string>
+  bodyless: boolean
+}
+
+/**
+ * One request forwarded to one app-server instance: undici's dispatch handler, streaming the
+ * answer to the client with back-pressure both ways. A class with methods rather than closures:
+ * a request allocates one object, which measured faster on the hot path.
+ */
+export class UpstreamExchange implements Dispatcher.DispatchHandler {
+  /** Set once the request has a connection to the instance: later errors are not the instance refusing connections. */
+  private connected = false
+  /** The client went away: the upstream request is cancelled, which says nothing about the instance. */
+  private clientGone = false
+  private released = false
+  private controller?: Dispatcher.DispatchController
+  private sink?: NodeJS.WritableStream
+  private status = 502
+  private countResponse = false
+  private waitingForDrain = false
+  private responseHeaders?: Record<string, string>
+
+  constructor(
+    readonly req: ProxyRequest,
+    readonly res: ProxyResponse,
+    readonly member: Member,
+    private readonly settings: ProxySettings,
+    readonly trace: TraceRecorder,
+    private readonly stickyId: string | undefined,
+    readonly context: ExchangeContext,
+    private readonly host: ExchangeHost,
+  ) {
+    this.onClientClose = this.onClientClose.bind(this)
+    res.once('close', this.onClientClose)
+    member.inFlight++
+  }
+
+  start(pool: Dispatcher, headers: http.OutgoingHttpHeaders): void {
+    const { req } = this
+    const { bodyless } = this.context
+    if (!bodyless && req.headers['content-length'] === undefined) {
+      const trace = this.trace.trace
+      req.on('data', (chunk: Buffer) => (trace.requestBytes! += chunk.length))
+      // Paused until undici attaches its own reader (and resumes the body): no chunk goes by unsent.
+      req.pause()
+    }
+    pool.dispatch(
+      { method: req.method ?? 'GET', path: req.url ?? '/', headers: headers as Record<string, string | string[]>, body: bodyless ? null : req, headersTimeout: this.settings.timeouts.upstreamResponseMs, bodyTimeout: 0 },
+      this,
+    )
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.clientGone) return controller.abort(new Error('the client closed the connection'))
+    if (!this.connected) {
+      this.connected = true
+      this.trace.connected()
+    }
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, upstreamHeaders: Record<string, string | string[]>): void {
+    if (statusCode < 200) return
+    const { req, res, settings, trace } = this
+    recordSuccess(this.member)
+    trace.firstByte()
+    this.status = statusCode
+    const outHeaders = withoutHopByHop(upstreamHeaders)
+    const id = this.member.upstream.id
+    if (settings.loadBalancing === 'sticky' && this.stickyId !== id) {
+      const cookie = `${STICKY_COOKIE}=${encodeURIComponent(id)}; Path=/; HttpOnly; SameSite=Lax`
+      const existing = outHeaders['set-cookie']
+      outHeaders['set-cookie'] = existing ? [...(Array.isArray(existing) ? existing : [String(existing)]), cookie] : [cookie]
+    }
+    const contentLength = upstreamHeaders['content-length'] as string | undefined
+    const encoding = settings.compression
+      ? chooseEncoding({ acceptEncoding: req.headers['accept-encoding'], contentType: upstreamHeaders['content-type'] as string | undefined, contentEncoding: upstreamHeaders['content-encoding'] as string | undefined, contentLength, status: statusCode, method: req.method ?? 'GET' })
+      : undefined
+    if (encoding) {
+      delete outHeaders['content-length']
+      outHeaders['content-encoding'] = encoding
+      outHeaders.vary = varyWithEncoding(upstreamHeaders.vary as string | undefined)
+    }
+    res.writeHead(statusCode, outHeaders)
+    if (contentLength !== undefined && !encoding) trace.trace.responseBytes = Number(contentLength) || 0
+    else this.countResponse = true
+    this.responseHeaders = maskedHeaders(outHeaders, settings.traceSecrets)
+    res.once('finish', this.onFinish.bind(this))
+    if (encoding) {
+      const zip = compressor(encoding)
+      pipeline(zip, res as NodeJS.WritableStream, () => undefined)
+      this.sink = zip
+    } else this.sink = res as NodeJS.WritableStream
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.countResponse) this.trace.trace.responseBytes! += chunk.length
+    if (this.sink!.write(chunk)) return
+    // The client reads slower than the instance answers: pause the upstream until the client catches up.
+    controller.pause()
+    if (!this.waitingForDrain) {
+      this.waitingForDrain = true
+      this.sink!.on('drain', controller.resume.bind(controller))
+    }
+  }
+
+  onResponseEnd(): void {
+    this.sink!.end()
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error & { code?: string }): void {
+    this.release()
+    const { member, settings, trace, res } = this
+    const answered = this.sink !== undefined
+    if (this.clientGone) return trace.finish(answered ? this.status : 499, undefined, answered ? 'the client closed the connection' : 'the client closed the connection before the response')
+    const code = err.code ?? ''
+    const id = member.upstream.id
+    const connectFailure = code === 'UND_ERR_CONNECT_TIMEOUT' || (!this.connected && CONNECT_ERRORS.has(code))
+    if (connectFailure && recordFailure(member, settings.ejection, Date.now())) {
+      this.host.log([`${id} ejected for ${settings.ejection.ejectMs} ms after ${settings.ejection.failures} failed connections`])
+    }
+    const message =
+      code === 'UND_ERR_CONNECT_TIMEOUT' ? `no connection within ${settings.timeouts.upstreamConnectMs} ms` : code === 'UND_ERR_HEADERS_TIMEOUT' ? `no response within ${settings.timeouts.upstreamResponseMs} ms` : err.message
+    if (res.headersSent) {
+      res.destroy()
+      return trace.finish(this.status, undefined, `${id}: response aborted: ${message}`)
+    }
+    res.removeListener('close', this.onClientClose)
+    const port = member.upstream.port
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') this.host.failed(this, { connect: false, status: 504, line: `${id} (port ${port}) gave ${message}`, reason: message })
+    else this.host.failed(this, { connect: connectFailure, status: 502, line: `${id} (port ${port}) did not answer: ${message}`, reason: message })
+  }
+
+  private onFinish(): void {
+    this.release()
+    this.trace.finish(this.status, this.responseHeaders)
+  }
+
+  private onClientClose(): void {
+    if (this.res.writableFinished) return
+    this.clientGone = true
+    this.controller?.abort(new Error('the client closed the connection'))
+  }
+
+  private release(): void {
+    if (this.released) return
+    this.released = true
+    this.member.inFlight--
+  }
+}
