@@ -12,6 +12,7 @@ import { caddyConfig, nginxConfig } from './targets/configs.js'
 
 /** Long enough for a stable figure on 2 cores, short enough for the whole table to take about a minute. */
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5)
+const WARMUP_S = 1
 const SIZES = [
   { name: '1 KiB', path: '/small', connections: 50 },
   { name: '1 MiB', path: '/large', connections: 10 },
@@ -75,6 +76,8 @@ function rssOf(pid: number | undefined): number | undefined {
 async function measure(target: string, port: number, pid?: number): Promise<Row[]> {
   const rows: Row[] = []
   for (const size of SIZES) {
+    // Warm-up first (JIT, connection pools), so every target is measured in its steady state.
+    await autocannon({ url: `http://127.0.0.1:${port}${size.path}`, connections: size.connections, duration: WARMUP_S, pipelining: 1 })
     const r = await autocannon({ url: `http://127.0.0.1:${port}${size.path}`, connections: size.connections, duration: DURATION_S, pipelining: 1 })
     rows.push({
       target,
@@ -98,10 +101,10 @@ try {
   await startProcess(process.execPath, [path.join(here, 'targets', 'upstream.mjs')], { PORT: String(upstreamPort) }, upstreamPort)
   rows.push(...(await measure('direct (no proxy)', upstreamPort)))
 
-  const tsx = path.resolve('node_modules/.bin/tsx')
   for (const traces of ['off', 'on']) {
     const port = await findFreePort()
-    const child = await startProcess(tsx, [path.join(here, 'targets', 'builtin-proxy.ts')], { PORT: String(port), UPSTREAM_PORT: String(upstreamPort), TRACES: traces }, port)
+    // `node --import tsx`, as `aerie serve` runs: one process, whose RSS is the proxy's.
+    const child = await startProcess(process.execPath, ['--import', 'tsx', path.join(here, 'targets', 'builtin-proxy.ts')], { PORT: String(port), UPSTREAM_PORT: String(upstreamPort), TRACES: traces }, port)
     rows.push(...(await measure(`aerie built-in, traces ${traces}`, port, child.pid)))
     await stop(child)
   }
@@ -147,7 +150,7 @@ const ratios = SIZES.map(({ name }) => {
   }
 })
 
-const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, durationSeconds: DURATION_S, rows, ratios }
+const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rows, ratios }
 fs.mkdirSync('bench/results', { recursive: true })
 fs.writeFileSync('bench/results/proxy-comparison.json', JSON.stringify(result, null, 2) + '\n')
 console.log('\n| target | size | req/s | p50 ms | p99 ms | MB/s | proxy RSS MB |\n|---|---|---:|---:|---:|---:|---:|')

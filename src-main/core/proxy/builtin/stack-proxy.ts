@@ -12,6 +12,7 @@ import { tunnelUpgrade } from './websocket-tunnel.js'
 import { UpstreamConnections } from './upstream-connections.js'
 import { UpstreamExchange, type ExchangeFailure, type ExchangeHost, type ProxyRequest, type ProxyResponse } from './upstream-exchange.js'
 
+const PROTOCOLS: Record<string, string> = { '1.1': 'HTTP/1.1', '2.0': 'HTTP/2', '1.0': 'HTTP/1.0' }
 /** Methods that may be sent again to another instance after a connect failure (no body). */
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -72,12 +73,12 @@ export class StackProxy implements ExchangeHost {
       {
         stackId: this.plan.stackId,
         client: req.socket?.remoteAddress ?? '',
-        protocol: req.httpVersion === '2.0' ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+        protocol: PROTOCOLS[req.httpVersion] ?? `HTTP/${req.httpVersion}`,
         tls: conn.tls,
+        tlsMs: conn.tlsMs,
         method: req.method ?? 'GET',
         host: conn.host,
         path,
-        timings: { totalMs: 0, tlsMs: conn.tlsMs },
         requestHeaders: maskedHeaders(req.headers, this.plan.settings.traceSecrets),
       },
       this.hooks.trace,
