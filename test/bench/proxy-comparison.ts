@@ -13,6 +13,12 @@ import { caddyConfig, nginxConfig } from './targets/configs.js'
 /** Long enough for a stable figure on 2 cores, short enough for the whole table to take about a minute. */
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5)
 const WARMUP_S = 1
+/** The fixed load for the CPU-per-request figure: below every proxy's maximum here. */
+const FIXED_RATE = 10_000
+const FIXED_RATE_S = 4
+const CLOCK_TICKS = 100
+const cpuMicros: Record<string, number> = {}
+const cpuRuns: Record<string, number[]> = {}
 const SIZES = [
   { name: '1 KiB', path: '/small', connections: 50 },
   { name: '1 MiB', path: '/large', connections: 10 },
@@ -73,7 +79,31 @@ function rssOf(pid: number | undefined): number | undefined {
   }
 }
 
-async function measure(target: string, port: number, pid?: number): Promise<Row[]> {
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+
+/** nginx's master forks the worker that does the work: measure that one. */
+function workerOf(pid: number): number {
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean)
+  return children.length ? Number(children[0]) : pid
+}
+
+/**
+ * Proxy CPU per request at a fixed 1 KiB load: unlike req/s at full load, it does not depend on how the
+ * 2 cores are shared between load generator, upstream and proxy, so it compares the proxies' own cost.
+ */
+async function cpuPerRequest(target: string, port: number, pid: number): Promise<number> {
+  const before = cpuSecondsOf(pid)
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/small`, connections: 50, duration: FIXED_RATE_S, overallRate: FIXED_RATE })
+  const micros = Math.round(((cpuSecondsOf(pid) - before) * 1e6) / r.requests.total)
+  console.error(`${target.padEnd(28)} ${micros} µs of proxy CPU per request at ${FIXED_RATE} req/s`)
+  return micros
+}
+
+async function measure(target: string, port: number, pid?: number, cpuPid = pid): Promise<Row[]> {
   const rows: Row[] = []
   for (const size of SIZES) {
     // Warm-up first (JIT, connection pools), so every target is measured in its steady state.
@@ -92,7 +122,27 @@ async function measure(target: string, port: number, pid?: number): Promise<Row[
     })
     console.error(`${target.padEnd(28)} ${size.name.padEnd(6)} ${String(rows.at(-1)!.requestsPerSecond).padStart(7)} req/s  p99 ${r.latency.p99} ms  errors ${r.errors} non-2xx ${r.non2xx}`)
   }
+  if (cpuPid !== undefined) {
+    const micros = await cpuPerRequest(target, port, cpuPid)
+    cpuRuns[target] = [...(cpuRuns[target] ?? []), micros]
+    cpuMicros[target] = Math.round(cpuRuns[target].reduce((a, b) => a + b, 0) / cpuRuns[target].length)
+  }
   return rows
+}
+
+/** The mean of repeated runs of one target and size (CPU figures are averaged in cpuMicros already). */
+function averageOf(runs: Row[]): Row {
+  const mean = (pick: (r: Row) => number) => Math.round(runs.reduce((sum, r) => sum + pick(r), 0) / runs.length)
+  return {
+    ...runs[0],
+    requestsPerSecond: mean((r) => r.requestsPerSecond),
+    latencyP50Ms: mean((r) => r.latencyP50Ms),
+    latencyP99Ms: mean((r) => r.latencyP99Ms),
+    throughputMBps: mean((r) => r.throughputMBps),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+    rssMB: Math.max(...runs.map((r) => r.rssMB ?? 0)) || undefined,
+  }
 }
 
 const rows: Row[] = []
@@ -101,13 +151,17 @@ try {
   await startProcess(process.execPath, [path.join(here, 'targets', 'upstream.mjs')], { PORT: String(upstreamPort) }, upstreamPort)
   rows.push(...(await measure('direct (no proxy)', upstreamPort)))
 
-  for (const traces of ['off', 'on']) {
+  // Off, on, on, off: the traces-on cost is a small difference, and this order cancels the drift
+  // (warmer upstream, page cache) that would otherwise favour whichever runs second.
+  const builtinRuns: Row[] = []
+  for (const traces of ['off', 'on', 'on', 'off']) {
     const port = await findFreePort()
     // `node --import tsx`, as `aerie serve` runs: one process, whose RSS is the proxy's.
     const child = await startProcess(process.execPath, ['--import', 'tsx', path.join(here, 'targets', 'builtin-proxy.ts')], { PORT: String(port), UPSTREAM_PORT: String(upstreamPort), TRACES: traces }, port)
-    rows.push(...(await measure(`aerie built-in, traces ${traces}`, port, child.pid)))
+    builtinRuns.push(...(await measure(`aerie built-in, traces ${traces}`, port, child.pid)))
     await stop(child)
   }
+  for (const traces of ['off', 'on']) for (const { name } of SIZES) rows.push(averageOf(builtinRuns.filter((r) => r.target === `aerie built-in, traces ${traces}` && r.size === name)))
 
   const pipePort = await findFreePort()
   const pipe = await startProcess(process.execPath, [path.join(here, 'targets', 'pipe-proxy.mjs')], { PORT: String(pipePort), UPSTREAM_PORT: String(upstreamPort) }, pipePort)
@@ -119,7 +173,7 @@ try {
     const prefix = path.join(work, 'nginx')
     const conf = nginxConfig(prefix, port, upstreamPort)
     const child = await startProcess('nginx', ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'logs', 'error.log'), '-g', 'daemon off;'], {}, port)
-    rows.push(...(await measure('nginx', port)))
+    rows.push(...(await measure('nginx', port, undefined, workerOf(child.pid!))))
     await stop(child)
   } else console.error('nginx is not installed: its rows are missing')
 
@@ -129,7 +183,7 @@ try {
     fs.mkdirSync(dir)
     const conf = caddyConfig(dir, port, upstreamPort, await findFreePort())
     const child = await startProcess('caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], { XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir }, port)
-    rows.push(...(await measure('caddy', port)))
+    rows.push(...(await measure('caddy', port, undefined, child.pid)))
     await stop(child)
   } else console.error('caddy is not installed: its rows are missing')
 } finally {
@@ -149,10 +203,19 @@ const ratios = SIZES.map(({ name }) => {
     tracesOnCostPercent: ours && on ? +((1 - on.requestsPerSecond / ours.requestsPerSecond) * 100).toFixed(1) : undefined,
   }
 })
+const cpu = (target: string) => cpuMicros[target]
+const cpuRatios = {
+  builtinVsNginx: cpu('nginx') ? +(cpu('aerie built-in, traces off') / cpu('nginx')).toFixed(2) : undefined,
+  builtinVsPipe: +(cpu('aerie built-in, traces off') / cpu('plain Node pipe proxy')).toFixed(2),
+  tracesOnCostPercent: +((cpu('aerie built-in, traces on') / cpu('aerie built-in, traces off') - 1) * 100).toFixed(1),
+}
 
-const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rows, ratios }
+const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rows, ratios, proxyCpuMicrosPerRequest: { fixedRate: FIXED_RATE, byTarget: cpuMicros, ratios: cpuRatios } }
 fs.mkdirSync('bench/results', { recursive: true })
 fs.writeFileSync('bench/results/proxy-comparison.json', JSON.stringify(result, null, 2) + '\n')
 console.log('\n| target | size | req/s | p50 ms | p99 ms | MB/s | proxy RSS MB |\n|---|---|---:|---:|---:|---:|---:|')
 for (const r of rows) console.log(`| ${r.target} | ${r.size} | ${r.requestsPerSecond} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.throughputMBps} | ${r.rssMB ?? ''} |`)
 console.log('\nratios:', JSON.stringify(ratios))
+console.log(`\n| target | proxy CPU µs per 1 KiB request at ${FIXED_RATE} req/s |\n|---|---:|`)
+for (const [target, micros] of Object.entries(cpuMicros)) console.log(`| ${target} | ${micros} |`)
+console.log('cpu ratios:', JSON.stringify(cpuRatios))

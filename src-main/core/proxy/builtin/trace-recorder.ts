@@ -4,17 +4,38 @@ import type { Trace } from '../../../contract.js'
 
 const round = (ms: number) => Math.round(ms * 100) / 100
 
+/** Header values longer than this are kept as they come (rarely repeated, and costly to hash). */
+const INTERN_MAX_LENGTH = 512
+/** Distinct values remembered; past this the table starts over (a bound, not an LRU). */
+const INTERN_MAX_ENTRIES = 20_000
+const interned = new Map<string, string>()
+
+/**
+ * One shared copy of each repeated header value (User-Agent, Accept, Content-Type, Date…):
+ * the 50 000 traces kept in memory then hold references, not 50 000 copies, and the fresh
+ * strings from the parser die young instead of being copied into the old generation.
+ */
+function intern(value: string): string {
+  if (value.length > INTERN_MAX_LENGTH) return value
+  const shared = interned.get(value)
+  if (shared !== undefined) return shared
+  if (interned.size >= INTERN_MAX_ENTRIES) interned.clear()
+  interned.set(value, value)
+  return value
+}
+
 /** Authorization keeps its scheme, cookies keep their names: enough to debug, nothing to steal. */
 export function maskedHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders, showSecrets: boolean): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [name, raw] of Object.entries(headers)) {
-    if (raw === undefined || name.startsWith(':')) continue
+  for (const name in headers) {
+    const raw = headers[name]
+    if (raw === undefined || name.charCodeAt(0) === 58 /* ':' */) continue
     const value = Array.isArray(raw) ? raw.join(name === 'set-cookie' ? '\n' : ', ') : String(raw)
-    if (showSecrets) out[name] = value
-    else if (name === 'authorization' || name === 'proxy-authorization') out[name] = value.replace(/^(\S+)\s+.*$/, '$1 ***')
-    else if (name === 'cookie') out[name] = value.replace(/=([^;]*)/g, '=***')
-    else if (name === 'set-cookie') out[name] = value.replace(/^([^=\n]+)=[^;\n]*/gm, '$1=***')
-    else out[name] = value
+    if (showSecrets) out[name] = intern(value)
+    else if (name === 'authorization' || name === 'proxy-authorization') out[name] = intern(value.replace(/^(\S+)\s+.*$/, '$1 ***'))
+    else if (name === 'cookie') out[name] = intern(value.replace(/=([^;]*)/g, '=***'))
+    else if (name === 'set-cookie') out[name] = intern(value.replace(/^([^=\n]+)=[^;\n]*/gm, '$1=***'))
+    else out[name] = intern(value)
   }
   return out
 }
@@ -32,8 +53,11 @@ export interface TraceStart {
   requestHeaders: Record<string, string>
 }
 
-/** Trace ids: a random prefix per process and a counter (unique, and cheaper than a UUID per request). */
-const ID_PREFIX = randomBytes(6).toString('hex')
+/**
+ * Trace ids: a random 20-bit prefix per process above a 32-bit counter, in base 36. Unique across
+ * engine restarts (the UI dedupes by id), and one flat string per request, cheaper than a UUID.
+ */
+const ID_BASE = randomBytes(3).readUIntBE(0, 3) % 0x100000 * 2 ** 32
 let idCounter = 0
 
 /** Collects one request's trace as it flows through the proxy. */
@@ -45,7 +69,7 @@ export class TraceRecorder {
   constructor(start: TraceStart, private readonly emit: (t: Trace) => void) {
     // One object literal with every field, in one order: all traces share a hidden class (compact, fast to keep 50 000 of).
     this.trace = {
-      id: `${ID_PREFIX}-${(++idCounter).toString(36)}`,
+      id: (ID_BASE + (++idCounter % 2 ** 32)).toString(36),
       time: Date.now(),
       stackId: start.stackId,
       client: start.client,
