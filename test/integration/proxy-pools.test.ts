@@ -25,7 +25,7 @@ async function proxyFor(upstreams: TestUpstream[], settings: Partial<ProxyPlan['
   }
   const proxy = await builtinProxyDriver.start(plan, { log: () => {}, trace: (t) => traces.push(t) })
   started.push({ close: () => proxy.stop() })
-  return { plan, traces }
+  return { plan, traces, proxy }
 }
 
 describe('upstream pools on the built-in proxy', () => {
@@ -55,6 +55,23 @@ describe('upstream pools on the built-in proxy', () => {
     for (let i = 0; i < 4; i++) expect(JSON.parse((await get(plan.httpPort, '/', 'pool.localhost')).body).id).toBe('web#2')
     held[0].end('{"id":"web#1"}')
     expect((await pending).status).toBe(200)
+  })
+
+  it('keeps connections to instances alive, and closes those of an instance a reload removes', async () => {
+    const ups = [await startUpstream('web#1'), await startUpstream('web#2')]
+    started.push(...ups)
+    const { plan, traces, proxy } = await proxyFor(ups, {})
+    for (let i = 0; i < 6; i++) expect((await get(plan.httpPort, '/', 'pool.localhost')).status).toBe(200)
+    const connections = (u: TestUpstream) => new Promise<number>((r) => u.server.getConnections((_e, n) => r(n)))
+    // Six sequential requests over two instances: one kept-alive connection each, reused.
+    expect(await connections(ups[0])).toBe(1)
+    expect(await connections(ups[1])).toBe(1)
+    expect(traces.every((t) => t.timings?.connectMs !== undefined && t.timings.connectMs <= t.timings.ttfbMs!)).toBe(true)
+
+    await proxy.reload({ ...plan, routes: [{ ...plan.routes[0], upstreams: [ups[1].upstream] }] })
+    await waitFor(async () => (await connections(ups[0])) === 0, 2000, 'the removed instance to lose its connection')
+    for (let i = 0; i < 3; i++) expect(JSON.parse((await get(plan.httpPort, '/', 'pool.localhost')).body).id).toBe('web#2')
+    expect(await connections(ups[1])).toBe(1)
   })
 
   it('active health checks take a failing instance out and put it back when it recovers', async () => {

@@ -27,7 +27,6 @@ export interface ConnectionInfo {
   tlsMs?: number
 }
 
-
 /** One stack's routing, pools and forwarding on the built-in proxy's shared listeners. */
 export class StackProxy implements ExchangeHost {
   private readonly connections: UpstreamConnections
