@@ -70,7 +70,7 @@ export const TraceSchema = z.object({
   tls: z.string().optional(),
   requestBytes: z.number().int().optional(),
   responseBytes: z.number().int().optional(),
-  /** Milliseconds: TLS handshake (first request of a new connection), upstream connect (new upstream socket), time to first byte, total. */
+  /** Milliseconds: TLS handshake (first request of a new connection), until the request had an upstream connection (about 0 on a kept-alive one), time to first byte, total. */
   timings: z.object({ tlsMs: z.number().optional(), connectMs: z.number().optional(), ttfbMs: z.number().optional(), totalMs: z.number() }).optional(),
   requestHeaders: z.record(z.string(), z.string()).optional(),
   responseHeaders: z.record(z.string(), z.string()).optional(),
