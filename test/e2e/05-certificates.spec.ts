@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { chromium } from '@playwright/test'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { requireBinary } from '../support/binaries.js'
@@ -71,4 +73,30 @@ test('an import with a key that does not match is refused with a clear message',
   await page.getByLabel('Private key (PEM)').fill('-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIOJRHNuBtMkXgAzaOIYu53CxKdzOoSRG0a8ykoQspJXc\n-----END PRIVATE KEY-----\n')
   await page.getByRole('button', { name: 'Import' }).click()
   await expect(page.getByTestId('toast')).toContainText('the private key does not match the certificate')
+})
+
+test('a PFX chosen in the import form is imported with its password, and a wrong password is named', async ({ page, aerie }) => {
+  const exported = (await invoke(page.request, aerie, 'cert:export', { stackId: 'demo', format: 'pfx', password: 'right-pass' }).catch(async () => {
+    await invoke(page.request, aerie, 'cert:renew', { stackId: 'demo' })
+    return invoke(page.request, aerie, 'cert:export', { stackId: 'demo', format: 'pfx', password: 'right-pass' })
+  })) as { files: { content: string }[] }
+  const pfx = path.join(aerie.home, 'demo-e2e.pfx')
+  fs.writeFileSync(pfx, Buffer.from(exported.files[0].content, 'base64'))
+
+  await page.goto(aerie.url)
+  await page.getByRole('link', { name: 'Certificates' }).click()
+  await page.getByText('Use your own certificate for a stack').click()
+  await choose(page.getByLabel('Stack', { exact: true }), 'Demo')
+  await page.getByText('PFX / PKCS#12').click()
+  await page.locator('.import-form input[type="file"]').setInputFiles(pfx)
+  await expect(page.locator('.import-form')).toContainText('demo-e2e.pfx')
+  await page.getByLabel('PFX password').fill('wrong-pass')
+  await page.getByRole('button', { name: 'Import' }).click()
+  await expect(page.getByTestId('toast').last()).toContainText(/password/i)
+  await page.getByLabel('PFX password').fill('right-pass')
+  await page.getByRole('button', { name: 'Import' }).click()
+  await expect(page.getByTestId('toast').filter({ hasText: 'Imported a certificate for demo' })).toBeVisible()
+  await expect(page.locator('[data-leaf="demo"]')).toContainText('imported')
+  // Back to an Aerie-issued certificate for the tests that follow (the next start issues one).
+  await invoke(page.request, aerie, 'cert:delete', { stackId: 'demo' })
 })
