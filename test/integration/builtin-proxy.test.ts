@@ -133,6 +133,27 @@ describe('built-in proxy (real upstreams, real clients)', () => {
     expect(t.traceId).toMatch(/^[0-9a-f]{32}$/)
   })
 
+  it('forwards a body sent after Expect: 100-continue (as curl does for large uploads)', async () => {
+    const body = 'x'.repeat(64 * 1024)
+    const answer = await new Promise<{ status: number; text: string; continued: boolean }>((resolve, reject) => {
+      let continued = false
+      const req = http.request({ host: '127.0.0.1', port: plan.httpPort, method: 'POST', path: '/upload', headers: { host: host(), expect: '100-continue', 'content-length': body.length } })
+      req.on('continue', () => {
+        continued = true
+        req.end(body)
+      })
+      req.on('response', (res) => {
+        let text = ''
+        res.on('data', (d) => (text += d))
+        res.on('end', () => resolve({ status: res.statusCode!, text, continued }))
+      })
+      req.on('error', reject)
+    })
+    expect(answer.continued).toBe(true)
+    expect(answer.status).toBe(200)
+    expect(JSON.parse(answer.text).url).toBe('/upload')
+  })
+
   it('gives a 504 naming the instance when the upstream does not answer in time', async () => {
     const res = await get(plan.httpPort, '/slow/x', host())
     expect(res.status).toBe(504)

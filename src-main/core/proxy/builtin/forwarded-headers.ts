@@ -56,6 +56,8 @@ export function nextTraceparent(incoming: string | string[] | undefined): { head
  */
 export function upstreamRequestHeaders(headers: IncomingHttpHeaders, clientIp: string, proto: 'http' | 'https', traceparent: string): OutgoingHttpHeaders {
   const out = withoutHopByHop(headers)
+  // The listener has already answered `Expect: 100-continue` to the client; the body follows as a stream.
+  delete out.expect
   const prior = headers['x-forwarded-for']
   out['x-forwarded-for'] = prior ? `${prior}, ${clientIp}` : clientIp
   out['x-forwarded-proto'] = proto
