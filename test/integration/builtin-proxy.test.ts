@@ -120,17 +120,23 @@ describe('built-in proxy (real upstreams, real clients)', () => {
 
   it('records traces with sizes, timings, masked secrets and the upstream', async () => {
     traces.length = 0
-    await get(plan.httpPort, '/traced?q=1', host(), { authorization: 'Bearer top-secret', cookie: 'sid=abc' })
+    const res = await get(plan.httpPort, '/traced?q=1', host(), { authorization: 'Bearer top-secret', cookie: 'sid=abc' })
     await waitFor(() => traces.length > 0, 2000, 'a trace')
     const t = traces[0]
     expect(t).toMatchObject({ method: 'GET', host: 'app.localhost', path: '/traced?q=1', status: 200, client: '127.0.0.1' })
     expect(t.upstream).toMatch(/^web#[12]$/)
-    expect(t.responseBytes).toBeGreaterThan(100)
+    expect(t.responseBytes).toBe(Buffer.byteLength(res.body))
     expect(t.timings!.ttfbMs).toBeGreaterThan(0)
     expect(t.timings!.totalMs).toBeGreaterThanOrEqual(t.timings!.ttfbMs!)
     expect(t.requestHeaders).toMatchObject({ authorization: 'Bearer ***', cookie: 'sid=***' })
     expect(t.responseHeaders!['content-type']).toBe('application/json')
     expect(t.traceId).toMatch(/^[0-9a-f]{32}$/)
+
+    // A HEAD answer announces a length but carries no body: the trace counts what was sent.
+    traces.length = 0
+    await new Promise<void>((resolve, reject) => http.request({ host: '127.0.0.1', port: plan.httpPort, method: 'HEAD', path: '/head', headers: { host: host() } }, (r) => r.resume().on('end', resolve)).on('error', reject).end())
+    await waitFor(() => traces.length > 0, 2000, 'the HEAD trace')
+    expect(traces[0]).toMatchObject({ method: 'HEAD', status: 200, responseBytes: 0 })
   })
 
   it('forwards a body sent after Expect: 100-continue (as curl does for large uploads)', async () => {

@@ -52,7 +52,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private controller?: Dispatcher.DispatchController
   private sink?: NodeJS.WritableStream
   private status = 502
-  private countResponse = false
   private waitingForDrain = false
   private responseHeaders?: Record<string, string>
 
@@ -118,8 +117,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       outHeaders.vary = varyWithEncoding(upstreamHeaders.vary as string | undefined)
     }
     res.writeHead(statusCode, outHeaders)
-    if (contentLength !== undefined && !encoding) trace.trace.responseBytes = Number(contentLength) || 0
-    else this.countResponse = true
     this.responseHeaders = maskedHeaders(outHeaders, settings.traceSecrets)
     res.once('finish', this.onFinish.bind(this))
     if (encoding) {
@@ -130,7 +127,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.countResponse) this.trace.trace.responseBytes! += chunk.length
+    // Bytes as they arrive from the instance (not Content-Length): a HEAD, a 304 or a cut-off answer is traced as it was.
+    this.trace.trace.responseBytes! += chunk.length
     if (this.sink!.write(chunk)) return
     // The client reads slower than the instance answers: pause the upstream until the client catches up.
     controller.pause()
