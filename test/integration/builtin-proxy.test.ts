@@ -39,6 +39,7 @@ describe('built-in proxy (real upstreams, real clients)', () => {
   let a: TestUpstream
   let b: TestUpstream
   let slow: TestUpstream
+  let echo: TestUpstream
   let proxy: RunningProxy
   let plan: ProxyPlan
   const staticDir = path.join(home.dir, 'www')
@@ -49,6 +50,11 @@ describe('built-in proxy (real upstreams, real clients)', () => {
     a = await startUpstream('web#1')
     b = await startUpstream('web#2')
     slow = await startUpstream('slow#1', () => {})
+    echo = await startUpstream('echo#1', (req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => res.end(JSON.stringify({ body: Buffer.concat(chunks).toString(), framing: req.headers['content-length'] ? 'length' : req.headers['transfer-encoding'] })))
+    })
     fs.mkdirSync(staticDir)
     fs.writeFileSync(path.join(staticDir, 'hello.txt'), 'hello, static world\n'.repeat(100))
     fs.writeFileSync(path.join(home.dir, 'secret.txt'), 'do not serve')
@@ -62,6 +68,7 @@ describe('built-in proxy (real upstreams, real clients)', () => {
       routes: [
         { pathPrefix: '/', appServer: 'web', upstreams: [a.upstream, b.upstream] },
         { pathPrefix: '/slow', appServer: 'slow', upstreams: [slow.upstream] },
+        { pathPrefix: '/echo', appServer: 'echo', upstreams: [echo.upstream] },
         { pathPrefix: '/static', staticDir, upstreams: [] },
       ],
       settings: defaultSettings({ timeouts: { clientHeadersMs: 30_000, idleMs: 60_000, upstreamConnectMs: 1_000, upstreamResponseMs: 500 } }),
@@ -70,7 +77,7 @@ describe('built-in proxy (real upstreams, real clients)', () => {
   })
   afterAll(async () => {
     await proxy.stop()
-    await Promise.all([a.close(), b.close(), slow.close()])
+    await Promise.all([a.close(), b.close(), slow.close(), echo.close()])
     home.cleanup()
   })
 
@@ -108,6 +115,22 @@ describe('built-in proxy (real upstreams, real clients)', () => {
     const t = traces.find((x) => x.path === '/h2')!
     expect(t).toMatchObject({ protocol: 'HTTP/2', tls: 'TLSv1.3', status: 200 })
     expect(t.timings!.tlsMs).toBeGreaterThan(0)
+
+    // An HTTP/2 request body has no length up front: it reaches the instance chunked, whole.
+    const posted = await new Promise<string>((resolve, reject) => {
+      const c = http2.connect(`https://127.0.0.1:${plan.httpsPort}`, { ca: ca.certPem, servername: 'app.localhost' })
+      const req = c.request({ ':method': 'POST', ':path': '/echo', ':authority': `app.localhost:${plan.httpsPort}` })
+      let data = ''
+      req.on('data', (d) => (data += d))
+      req.on('end', () => {
+        c.close()
+        resolve(data)
+      })
+      req.on('error', reject)
+      req.write('hello ')
+      setTimeout(() => req.end('over h2'), 20)
+    })
+    expect(JSON.parse(posted)).toEqual({ body: 'hello over h2', framing: 'chunked' })
 
     const h1 = await new Promise<number>((resolve, reject) =>
       https.get({ host: '127.0.0.1', port: plan.httpsPort, path: '/h1', servername: 'app.localhost', headers: { host: 'app.localhost' }, ca: ca.certPem, agent: false }, (res) => {

@@ -1,4 +1,5 @@
 import http from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import type { ProxyHooks, ProxyPlan, PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
@@ -122,7 +123,7 @@ export class StackProxy implements ExchangeHost {
     const headers = upstreamRequestHeaders(req.headers, req.socket?.remoteAddress ?? '', conn.proto, traceparent)
     if (req.httpVersion === '2.0') headers.host = conn.host + portSuffix(req.headers[':authority'] as string | undefined)
     if (settings.forwardedHeader) headers.forwarded = forwardedFor(req.socket?.remoteAddress ?? '', conn.proto, String(headers.host ?? conn.host))
-    const bodyless = (!req.headers['content-length'] || req.headers['content-length'] === '0') && !req.headers['transfer-encoding']
+    const bodyless = hasNoBody(req)
     new UpstreamExchange(req, res, member, settings, trace, stickyId, { conn, route, tried, bodyless }, this).start(this.connections.get(upstream), headers)
   }
 
@@ -178,6 +179,17 @@ export class StackProxy implements ExchangeHost {
       },
     })
   }
+}
+
+/**
+ * True when the request carries no body. HTTP/1.1 says so with its framing headers; an HTTP/2
+ * body needs no Content-Length, so there only a stream closed with the headers has none.
+ */
+function hasNoBody(req: ProxyRequest): boolean {
+  const length = req.headers['content-length']
+  if (length === '0') return true
+  if (req.httpVersion === '2.0') return length === undefined && (req as Http2ServerRequest).stream.endAfterHeaders
+  return length === undefined && !req.headers['transfer-encoding']
 }
 
 /** An answer made here (redirect, error page), traced like a forwarded one. */
