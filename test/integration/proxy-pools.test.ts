@@ -128,6 +128,40 @@ describe('upstream pools on the built-in proxy', () => {
     expect((peak - before) / 1024 / 1024).toBeLessThan(150)
   })
 
+  it('names an instance that closes the connection during an upload (an early 413) instead of a bare 502', async () => {
+    const refusing = await startUpstream('web#1', (_req, res) => {
+      res.writeHead(413, { connection: 'close' })
+      res.end('too large')
+    })
+    started.push(refusing)
+    const { plan } = await proxyFor([refusing], {})
+    const size = 32 * 1024 * 1024
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: plan.httpPort, method: 'POST', path: '/upload', headers: { host: 'pool.localhost', 'content-length': size } }, (res) => {
+        let body = ''
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve({ status: res.statusCode!, body }))
+      })
+      req.on('error', reject)
+      const chunk = Buffer.alloc(64 * 1024)
+      let sent = 0
+      const pump = () => {
+        while (sent < size && !req.destroyed) {
+          sent += chunk.length
+          if (!req.write(chunk)) return void req.once('drain', pump)
+        }
+        req.end()
+      }
+      pump()
+    })
+    // Which comes first, the 413 or the broken pipe, is up to the kernel; either way the user learns why.
+    if (answer.status === 413) expect(answer.body).toBe('too large')
+    else {
+      expect(answer.status).toBe(502)
+      expect(answer.body).toContain('closed the connection while the request body was being sent')
+    }
+  })
+
   it('streams a 512 MiB upload to the instance with bounded memory', async () => {
     const MB = 1024 * 1024
     const TOTAL_MB = 512

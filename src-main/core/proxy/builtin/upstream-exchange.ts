@@ -15,6 +15,9 @@ export type ProxyResponse = http.ServerResponse | Http2ServerResponse
 /** Errors of a connection attempt (the instance refused or did not answer), as opposed to a failure after it. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
+/** Errors of writing a request body to a connection the instance has closed. */
+const BODY_WRITE_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'UND_ERR_SOCKET'])
+
 /** Why an exchange got no answer, for its proxy to retry elsewhere or answer with an error page. */
 export interface ExchangeFailure {
   /** The instance refused or did not accept the connection (another one may take a request without a body). */
@@ -154,7 +157,13 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.host.log([`${id} ejected for ${settings.ejection.ejectMs} ms after ${settings.ejection.failures} failed connections`])
     }
     const message =
-      code === 'UND_ERR_CONNECT_TIMEOUT' ? `no connection within ${settings.timeouts.upstreamConnectMs} ms` : code === 'UND_ERR_HEADERS_TIMEOUT' ? `no response within ${settings.timeouts.upstreamResponseMs} ms` : err.message
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+        ? `no connection within ${settings.timeouts.upstreamConnectMs} ms`
+        : code === 'UND_ERR_HEADERS_TIMEOUT'
+          ? `no response within ${settings.timeouts.upstreamResponseMs} ms`
+          : this.connected && !answered && !this.context.bodyless && BODY_WRITE_ERRORS.has(code)
+            ? `closed the connection while the request body was being sent (${err.message}); an app that refuses a large upload does this, e.g. with a 413 it sent before reading the body`
+            : err.message
     if (res.headersSent) {
       res.destroy()
       return trace.finish(this.status, undefined, `${id}: response aborted: ${message}`)
