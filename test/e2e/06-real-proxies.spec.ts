@@ -22,8 +22,6 @@ test('a running stack switches from the built-in proxy to nginx and back, with t
     const res = await page.request.get(`http://127.0.0.1:${aerie.demoPort}/via-nginx/${i}`, { headers: { host: `demo.localhost:${aerie.demoPort}` } })
     expect(res.status()).toBe(200)
   }
-  await page.mouse.move(0, 0)
-  for (const close of await page.getByTestId('toast').getByRole('button', { name: 'close' }).all()) await close.click()
   await snap(card, 'stack-on-nginx.png')
 
   await page.getByRole('link', { name: 'Traces' }).click()
