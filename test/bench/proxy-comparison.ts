@@ -17,7 +17,7 @@ const WARMUP_S = 1
 const FIXED_RATE = 10_000
 const FIXED_RATE_S = 4
 const CLOCK_TICKS = 100
-const cpuMicros: Record<string, number> = {}
+/** Proxy CPU µs per request, each run's figure by target (the built-in proxy runs twice per traces setting). */
 const cpuRuns: Record<string, number[]> = {}
 const SIZES = [
   { name: '1 KiB', path: '/small', connections: 50 },
@@ -125,12 +125,11 @@ async function measure(target: string, port: number, pid?: number, cpuPid = pid)
   if (cpuPid !== undefined) {
     const micros = await cpuPerRequest(target, port, cpuPid)
     cpuRuns[target] = [...(cpuRuns[target] ?? []), micros]
-    cpuMicros[target] = Math.round(cpuRuns[target].reduce((a, b) => a + b, 0) / cpuRuns[target].length)
   }
   return rows
 }
 
-/** The mean of repeated runs of one target and size (CPU figures are averaged in cpuMicros already). */
+/** The mean of repeated runs of one target and size. */
 function averageOf(runs: Row[]): Row {
   const mean = (pick: (r: Row) => number) => Math.round(runs.reduce((sum, r) => sum + pick(r), 0) / runs.length)
   return {
@@ -203,6 +202,7 @@ const ratios = SIZES.map(({ name }) => {
     tracesOnCostPercent: ours && on ? +((1 - on.requestsPerSecond / ours.requestsPerSecond) * 100).toFixed(1) : undefined,
   }
 })
+const cpuMicros = Object.fromEntries(Object.entries(cpuRuns).map(([target, runs]) => [target, Math.round(runs.reduce((a, b) => a + b, 0) / runs.length)]))
 const cpu = (target: string) => cpuMicros[target]
 const cpuRatios = {
   builtinVsNginx: cpu('nginx') ? +(cpu('aerie built-in, traces off') / cpu('nginx')).toFixed(2) : undefined,
