@@ -39,8 +39,11 @@ test('create a stack from the form (a bad port first), start it, see its logs an
     expect(res.status()).toBe(200)
   }
   await page.keyboard.press('Alt+3')
+  // The view loads lazily: "/" finds the filter only once it is there.
+  await expect(page.getByTestId('trace-table')).toBeVisible()
   await page.keyboard.press('/')
-  await page.keyboard.type('/orders/2')
+  await page.keyboard.type('orders/2')
+  await expect(page.getByTestId('trace-count')).toHaveText(/^1 of \d+ requests$/)
   const row = page.locator('[data-path="/orders/2"]')
   await expect(row).toBeVisible()
   await row.click()
