@@ -2,7 +2,6 @@ import fs from 'node:fs'
 import http from 'node:http'
 import http2 from 'node:http2'
 import https from 'node:https'
-import net from 'node:net'
 import path from 'node:path'
 import tls from 'node:tls'
 import zlib from 'node:zlib'
@@ -14,21 +13,11 @@ import { builtinProxyDriver } from '../../src-main/core/proxy/builtin/builtin-pr
 import type { ProxyPlan, RunningProxy } from '../../src-main/core/proxy/proxy-driver.js'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { get } from '../support/http-client.js'
+import { raw } from '../support/raw-client.js'
 import { waitFor } from '../support/processes.js'
 import { tempHome } from '../support/temp-home.js'
 import { wsRoundTrip } from '../support/ws-round-trip.js'
 import { defaultSettings, startUpstream, type TestUpstream } from '../support/upstreams.js'
-
-function raw(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write(text))
-    let out = ''
-    s.on('data', (d) => (out += d))
-    s.on('end', () => resolve(out))
-    s.on('close', () => resolve(out))
-    s.on('error', reject)
-  })
-}
 
 describe('built-in proxy (real upstreams, real clients)', () => {
   const home = tempHome()

@@ -6,6 +6,7 @@ import tls from 'node:tls'
 import { portInUseMessage } from '../../supervisor/port-owner.js'
 import { hostnameOf, servesHost } from '../routing.js'
 import { unknownHostPage } from './error-pages.js'
+import { isHttp2Request } from './request-kind.js'
 import type { ConnectionInfo, ProxyRequest, ProxyResponse, StackProxy } from './stack-proxy.js'
 
 type Kind = 'http' | 'https'
@@ -110,7 +111,7 @@ class SharedListener {
 
   private connection(req: ProxyRequest, host: string): ConnectionInfo {
     if (this.kind === 'http') return { proto: 'http', host }
-    const socket = (req.httpVersion === '2.0' ? (req as http2.Http2ServerRequest).stream.session?.socket : req.socket) as tls.TLSSocket | undefined
+    const socket = (isHttp2Request(req) ? req.stream.session?.socket : req.socket) as tls.TLSSocket | undefined
     const key = `${socket?.remoteAddress}:${socket?.remotePort}`
     const tlsMs = this.handshakes.get(key)
     this.handshakes.delete(key)

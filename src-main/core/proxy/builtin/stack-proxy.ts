@@ -1,11 +1,11 @@
 import http from 'node:http'
-import type { Http2ServerRequest } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import type { ProxyHooks, ProxyPlan, PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
 import { badGatewayPage, describeUpstreams, noRoutePage } from './error-pages.js'
 import { forwardedFor, nextTraceparent, upstreamRequestHeaders } from './forwarded-headers.js'
 import { HealthChecker } from './health-checker.js'
+import { hasUnsupportedVersion, isHttp2Request } from './request-kind.js'
 import { serveStatic } from './static-files.js'
 import { maskedHeaders, TraceRecorder } from './trace-recorder.js'
 import { isAvailable, pickMember, stickyIdOf, type Member } from './upstream-pool.js'
@@ -13,7 +13,7 @@ import { tunnelUpgrade } from './websocket-tunnel.js'
 import { UpstreamConnections } from './upstream-connections.js'
 import { UpstreamExchange, type ExchangeFailure, type ExchangeHost, type ProxyRequest, type ProxyResponse } from './upstream-exchange.js'
 
-const PROTOCOLS: Record<string, string> = { '1.1': 'HTTP/1.1', '2.0': 'HTTP/2', '1.0': 'HTTP/1.0' }
+const PROTOCOLS: Record<string, string> = { '1.1': 'HTTP/1.1', '1.0': 'HTTP/1.0' }
 /** Methods that may be sent again to another instance after a connect failure (no body). */
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -73,7 +73,7 @@ export class StackProxy implements ExchangeHost {
       {
         stackId: this.plan.stackId,
         client: req.socket?.remoteAddress ?? '',
-        protocol: PROTOCOLS[req.httpVersion] ?? `HTTP/${req.httpVersion}`,
+        protocol: isHttp2Request(req) ? 'HTTP/2' : (PROTOCOLS[req.httpVersion] ?? `HTTP/${req.httpVersion}`),
         tls: conn.tls,
         tlsMs: conn.tlsMs,
         method: req.method ?? 'GET',
@@ -89,6 +89,7 @@ export class StackProxy implements ExchangeHost {
     const url = req.url ?? '/'
     const trace = this.recorder(req, conn, url)
     const { settings } = this.plan
+    if (hasUnsupportedVersion(req)) return sendPage(res, trace, 505, `HTTP/${req.httpVersion} is not spoken on an HTTP/1 connection\n`, `unsupported HTTP version ${req.httpVersion}`, { connection: 'close' })
     if (conn.proto === 'http' && settings.redirectToHttps && this.plan.httpsPort) {
       const location = `https://${conn.host.includes(':') ? `[${conn.host}]` : conn.host}:${this.plan.httpsPort}${url}`
       return sendPage(res, trace, 308, `<a href="${location}">${location}</a>`, undefined, { location })
@@ -121,7 +122,7 @@ export class StackProxy implements ExchangeHost {
     const { header: traceparent, traceId } = nextTraceparent(req.headers.traceparent)
     trace.trace.traceId = traceId
     const headers = upstreamRequestHeaders(req.headers, req.socket?.remoteAddress ?? '', conn.proto, traceparent)
-    if (req.httpVersion === '2.0') headers.host = conn.host + portSuffix(req.headers[':authority'] as string | undefined)
+    if (isHttp2Request(req)) headers.host = conn.host + portSuffix(req.headers[':authority'] as string | undefined)
     if (settings.forwardedHeader) headers.forwarded = forwardedFor(req.socket?.remoteAddress ?? '', conn.proto, String(headers.host ?? conn.host))
     const bodyless = hasNoBody(req)
     new UpstreamExchange(req, res, member, settings, trace, stickyId, { conn, route, tried, bodyless }, this).start(this.connections.get(upstream), headers)
@@ -155,6 +156,7 @@ export class StackProxy implements ExchangeHost {
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${text}\n`)
       trace.finish(status, undefined, text)
     }
+    if (hasUnsupportedVersion(req)) return refuse(505, `HTTP/${req.httpVersion} is not spoken on an HTTP/1 connection`)
     const route = matchRoute(this.plan, url.split('?')[0])
     if (!route?.appServer) return refuse(404, 'no app server route for this path')
     const member = this.pick(route.appServer, {})
@@ -188,7 +190,7 @@ export class StackProxy implements ExchangeHost {
 function hasNoBody(req: ProxyRequest): boolean {
   const length = req.headers['content-length']
   if (length === '0') return true
-  if (req.httpVersion === '2.0') return length === undefined && (req as Http2ServerRequest).stream.endAfterHeaders
+  if (isHttp2Request(req)) return length === undefined && req.stream.endAfterHeaders
   return length === undefined && !req.headers['transfer-encoding']
 }
 
