@@ -1,3 +1,4 @@
+import http2 from 'node:http2'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Trace } from '../../src-main/contract.js'
@@ -5,7 +6,9 @@ import { LocalCA } from '../../src-main/core/certs/local-ca.js'
 import { builtinProxyDriver } from '../../src-main/core/proxy/builtin/builtin-proxy.js'
 import type { ProxyPlan, RunningProxy } from '../../src-main/core/proxy/proxy-driver.js'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { connectH2, FLAG, frame, FRAME, headerBlock, rstStream } from '../support/h2-frames.js'
 import { get } from '../support/http-client.js'
+import { waitFor } from '../support/processes.js'
 import { raw } from '../support/raw-client.js'
 import { tempHome } from '../support/temp-home.js'
 import { defaultSettings, startUpstream, type TestUpstream } from '../support/upstreams.js'
@@ -16,6 +19,10 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
   const hooks = { log: () => undefined, trace: (t: Trace) => traces.push(t) }
   let ca: LocalCA
   let app: TestUpstream
+  /** Takes requests and never answers; counts the ones whose connection is still open, and how uploads ended. */
+  let hold: TestUpstream
+  let held = 0
+  const uploads: string[] = []
   let proxy: RunningProxy
   let plan: ProxyPlan
   const host = 'app.localhost'
@@ -24,6 +31,13 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
     ca = await LocalCA.create(path.join(home.dir, 'ca'))
     const leaf = await ca.issueLeaf([host, 'localhost', '127.0.0.1'])
     app = await startUpstream('web#1')
+    hold = await startUpstream('hold#1', (req, res) => {
+      held++
+      res.on('close', () => held--)
+      req.on('data', () => undefined)
+      req.on('end', () => uploads.push(`complete ${req.url}`))
+      req.on('aborted', () => uploads.push(`aborted ${req.url}`))
+    })
     plan = {
       stackId: 'app',
       listenHost: '127.0.0.1',
@@ -31,14 +45,17 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
       httpsPort: await findFreePort(),
       tls: { certPem: leaf.certPem + ca.certPem, keyPem: leaf.keyPem },
       hostnames: [host],
-      routes: [{ pathPrefix: '/', appServer: 'web', upstreams: [app.upstream] }],
+      routes: [
+        { pathPrefix: '/', appServer: 'web', upstreams: [app.upstream] },
+        { pathPrefix: '/hold', appServer: 'hold', upstreams: [hold.upstream] },
+      ],
       settings: defaultSettings(),
     }
     proxy = await builtinProxyDriver.start(plan, hooks)
   })
   afterAll(async () => {
     await proxy.stop()
-    await app.close()
+    await Promise.all([app.close(), hold.close()])
     home.cleanup()
   })
 
@@ -51,5 +68,45 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
     expect(app.hits).toBe(before)
     expect(traces.filter((t) => t.status === 505).length).toBeGreaterThanOrEqual(2)
     expect((await get(plan.httpPort, '/', host)).status).toBe(200)
+  })
+
+  it('cancels the upstream request of every HTTP/2 stream the client resets (no connection held)', async () => {
+    const sessions = Array.from({ length: 5 }, () => http2.connect(`https://127.0.0.1:${plan.httpsPort}`, { ca: ca.certPem, servername: host }))
+    const streams = sessions.flatMap((session) =>
+      Array.from({ length: 100 }, (_, i) => session.request({ ':path': `/hold/${i}`, ':authority': host }).on('error', () => undefined)),
+    )
+    await waitFor(() => held === 500, 10_000, '500 requests held by the app')
+    for (const stream of streams) stream.close(http2.constants.NGHTTP2_CANCEL)
+    await waitFor(() => held === 0, 5_000, `the held requests to be cancelled (${held} still open)`)
+    expect((await get(plan.httpPort, '/', host)).status).toBe(200)
+    for (const session of sessions) session.close()
+  })
+
+  it('an HTTP/2 upload cut off by RST_STREAM reaches the app as aborted, never as a complete request', async () => {
+    uploads.length = 0
+    const socket = await connectH2(plan.httpsPort!, host, ca.certPem)
+    socket.on('data', () => undefined)
+    const block = headerBlock([[':method', 'POST'], [':scheme', 'https'], [':path', '/hold/upload'], [':authority', host]])
+    for (let id = 1; id <= 39; id += 2) socket.write(frame(FRAME.HEADERS, FLAG.END_HEADERS, id, block))
+    for (let id = 1; id <= 39; id += 2) socket.write(frame(FRAME.DATA, 0, id, Buffer.from('part of a body')))
+    await waitFor(() => held === 20, 5_000, '20 uploads started at the app')
+    for (let id = 1; id <= 39; id += 2) socket.write(rstStream(id))
+    await waitFor(() => uploads.length === 20, 5_000, 'the 20 uploads to end at the app')
+    socket.destroy()
+    expect(uploads.filter((u) => u.startsWith('complete'))).toEqual([])
+  })
+
+  it('relays a refused WebSocket upgrade and closes the connection: the next bytes never reach the app', async () => {
+    const before = app.hits
+    const out = await raw(
+      plan.httpPort,
+      `GET /chat HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n` +
+        `GET /smuggled HTTP/1.1\r\nHost: evil.example\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n`,
+    )
+    expect(out).toMatch(/^HTTP\/1\.1 200 /)
+    expect(out.toLowerCase()).toContain('connection: close')
+    expect(out).not.toContain('/smuggled')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(app.hits).toBe(before + 1)
   })
 })

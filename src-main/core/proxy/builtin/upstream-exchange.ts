@@ -1,10 +1,12 @@
 import type http from 'node:http'
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
-import { pipeline } from 'node:stream'
+import { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
+import type { Trace } from '../../../contract.js'
+import { pipeline, Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { PlanRoute, ProxySettings } from '../proxy-driver.js'
 import { chooseEncoding, compressor, varyWithEncoding } from './compression.js'
 import { withoutHopByHop } from './forwarded-headers.js'
+import { isHttp2Request } from './request-kind.js'
 import type { ConnectionInfo } from './stack-proxy.js'
 import { maskedHeaders, type TraceRecorder } from './trace-recorder.js'
 import { recordFailure, recordSuccess, STICKY_COOKIE, type Member } from './upstream-pool.js'
@@ -52,6 +54,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   /** The client went away: the upstream request is cancelled, which says nothing about the instance. */
   private clientGone = false
   private released = false
+  /** The whole response went to the client. */
+  private finished = false
   private controller?: Dispatcher.DispatchController
   private sink?: NodeJS.WritableStream
   private status = 502
@@ -76,14 +80,16 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   start(pool: Dispatcher, headers: http.OutgoingHttpHeaders): void {
     const { req } = this
     const { bodyless } = this.context
-    if (!bodyless && req.headers['content-length'] === undefined) {
+    let body: Dispatcher.DispatchOptions['body'] = bodyless ? null : req
+    if (!bodyless && isHttp2Request(req)) body = Readable.from(completeStreamBody(req, this.trace.trace, req.headers['content-length'] === undefined), { objectMode: false })
+    else if (!bodyless && req.headers['content-length'] === undefined) {
       const trace = this.trace.trace
       req.on('data', (chunk: Buffer) => (trace.requestBytes! += chunk.length))
       // Paused until undici attaches its own reader (and resumes the body): no chunk goes by unsent.
       req.pause()
     }
     pool.dispatch(
-      { method: req.method ?? 'GET', path: req.url ?? '/', headers: headers as Record<string, string | string[]>, body: bodyless ? null : req, headersTimeout: this.settings.timeouts.upstreamResponseMs, bodyTimeout: 0 },
+      { method: req.method ?? 'GET', path: req.url ?? '/', headers: headers as Record<string, string | string[]>, body, headersTimeout: this.settings.timeouts.upstreamResponseMs, bodyTimeout: 0 },
       this,
     )
   }
@@ -175,12 +181,14 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   private onFinish(): void {
+    this.finished = true
     this.release()
     this.trace.finish(this.status, this.responseHeaders)
   }
 
   private onClientClose(): void {
-    if (this.res.writableFinished) return
+    // Not res.writableFinished: an HTTP/2 response reports true there after the client's RST_STREAM.
+    if (this.finished) return
     this.clientGone = true
     this.controller?.abort(new Error('the client closed the connection'))
   }
@@ -190,4 +198,21 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.released = true
     this.member.inFlight--
   }
+}
+
+/**
+ * An HTTP/2 request body as undici reads it. A stream the client reset (RST_STREAM) still ends its
+ * readable side normally, so the upload is checked for a clean end: a cut-off upload then fails the
+ * upstream request, and the app sees an aborted request, never a whole one with a truncated body.
+ */
+async function* completeStreamBody(req: Http2ServerRequest, trace: Trace, count: boolean): AsyncGenerator<Buffer> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (count) trace.requestBytes! += chunk.length
+    yield chunk
+  }
+  // A reset ends the readable side first and marks the stream aborted just after (same read from the socket):
+  // one turn of the event loop tells a complete upload (END_STREAM) from a cut-off one.
+  await new Promise((resolve) => setImmediate(resolve))
+  const { stream } = req
+  if (stream.aborted || stream.destroyed) throw new Error('the client reset the stream before the request body was complete')
 }

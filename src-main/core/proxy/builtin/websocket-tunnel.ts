@@ -1,22 +1,30 @@
-import net from 'node:net'
-import type { IncomingMessage } from 'node:http'
+import http from 'node:http'
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { OutgoingHttpHeaders } from 'node:http'
 
-/** Serialises a request head the way the upstream expects it on the wire. */
-function requestHead(method: string, url: string, headers: OutgoingHttpHeaders): string {
-  const lines = [`${method} ${url} HTTP/1.1`]
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`)
-  }
-  return `${lines.join('\r\n')}\r\n\r\n`
+/** Headers of a refused upgrade's answer that would keep the client's connection open (it is closed after the answer). */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'upgrade', 'transfer-encoding'])
+
+/** A response head as it goes back to the client, from the instance's raw header pairs. */
+function responseHead(res: IncomingMessage, keep: (name: string) => boolean, extra: string[] = []): string {
+  const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`]
+  for (let i = 0; i < res.rawHeaders.length; i += 2) if (keep(res.rawHeaders[i].toLowerCase())) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`)
+  return `${[...lines, ...extra].join('\r\n')}\r\n\r\n`
+}
+
+export interface TunnelEvents {
+  /** The instance's status: 101 when it switched protocols, anything else when it refused. */
+  onStatus: (status: number) => void
+  /** No answer from the instance (connect failure, timeout, broken answer) before anything was relayed. */
+  onError: (err: Error) => void
+  onClose: (bytesIn: number, bytesOut: number) => void
 }
 
 /**
- * Opens a TCP connection to the upstream, replays the upgrade request with `headers`, and
- * then splices the two sockets. `onStatus` gets the upstream's status code (101 when the
- * WebSocket was accepted); `onError` a connect failure before anything was relayed.
+ * Sends the upgrade request to the instance with `headers` through Node's HTTP client, which parses
+ * the answer. Only a 101 splices the two sockets; any other answer is relayed with `Connection: close`
+ * and the client's connection ends with it, so nothing the client sends next reaches the instance
+ * unparsed (a raw tunnel after a refused upgrade would carry whatever the client writes).
  */
 export function tunnelUpgrade(
   req: IncomingMessage,
@@ -24,38 +32,56 @@ export function tunnelUpgrade(
   head: Buffer,
   target: { host: string; port: number; connectTimeoutMs: number },
   headers: OutgoingHttpHeaders,
-  events: { onStatus: (status: number) => void; onError: (err: Error) => void; onClose: (bytesIn: number, bytesOut: number) => void },
+  events: TunnelEvents,
 ): void {
-  const upstream = net.connect({ host: target.host, port: target.port })
+  const upstreamReq = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers, agent: false, setHost: false })
   let relayed = false
-  const timer = setTimeout(() => upstream.destroy(new Error(`no connection within ${target.connectTimeoutMs} ms`)), target.connectTimeoutMs)
-  upstream.once('connect', () => {
-    clearTimeout(timer)
-    upstream.write(requestHead(req.method ?? 'GET', req.url ?? '/', headers))
-    if (head.length) upstream.write(head)
-    upstream.once('data', (first: Buffer) => {
-      relayed = true
-      const match = /^HTTP\/1\.[01] (\d{3})/.exec(first.subarray(0, 16).toString('latin1'))
-      events.onStatus(match ? Number(match[1]) : 502)
-      client.write(first)
-      upstream.pipe(client)
-      client.pipe(upstream)
-    })
-  })
-  upstream.on('error', (err) => {
-    clearTimeout(timer)
-    if (!relayed) events.onError(err)
-    client.destroy()
-  })
-  client.on('error', () => upstream.destroy())
   let closed = false
+  let bytesIn = 0
+  let bytesOut = 0
+  const timer = setTimeout(() => upstreamReq.destroy(new Error(`no connection within ${target.connectTimeoutMs} ms`)), target.connectTimeoutMs)
+  upstreamReq.once('socket', (s) => s.once('connect', () => clearTimeout(timer)))
   const close = () => {
     if (closed) return
     closed = true
-    upstream.destroy()
+    clearTimeout(timer)
+    upstreamReq.destroy()
     client.destroy()
-    events.onClose(upstream.bytesWritten, upstream.bytesRead)
+    events.onClose(bytesIn, bytesOut)
   }
-  upstream.on('close', close)
+  client.on('error', close)
   client.on('close', close)
+
+  upstreamReq.on('upgrade', (res: IncomingMessage, upstream: Duplex, upstreamHead: Buffer) => {
+    relayed = true
+    events.onStatus(res.statusCode ?? 101)
+    client.write(responseHead(res, () => true))
+    if (upstreamHead.length) client.write(upstreamHead)
+    if (head.length) upstream.write(head)
+    upstream.on('data', (d: Buffer) => (bytesOut += d.length))
+    client.on('data', (d: Buffer) => (bytesIn += d.length))
+    upstream.pipe(client)
+    client.pipe(upstream)
+    upstream.on('error', close)
+    upstream.on('close', close)
+  })
+  upstreamReq.on('response', (res: IncomingMessage) => {
+    relayed = true
+    events.onStatus(res.statusCode ?? 502)
+    // The client is not read again: its next bytes would be a request nobody parses.
+    client.pause()
+    client.write(responseHead(res, (name) => !CONNECTION_HEADERS.has(name), ['Connection: close']))
+    res.on('data', (d: Buffer) => {
+      bytesOut += d.length
+      client.write(d)
+    })
+    res.on('end', () => client.end())
+    res.on('error', close)
+  })
+  upstreamReq.on('error', (err) => {
+    // Before any answer the client gets an error page (onError ends its socket, which then closes the tunnel).
+    if (!relayed) events.onError(err)
+    else close()
+  })
+  upstreamReq.end()
 }
