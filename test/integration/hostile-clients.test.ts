@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import http2 from 'node:http2'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -26,6 +27,7 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
   let proxy: RunningProxy
   let plan: ProxyPlan
   const host = 'app.localhost'
+  const www = path.join(home.dir, 'www')
 
   beforeAll(async () => {
     ca = await LocalCA.create(path.join(home.dir, 'ca'))
@@ -38,6 +40,16 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
       req.on('end', () => uploads.push(`complete ${req.url}`))
       req.on('aborted', () => uploads.push(`aborted ${req.url}`))
     })
+    fs.mkdirSync(path.join(www, '.git'), { recursive: true })
+    fs.mkdirSync(path.join(www, '.well-known'))
+    fs.writeFileSync(path.join(www, 'hello.txt'), 'hello')
+    fs.writeFileSync(path.join(www, '.env'), 'SECRET=1')
+    fs.writeFileSync(path.join(www, '.git', 'config'), '[core]')
+    fs.writeFileSync(path.join(www, '.well-known', 'security.txt'), 'Contact: me')
+    fs.writeFileSync(path.join(home.dir, 'outside.txt'), 'outside the folder')
+    fs.symlinkSync(path.join(home.dir, 'outside.txt'), path.join(www, 'escape.txt'))
+    fs.symlinkSync('/etc', path.join(www, 'etc'))
+    fs.symlinkSync('hello.txt', path.join(www, 'alias.txt'))
     plan = {
       stackId: 'app',
       listenHost: '127.0.0.1',
@@ -48,6 +60,7 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
       routes: [
         { pathPrefix: '/', appServer: 'web', upstreams: [app.upstream] },
         { pathPrefix: '/hold', appServer: 'hold', upstreams: [hold.upstream] },
+        { pathPrefix: '/static', staticDir: www, upstreams: [] },
       ],
       settings: defaultSettings(),
     }
@@ -108,5 +121,17 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
     expect(out).not.toContain('/smuggled')
     await new Promise((r) => setTimeout(r, 200))
     expect(app.hits).toBe(before + 1)
+  })
+
+  it('serves no dotfile and no symbolic link whose target leaves the folder', async () => {
+    const status = async (p: string) => (await get(plan.httpPort, p, host)).status
+    expect(await status('/static/.env')).toBe(404)
+    expect(await status('/static/.git/config')).toBe(404)
+    expect(await status('/static/escape.txt')).toBe(403)
+    const passwd = await get(plan.httpPort, '/static/etc/passwd', host)
+    expect(passwd.status).toBe(403)
+    expect(passwd.body).not.toContain('root:')
+    expect(await status('/static/alias.txt')).toBe(200)
+    expect(await status('/static/.well-known/security.txt')).toBe(200)
   })
 })

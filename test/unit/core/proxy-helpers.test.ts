@@ -34,6 +34,8 @@ describe('static path resolution', () => {
   })
   it('refuses to leave the folder, encoded or not', () => {
     for (const p of ['/../etc/passwd', '/%2e%2e/etc/passwd', '/..%2fetc/passwd', '/a/%2E%2E/%2E%2E/etc/passwd', '/..\\\\etc\\\\passwd']) expect(resolveInside(root, p)).toEqual({ status: 403 })
+    for (const p of ['/.env', '/.git/config', '/a/.htpasswd', '/%2eenv']) expect(resolveInside(root, p)).toEqual({ status: 404 })
+    expect(resolveInside(root, '/.well-known/acme-challenge/x')).toEqual({ file: path.join(root, '.well-known/acme-challenge/x') })
     expect(resolveInside(root, '/%zz')).toEqual({ status: 400 })
     expect(resolveInside(root, '/a%00.txt')).toEqual({ status: 400 })
   })

@@ -30,8 +30,14 @@ export const CONTENT_TYPES: Record<string, string> = {
   '.zip': 'application/zip',
 }
 
-/** The file a URL path names inside `root`, or an error status: 400 for a malformed path, 403 for an escape. */
-export function resolveInside(root: string, urlPath: string): { file: string } | { status: 400 | 403 } {
+/** The one dot-named folder served: ACME challenges and other well-known URIs (RFC 8615) live there. */
+const SERVED_DOT_FOLDER = '.well-known'
+
+/**
+ * The file a URL path names inside `root`, or an error status: 400 for a malformed path, 403 for an
+ * escape, 404 for a dotfile or dot-folder (`.env`, `.git/config`), which is never served.
+ */
+export function resolveInside(root: string, urlPath: string): { file: string } | { status: 400 | 403 | 404 } {
   let decoded: string
   try {
     decoded = decodeURIComponent(urlPath)
@@ -44,8 +50,20 @@ export function resolveInside(root: string, urlPath: string): { file: string } |
   const rel = path.relative(base, file)
   if (rel.startsWith('..') || path.isAbsolute(rel)) return { status: 403 }
   // A raw ".." segment means the client tried to climb out, even if normalising kept it inside.
-  if (decoded.split(/[/\\]/).includes('..')) return { status: 403 }
+  const segments = decoded.split(/[/\\]/)
+  if (segments.includes('..')) return { status: 403 }
+  if (segments.some((s) => s.startsWith('.') && s !== SERVED_DOT_FOLDER)) return { status: 404 }
   return { file }
+}
+
+const STATUS_TEXT = { 400: 'Bad request: malformed path\n', 403: 'Forbidden: the path leaves the served folder\n', 404: 'Not found\n' }
+
+/** True when the real path of `file` (links resolved) is inside the real path of `root`. */
+async function liesInside(root: string, file: string): Promise<boolean> {
+  const [realRoot, realFile] = await Promise.all([fs.promises.realpath(root), fs.promises.realpath(file)]).catch(() => ['', ''])
+  if (!realRoot) return false
+  const rel = path.relative(realRoot, realFile)
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
 }
 
 function parseRange(header: string, size: number): { start: number; end: number } | 'invalid' | undefined {
@@ -84,7 +102,7 @@ export async function serveStatic(root: string, urlPath: string, req: { method?:
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'Method not allowed\n')
   const resolved = resolveInside(root, urlPath)
-  if ('status' in resolved) return send(resolved.status, resolved.status === 403 ? 'Forbidden: the path leaves the served folder\n' : 'Bad request: malformed path\n')
+  if ('status' in resolved) return send(resolved.status, STATUS_TEXT[resolved.status])
   let file = resolved.file
   let stat = await fs.promises.stat(file).catch(() => undefined)
   if (stat?.isDirectory()) {
@@ -95,7 +113,9 @@ export async function serveStatic(root: string, urlPath: string, req: { method?:
     file = path.join(root, options.fallback)
     stat = await fs.promises.stat(file).catch(() => undefined)
   }
-  if (!stat || !stat.isFile()) return send(404, 'Not found\n')
+  if (!stat || !stat.isFile()) return send(404, STATUS_TEXT[404])
+  // A symbolic link may point anywhere: what is served must really lie inside the folder.
+  if (!(await liesInside(root, file))) return send(403, STATUS_TEXT[403])
 
   const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`
   const lastModified = stat.mtime.toUTCString()
