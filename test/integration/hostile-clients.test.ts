@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import http2 from 'node:http2'
+import net from 'node:net'
 import path from 'node:path'
+import tls from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Trace } from '../../src-main/contract.js'
 import { LocalCA } from '../../src-main/core/certs/local-ca.js'
@@ -13,6 +15,9 @@ import { waitFor } from '../support/processes.js'
 import { raw } from '../support/raw-client.js'
 import { tempHome } from '../support/temp-home.js'
 import { defaultSettings, startUpstream, type TestUpstream } from '../support/upstreams.js'
+
+/** The stack's client header timeout here: short, so that slow-header clients are cut within the test. */
+const HEADERS_MS = 1_500
 
 describe('built-in proxy against hostile clients (raw bytes)', () => {
   const home = tempHome()
@@ -62,7 +67,7 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
         { pathPrefix: '/hold', appServer: 'hold', upstreams: [hold.upstream] },
         { pathPrefix: '/static', staticDir: www, upstreams: [] },
       ],
-      settings: defaultSettings(),
+      settings: defaultSettings({ timeouts: { clientHeadersMs: HEADERS_MS, idleMs: 60_000, upstreamConnectMs: 1_000, upstreamResponseMs: 60_000 } }),
     }
     proxy = await builtinProxyDriver.start(plan, hooks)
   })
@@ -133,5 +138,53 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
     expect(passwd.body).not.toContain('root:')
     expect(await status('/static/alias.txt')).toBe(200)
     expect(await status('/static/.well-known/security.txt')).toBe(200)
+  })
+
+  it('refuses two Host headers, answers OPTIONS * itself, and routes an absolute-form target by its authority', async () => {
+    const before = app.hits
+    expect(await raw(plan.httpPort, `GET / HTTP/1.1\r\nHost: ${host}\r\nHost: evil.example\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 [^]*more than one Host header/)
+    const options = await raw(plan.httpPort, `OPTIONS * HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+    expect(options).toMatch(/^HTTP\/1\.1 204 /)
+    expect(options.toLowerCase()).toContain('allow: get, head, post')
+    expect(await raw(plan.httpPort, `GET * HTTP/1.1\r\nHost: ${host}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /)
+    expect(app.hits).toBe(before)
+    const absolute = await raw(plan.httpPort, `GET http://${host}/abs?x=1 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`)
+    expect(absolute).toMatch(/^HTTP\/1\.1 200 /)
+    expect(absolute).toContain('"url":"/abs?x=1"')
+    expect(absolute).toContain(`"host":"${host}"`)
+  })
+
+  it('traces requests for host names no stack serves', async () => {
+    traces.length = 0
+    expect((await get(plan.httpPort, '/who', 'nobody.localhost')).status).toBe(404)
+    await waitFor(() => traces.some((t) => t.host === 'nobody.localhost'), 2_000, 'the unknown host trace')
+    expect(traces.find((t) => t.host === 'nobody.localhost')).toMatchObject({ status: 404, path: '/who', stackId: 'app' })
+  })
+
+  it('cuts a client that sends its headers too slowly on both listeners (slowloris), within the header timeout', async () => {
+    const slow = (tlsOptions?: { servername: string; ca: string }) =>
+      new Promise<number>((resolve, reject) => {
+        const started = Date.now()
+        const onConnect = () => {
+          socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n`)
+          drip = setInterval(() => socket.write(`X-Drip-${Date.now()}: 1\r\n`), 200)
+        }
+        let drip: NodeJS.Timeout | undefined
+        const socket = tlsOptions
+          ? tls.connect({ port: plan.httpsPort!, host: '127.0.0.1', ...tlsOptions, ALPNProtocols: ['http/1.1'] }, onConnect)
+          : net.connect(plan.httpPort, '127.0.0.1', onConnect)
+        socket.on('data', () => undefined)
+        socket.on('error', () => undefined)
+        socket.on('close', () => {
+          clearInterval(drip)
+          resolve(Date.now() - started)
+        })
+        setTimeout(() => reject(new Error('still connected after 10 s')), 10_000)
+      })
+    const [plain, secure] = await Promise.all([slow(), slow({ servername: host, ca: ca.certPem })])
+    for (const ms of [plain, secure]) {
+      expect(ms).toBeGreaterThanOrEqual(HEADERS_MS - 100)
+      expect(ms).toBeLessThan(HEADERS_MS + 2_500)
+    }
   })
 })

@@ -28,8 +28,11 @@ export function describeUpstreams(upstreams: readonly Upstream[]): string[] {
 }
 
 /** 502 (no instance answered) or 504 (one answered too late), naming each instance and its state. */
-export function badGatewayPage(appServer: string, lines: string[], status: 502 | 504 = 502): string {
+const GATEWAY_TITLES = { 502: 'Bad gateway', 503: 'Proxy out of resources', 504: 'Gateway timeout' }
+
+export function badGatewayPage(appServer: string, lines: string[], status: 502 | 503 | 504 = 502): string {
   const list = lines.map((l) => `<li>${escape(l)}</li>`).join('')
-  const sentence = status === 504 ? `<code>${escape(appServer)}</code> did not answer in time:` : `No instance of <code>${escape(appServer)}</code> could answer:`
-  return page(status, status === 504 ? 'Gateway timeout' : 'Bad gateway', `<p>${sentence}</p><ul>${list}</ul><p>See the Logs view for each instance's output.</p>`)
+  const sentence =
+    status === 504 ? `<code>${escape(appServer)}</code> did not answer in time:` : status === 503 ? `The proxy could not open a connection to <code>${escape(appServer)}</code>:` : `No instance of <code>${escape(appServer)}</code> could answer:`
+  return page(status, GATEWAY_TITLES[status], `<p>${sentence}</p><ul>${list}</ul><p>See the Logs view for each instance's output.</p>`)
 }

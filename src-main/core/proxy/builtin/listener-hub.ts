@@ -6,7 +6,8 @@ import tls from 'node:tls'
 import { portInUseMessage } from '../../supervisor/port-owner.js'
 import { hostnameOf, servesHost } from '../routing.js'
 import { unknownHostPage } from './error-pages.js'
-import { isHttp2Request } from './request-kind.js'
+import { H2_MAX_CONCURRENT_STREAMS, HEADER_TIMEOUT_CHECK_MS, LIMIT_WARNING_INTERVAL_MS, MAX_HEADER_BYTES, maxClientConnections, openFileLimit, OUT_OF_FDS } from './limits.js'
+import { checkRequestTarget, isHttp2Request } from './request-kind.js'
 import type { ConnectionInfo, ProxyRequest, ProxyResponse, StackProxy } from './stack-proxy.js'
 
 type Kind = 'http' | 'https'
@@ -23,6 +24,11 @@ class SharedListener {
   /** TLS handshake durations of new connections (by client address:port), reported once with their first request. */
   private readonly handshakes = new Map<string, number>()
   private readonly acceptedAt = new Map<string, number>()
+  /** HTTP/1-over-TLS connections waiting for their first request's headers (Node does not time those). */
+  private readonly headerTimers = new WeakMap<object, NodeJS.Timeout>()
+  private open = 0
+  private readonly maxConnections = maxClientConnections()
+  private lastWarning = 0
 
   constructor(
     readonly kind: Kind,
@@ -32,29 +38,44 @@ class SharedListener {
   ) {
     const { timeouts } = first.plan.settings
     if (kind === 'http') {
-      this.server = http.createServer({ headersTimeout: timeouts.clientHeadersMs, requestTimeout: 0, keepAliveTimeout: timeouts.idleMs }, (req, res) => this.dispatch(req, res))
+      this.server = http.createServer(
+        { headersTimeout: timeouts.clientHeadersMs, requestTimeout: 0, keepAliveTimeout: timeouts.idleMs, connectionsCheckingInterval: HEADER_TIMEOUT_CHECK_MS, maxHeaderSize: MAX_HEADER_BYTES },
+        (req, res) => this.dispatch(req, res),
+      )
     } else {
       this.server = http2.createSecureServer({
         allowHTTP1: true,
         SNICallback: (name, cb) => cb(null, this.contextFor(name)),
         cert: first.plan.tls!.certPem,
         key: first.plan.tls!.keyPem,
+        // Node's HTTP/2 server does not apply headersTimeout to its HTTP/1 connections: the handshake and the
+        // first request's headers are timed here (see secureConnection), later ones by the idle timeout.
+        handshakeTimeout: timeouts.clientHeadersMs,
+        // HTTP/1 requests on this server get Node's default header size, which MAX_HEADER_BYTES equals.
+        settings: { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS, maxHeaderListSize: MAX_HEADER_BYTES },
       })
-      this.server.on('request', (req: ProxyRequest, res: ProxyResponse) => this.dispatch(req, res))
-      this.server.on('connection', (socket: Socket) => {
-        const key = `${socket.remoteAddress}:${socket.remotePort}`
-        this.acceptedAt.set(key, performance.now())
-        socket.once('close', () => this.acceptedAt.delete(key))
+      this.server.on('request', (req: ProxyRequest, res: ProxyResponse) => {
+        const timer = this.headerTimers.get(req.socket)
+        if (timer) clearTimeout(timer)
+        this.dispatch(req, res)
       })
       this.server.on('secureConnection', (socket: tls.TLSSocket) => {
         const key = `${socket.remoteAddress}:${socket.remotePort}`
         const t0 = this.acceptedAt.get(key)
         this.acceptedAt.delete(key)
+        if (socket.alpnProtocol !== 'h2') {
+          const timer = setTimeout(() => socket.destroy(), timeouts.clientHeadersMs)
+          this.headerTimers.set(socket, timer)
+          socket.once('close', () => clearTimeout(timer))
+        }
         if (t0 === undefined) return
         this.handshakes.set(key, Math.round((performance.now() - t0) * 100) / 100)
         socket.once('close', () => this.handshakes.delete(key))
       })
     }
+    this.server.on('connection', (socket: Socket) => this.accept(socket))
+    // After listen, an 'error' is a failed accept (EMFILE at the file limit): without a listener it would end the process.
+    this.server.on('error', (err: NodeJS.ErrnoException) => this.warn(`${this.kind.toUpperCase()} port ${this.port} could not accept a connection: ${err.code ?? err.message}${OUT_OF_FDS.has(err.code ?? '') ? ` (the proxy has no file descriptor left; limit ${openFileLimit() ?? 'unknown'}: raise it with ulimit -n)` : ''}`))
     // Idle connections are closed after this (an HTTP/1.1 socket with no 'timeout' listener is destroyed).
     this.server.setTimeout(timeouts.idleMs)
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.dispatchUpgrade(req, socket, head))
@@ -66,6 +87,31 @@ class SharedListener {
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${http.STATUS_CODES[status]} (refused by Aerie's proxy: ${err.code ?? err.message})\n`)
     })
     this.attach(first)
+  }
+
+  /** Counts a new connection; past the limit it gets a 503 (plain HTTP) or is closed (TLS), with a warning in the log. */
+  private accept(socket: Socket): void {
+    if (this.kind === 'https') {
+      const key = `${socket.remoteAddress}:${socket.remotePort}`
+      this.acceptedAt.set(key, performance.now())
+      socket.once('close', () => this.acceptedAt.delete(key))
+    }
+    if (this.open >= this.maxConnections) {
+      this.warn(`port ${this.port} is at its limit of ${this.maxConnections} open connections (half the file limit, ${openFileLimit() ?? 'unknown'}, less a reserve): new connections get 503 until some close; raise the limit with ulimit -n`)
+      if (this.kind === 'http') socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\nretry-after: 1\r\nconnection: close\r\n\r\nAerie's proxy is at its limit of ${this.maxConnections} open connections.\n`)
+      else socket.destroy()
+      return
+    }
+    this.open++
+    socket.once('close', () => this.open--)
+  }
+
+  /** A warning for the log of every stack on this port, at most once per LIMIT_WARNING_INTERVAL_MS. */
+  private warn(line: string): void {
+    const now = Date.now()
+    if (now - this.lastWarning < LIMIT_WARNING_INTERVAL_MS) return
+    this.lastWarning = now
+    for (const stack of this.stacks) stack.log([`warning: ${line}`])
   }
 
   listen(field: string): Promise<void> {
@@ -124,19 +170,28 @@ class SharedListener {
   }
 
   private dispatch(req: ProxyRequest, res: ProxyResponse): void {
+    const refusal = checkRequestTarget(req)
     const host = hostnameOf((req.headers[':authority'] as string | undefined) ?? req.headers.host)
     const stack = this.stackFor(host)
-    if (stack) return stack.handle(req, res, this.connection(req, host))
+    // What no stack serves is traced on the port's first stack, where its user looks.
+    const owner = stack ?? this.stacks.values().next().value
+    if (!owner) return void res.destroy()
+    const conn = this.connection(req, host)
+    if (refusal) return owner.answer(req, res, conn, refusal)
+    if (stack) return stack.handle(req, res, conn)
     const hostnames = [...this.stacks].flatMap((s) => s.plan.hostnames)
-    res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-    res.end(unknownHostPage(host, this.port, hostnames, this.kind))
+    owner.answer(req, res, conn, { status: 404, reason: `no stack on this port serves ${host || '(no Host header)'}`, html: unknownHostPage(host, this.port, hostnames, this.kind) })
   }
 
   private dispatchUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refusal = checkRequestTarget(req)
     const host = hostnameOf(req.headers.host)
     const stack = this.stackFor(host)
-    if (!stack) return void socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n')
-    stack.upgrade(req, socket, head, this.connection(req, host))
+    const owner = stack ?? this.stacks.values().next().value
+    if (!owner) return void socket.destroy()
+    const conn = this.connection(req, host)
+    if (refusal || !stack) return owner.refuseUpgrade(req, socket, conn, refusal?.status === 204 ? 400 : (refusal?.status ?? 404), refusal?.reason ?? `no stack on this port serves ${host || '(no Host header)'}`)
+    stack.upgrade(req, socket, head, conn)
   }
 }
 

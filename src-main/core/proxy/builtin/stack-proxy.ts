@@ -5,7 +5,7 @@ import { matchRoute } from '../routing.js'
 import { badGatewayPage, describeUpstreams, noRoutePage } from './error-pages.js'
 import { forwardedFor, nextTraceparent, upstreamRequestHeaders } from './forwarded-headers.js'
 import { HealthChecker } from './health-checker.js'
-import { hasUnsupportedVersion, isHttp2Request } from './request-kind.js'
+import { ALLOWED_METHODS, isHttp2Request, type Refusal } from './request-kind.js'
 import { serveStatic } from './static-files.js'
 import { maskedHeaders, TraceRecorder } from './trace-recorder.js'
 import { isAvailable, pickMember, stickyIdOf, type Member } from './upstream-pool.js'
@@ -85,11 +85,28 @@ export class StackProxy implements ExchangeHost {
     )
   }
 
+  /** A request the listener answers itself (refused, or for a host no stack serves), traced on this stack. */
+  answer(req: ProxyRequest, res: ProxyResponse, conn: ConnectionInfo, refusal: Refusal | { status: 404; reason: string; html: string }): void {
+    const trace = this.recorder(req, conn, req.url ?? '')
+    if (refusal.status === 204) {
+      res.writeHead(204, { allow: ALLOWED_METHODS })
+      res.end()
+      return trace.finish(204)
+    }
+    const html = 'html' in refusal ? refusal.html : `${http.STATUS_CODES[refusal.status]}: ${refusal.reason}\n`
+    sendPage(res, trace, refusal.status, html, refusal.reason, refusal.status === 404 || isHttp2Request(req) ? {} : { connection: 'close' })
+  }
+
+  /** The same for an upgrade request, on its raw socket. */
+  refuseUpgrade(req: http.IncomingMessage, socket: Duplex, conn: ConnectionInfo, status: number, text: string): void {
+    socket.end(plainAnswer(status, text))
+    this.recorder(req, conn, req.url ?? '').finish(status, undefined, text)
+  }
+
   handle(req: ProxyRequest, res: ProxyResponse, conn: ConnectionInfo): void {
     const url = req.url ?? '/'
     const trace = this.recorder(req, conn, url)
     const { settings } = this.plan
-    if (hasUnsupportedVersion(req)) return sendPage(res, trace, 505, `HTTP/${req.httpVersion} is not spoken on an HTTP/1 connection\n`, `unsupported HTTP version ${req.httpVersion}`, { connection: 'close' })
     if (conn.proto === 'http' && settings.redirectToHttps && this.plan.httpsPort) {
       const location = `https://${conn.host.includes(':') ? `[${conn.host}]` : conn.host}:${this.plan.httpsPort}${url}`
       return sendPage(res, trace, 308, `<a href="${location}">${location}</a>`, undefined, { location })
@@ -153,10 +170,9 @@ export class StackProxy implements ExchangeHost {
     const url = req.url ?? '/'
     const trace = this.recorder(req, conn, url)
     const refuse = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${text}\n`)
+      socket.end(plainAnswer(status, text))
       trace.finish(status, undefined, text)
     }
-    if (hasUnsupportedVersion(req)) return refuse(505, `HTTP/${req.httpVersion} is not spoken on an HTTP/1 connection`)
     const route = matchRoute(this.plan, url.split('?')[0])
     if (!route?.appServer) return refuse(404, 'no app server route for this path')
     const member = this.pick(route.appServer, {})
@@ -192,6 +208,11 @@ function hasNoBody(req: ProxyRequest): boolean {
   if (length === '0') return true
   if (isHttp2Request(req)) return length === undefined && req.stream.endAfterHeaders
   return length === undefined && !req.headers['transfer-encoding']
+}
+
+/** A whole HTTP/1.1 answer in plain text that closes the connection, for a raw socket. */
+function plainAnswer(status: number, text: string): string {
+  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${text}\n`
 }
 
 /** An answer made here (redirect, error page), traced like a forwarded one. */

@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici'
 import type { PlanRoute, ProxySettings } from '../proxy-driver.js'
 import { chooseEncoding, compressor, varyWithEncoding } from './compression.js'
 import { withoutHopByHop } from './forwarded-headers.js'
+import { openFileLimit, OUT_OF_FDS } from './limits.js'
 import { isHttp2Request } from './request-kind.js'
 import type { ConnectionInfo } from './stack-proxy.js'
 import { maskedHeaders, type TraceRecorder } from './trace-recorder.js'
@@ -24,7 +25,7 @@ const BODY_WRITE_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'UND_ERR_SOCKET'])
 export interface ExchangeFailure {
   /** The instance refused or did not accept the connection (another one may take a request without a body). */
   connect: boolean
-  status: 502 | 504
+  status: 502 | 503 | 504
   /** What happened, for the error page and the log: `web#2 (port 5001) did not answer: …`. */
   line: string
   reason: string
@@ -176,7 +177,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     }
     res.removeListener('close', this.onClientClose)
     const port = member.upstream.port
-    if (code === 'UND_ERR_HEADERS_TIMEOUT') this.host.failed(this, { connect: false, status: 504, line: `${id} (port ${port}) gave ${message}`, reason: message })
+    if (OUT_OF_FDS.has(code)) {
+      const limit = `the proxy has no file descriptor left (limit ${openFileLimit() ?? 'unknown'}); raise it with ulimit -n or close connections`
+      this.host.log([`warning: ${id}: ${limit}`])
+      this.host.failed(this, { connect: false, status: 503, line: `${id} (port ${port}) could not be reached: ${limit}`, reason: limit })
+    } else if (code === 'UND_ERR_HEADERS_TIMEOUT') this.host.failed(this, { connect: false, status: 504, line: `${id} (port ${port}) gave ${message}`, reason: message })
     else this.host.failed(this, { connect: connectFailure, status: 502, line: `${id} (port ${port}) did not answer: ${message}`, reason: message })
   }
 
