@@ -7,7 +7,8 @@ export default defineConfig({
     build: {
       // node-pty is a native addon: it must stay a runtime require, never bundled.
       externalizeDeps: true,
-      rolldownOptions: { input: { index: resolve(__dirname, 'src-main/electron/main.ts') } },
+      // proxy-host: the built-in proxy's own process, forked by the engine (host/proxy-host-client.ts finds it next to the bundle).
+      rolldownOptions: { input: { index: resolve(__dirname, 'src-main/electron/main.ts'), 'proxy-host': resolve(__dirname, 'src-main/core/proxy/builtin/host/proxy-host.ts') } },
     },
   },
   preload: {

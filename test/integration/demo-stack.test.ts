@@ -59,8 +59,13 @@ describe('the demo stack on the real engine', () => {
 
   it('records a trace per request, naming the instance that served it, and in an NDJSON file when asked', async () => {
     await get(port, '/hello?x=1', `demo.localhost:${port}`)
-    engine.telemetry.flush()
-    const traces = await engine.invoke('trace:list', { stackId: 'demo', limit: 1 })
+    // Traces come from the proxy's own process in batches.
+    const latest = async () => {
+      engine.telemetry.flush()
+      return engine.invoke('trace:list', { stackId: 'demo', limit: 1 })
+    }
+    await waitFor(async () => (await latest())[0]?.path === '/hello?x=1', 2_000, 'the trace of /hello')
+    const traces = await latest()
     expect(traces[0]).toMatchObject({ method: 'GET', host: 'demo.localhost', path: '/hello?x=1', status: 200 })
     expect(traces[0].upstream).toMatch(/^web#[12]$/)
 

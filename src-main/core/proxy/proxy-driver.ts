@@ -61,7 +61,9 @@ export interface RunningProxy {
   reload(plan: ProxyPlan): Promise<void>
   /** Stops listening and closes connections. Idempotent. */
   stop(): Promise<void>
-  /** The server process, for a proxy that runs as one (nginx, Apache, Caddy). */
+  /** An instance changed state: a proxy that keeps its own copy of the states (the built-in proxy's process) updates it now. */
+  instancesChanged?(): void
+  /** The server process, for a proxy that runs as one (nginx, Apache, Caddy, the built-in proxy's own process). */
   pid?(): number | undefined
 }
 

@@ -1,48 +1,48 @@
 import type { DriverAvailability, ProxyDriver, ProxyHooks, ProxyPlan, RunningProxy } from '../proxy-driver.js'
-import { attachStack, detachStack, hubListensOn } from './listener-hub.js'
-import { StackProxy } from './stack-proxy.js'
+import { proxyHost } from './host/proxy-host-client.js'
 
-/** One stack on the built-in proxy: attached to the shared HTTP (and HTTPS) listeners of its ports. */
+/** Stacks in one engine process may share an id (tests run two engines): each attachment gets its own key. */
+let attachments = 0
+
+/** One stack on the built-in proxy, served by the proxy's own process (see host/proxy-host.ts). */
 class BuiltinProxy implements RunningProxy {
-  private readonly stack: StackProxy
+  private readonly key: string
   private stopped = false
 
   constructor(
     private plan: ProxyPlan,
     private readonly hooks: ProxyHooks,
   ) {
-    this.stack = new StackProxy(plan, hooks)
+    this.key = `${plan.stackId}#${++attachments}`
   }
 
   async listen(): Promise<void> {
-    const { listenHost, httpPort, httpsPort, tls } = this.plan
-    await attachStack('http', listenHost, httpPort, this.stack, 'proxy.httpPort')
-    this.hooks.log([`built-in proxy serving ${this.plan.hostnames.join(', ')} on http://${listenHost}:${httpPort}`])
-    if (httpsPort && tls) {
-      try {
-        await attachStack('https', listenHost, httpsPort, this.stack, 'proxy.httpsPort')
-      } catch (err) {
-        await this.stop()
-        throw err
-      }
-      this.hooks.log([`built-in proxy serving ${this.plan.hostnames.join(', ')} on https://${listenHost}:${httpsPort} (HTTP/2 and HTTP/1.1)`])
-    }
+    const { listenHost, httpPort, httpsPort, tls, hostnames } = this.plan
+    await proxyHost.attach(this.key, this.plan, this.hooks)
+    this.hooks.log([`built-in proxy (pid ${proxyHost.pid()}) serving ${hostnames.join(', ')} on http://${listenHost}:${httpPort}`])
+    if (httpsPort && tls) this.hooks.log([`built-in proxy serving ${hostnames.join(', ')} on https://${listenHost}:${httpsPort} (HTTP/2 and HTTP/1.1)`])
   }
 
   async reload(plan: ProxyPlan): Promise<void> {
     const same = plan.listenHost === this.plan.listenHost && plan.httpPort === this.plan.httpPort && plan.httpsPort === this.plan.httpsPort && plan.tls?.certPem === this.plan.tls?.certPem
     if (!same) throw new Error('the built-in proxy applies a new port or certificate by restarting the stack')
     this.plan = plan
-    this.stack.update(plan)
+    await proxyHost.update(this.key, plan)
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    this.stack.stop()
-    await detachStack(this.plan.listenHost, this.plan.httpPort, this.stack)
-    if (this.plan.httpsPort) await detachStack(this.plan.listenHost, this.plan.httpsPort, this.stack)
+    await proxyHost.detach(this.key)
     this.hooks.log(['built-in proxy stopped serving this stack'])
+  }
+
+  instancesChanged(): void {
+    proxyHost.syncStates(this.key)
+  }
+
+  pid(): number | undefined {
+    return proxyHost.pid()
   }
 }
 
@@ -56,5 +56,5 @@ export const builtinProxyDriver: ProxyDriver = {
     await proxy.listen()
     return proxy
   },
-  ownsPort: hubListensOn,
+  ownsPort: (host, port) => proxyHost.listensOn(host, port),
 }
