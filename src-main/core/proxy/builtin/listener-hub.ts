@@ -169,7 +169,18 @@ class SharedListener {
     return undefined
   }
 
+  /** A fault before a stack takes the request ends that request only, with a line in the port's logs. */
   private dispatch(req: ProxyRequest, res: ProxyResponse): void {
+    try {
+      this.route(req, res)
+    } catch (err) {
+      this.warn(`a ${req.method} request for ${String(req.url).slice(0, 200)} failed inside the built-in proxy: ${(err as Error).stack ?? err}`)
+      if (res.headersSent) res.destroy()
+      else res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end("Internal error in Aerie's proxy; see the stack's log.\n")
+    }
+  }
+
+  private route(req: ProxyRequest, res: ProxyResponse): void {
     const refusal = checkRequestTarget(req)
     const host = hostnameOf((req.headers[':authority'] as string | undefined) ?? req.headers.host)
     const stack = this.stackFor(host)

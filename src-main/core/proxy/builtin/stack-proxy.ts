@@ -103,9 +103,21 @@ export class StackProxy implements ExchangeHost {
     this.recorder(req, conn, req.url ?? '').finish(status, undefined, text)
   }
 
+  /** Routes one request. A fault while handling it ends that request only (500, or a reset once answering), logged with its trace id. */
   handle(req: ProxyRequest, res: ProxyResponse, conn: ConnectionInfo): void {
+    const trace = this.recorder(req, conn, req.url ?? '/')
+    try {
+      this.route(req, res, conn, trace)
+    } catch (err) {
+      const message = `internal error in the proxy: ${(err as Error).message}`
+      this.hooks.log([`request ${trace.trace.id} (${req.method} ${req.url}) failed inside the built-in proxy: ${(err as Error).stack ?? message}`])
+      if (res.headersSent) res.destroy()
+      else sendPage(res, trace, 500, `Internal error in Aerie's proxy (request ${trace.trace.id}); see the stack's log.\n`, message)
+    }
+  }
+
+  private route(req: ProxyRequest, res: ProxyResponse, conn: ConnectionInfo, trace: TraceRecorder): void {
     const url = req.url ?? '/'
-    const trace = this.recorder(req, conn, url)
     const { settings } = this.plan
     if (conn.proto === 'http' && settings.redirectToHttps && this.plan.httpsPort) {
       const location = `https://${conn.host.includes(':') ? `[${conn.host}]` : conn.host}:${this.plan.httpsPort}${url}`
