@@ -1,6 +1,9 @@
-// `npm run bench`: the built-in proxy against direct access, nginx, Caddy and a plain Node pipe proxy,
-// in one run on the same upstream, with autocannon (keep-alive), 1 KiB and 1 MiB responses.
-// Loopback only, bounded in time; results go to bench/results/proxy-comparison.json.
+// `npm run bench`: the built-in proxy (in its own process, traces on and off) against direct access,
+// nginx, Caddy and a plain Node pipe proxy on the same upstream, with autocannon (keep-alive), 1 KiB and
+// 1 MiB responses. Every target runs in each of BENCH_ROUNDS rounds, in a rotating order, so drift
+// (page cache, a warmer upstream, the other load on the machine) spreads over all of them; the tables
+// give each figure's median and range. Loopback only, bounded in time. Writes
+// bench/results/proxy-comparison.json and docs/bench.md (the README links it; nothing is copied by hand).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -8,6 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
 import { canConnect, findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { renderBenchMarkdown, summarise, type Row } from './bench-report.js'
 import { caddyConfig, nginxConfig } from './targets/configs.js'
 
 /** Long enough for a stable figure on 2 cores, short enough for the whole table to take about a minute. */
@@ -17,8 +21,7 @@ const WARMUP_S = 1
 const FIXED_RATE = 10_000
 const FIXED_RATE_S = 4
 const CLOCK_TICKS = 100
-/** Proxy CPU µs per request, each run's figure by target (the built-in proxy runs twice per traces setting). */
-const cpuRuns: Record<string, number[]> = {}
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const SIZES = [
   { name: '1 KiB', path: '/small', connections: 50 },
   { name: '1 MiB', path: '/large', connections: 10 },
@@ -58,17 +61,6 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited
 }
 
-interface Row {
-  target: string
-  size: string
-  requestsPerSecond: number
-  latencyP50Ms: number
-  latencyP99Ms: number
-  throughputMBps: number
-  errors: number
-  non2xx: number
-  rssMB?: number
-}
 
 function rssOf(pid: number | undefined): number | undefined {
   try {
@@ -85,7 +77,7 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
 }
 
-/** nginx's master forks the worker that does the work: measure that one. */
+/** nginx's master forks the worker that does the work, the bench's engine stand-in forks the built-in proxy's process: measure that one. */
 function workerOf(pid: number): number {
   const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean)
   return children.length ? Number(children[0]) : pid
@@ -103,14 +95,14 @@ async function cpuPerRequest(target: string, port: number, pid: number): Promise
   return micros
 }
 
-async function measure(target: string, port: number, pid?: number, cpuPid = pid): Promise<Row[]> {
+async function measure(target: Target): Promise<{ rows: Row[]; cpuMicros?: number }> {
   const rows: Row[] = []
   for (const size of SIZES) {
     // Warm-up first (JIT, connection pools), so every target is measured in its steady state.
-    await autocannon({ url: `http://127.0.0.1:${port}${size.path}`, connections: size.connections, duration: WARMUP_S, pipelining: 1 })
-    const r = await autocannon({ url: `http://127.0.0.1:${port}${size.path}`, connections: size.connections, duration: DURATION_S, pipelining: 1 })
+    await autocannon({ url: `http://127.0.0.1:${target.port}${size.path}`, connections: size.connections, duration: WARMUP_S, pipelining: 1 })
+    const r = await autocannon({ url: `http://127.0.0.1:${target.port}${size.path}`, connections: size.connections, duration: DURATION_S, pipelining: 1 })
     rows.push({
-      target,
+      target: target.name,
       size: size.name,
       requestsPerSecond: Math.round(r.requests.average),
       latencyP50Ms: r.latency.p50,
@@ -118,62 +110,45 @@ async function measure(target: string, port: number, pid?: number, cpuPid = pid)
       throughputMBps: Math.round(r.throughput.average / 1024 / 1024),
       errors: r.errors,
       non2xx: r.non2xx,
-      rssMB: rssOf(pid),
+      rssMB: target.pid ? rssOf(target.pid) : undefined,
     })
-    console.error(`${target.padEnd(28)} ${size.name.padEnd(6)} ${String(rows.at(-1)!.requestsPerSecond).padStart(7)} req/s  p99 ${r.latency.p99} ms  errors ${r.errors} non-2xx ${r.non2xx}`)
+    console.error(`${target.name.padEnd(28)} ${size.name.padEnd(6)} ${String(rows.at(-1)!.requestsPerSecond).padStart(7)} req/s  p99 ${r.latency.p99} ms  errors ${r.errors} non-2xx ${r.non2xx}`)
   }
-  if (cpuPid !== undefined) {
-    const micros = await cpuPerRequest(target, port, cpuPid)
-    cpuRuns[target] = [...(cpuRuns[target] ?? []), micros]
-  }
-  return rows
+  return { rows, cpuMicros: target.pid ? await cpuPerRequest(target.name, target.port, target.pid) : undefined }
 }
 
-/** The mean of repeated runs of one target and size. */
-function averageOf(runs: Row[]): Row {
-  const mean = (pick: (r: Row) => number) => Math.round(runs.reduce((sum, r) => sum + pick(r), 0) / runs.length)
-  return {
-    ...runs[0],
-    requestsPerSecond: mean((r) => r.requestsPerSecond),
-    latencyP50Ms: mean((r) => r.latencyP50Ms),
-    latencyP99Ms: mean((r) => r.latencyP99Ms),
-    throughputMBps: mean((r) => r.throughputMBps),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
-    rssMB: Math.max(...runs.map((r) => r.rssMB ?? 0)) || undefined,
-  }
+interface Target {
+  name: string
+  port: number
+  /** The process doing the proxying (CPU and RSS are read from it). */
+  pid?: number
 }
 
-const rows: Row[] = []
+const targets: Target[] = []
+const samples: Row[] = []
+const cpuSamples: Record<string, number[]> = {}
 try {
   const upstreamPort = await findFreePort()
   await startProcess(process.execPath, [path.join(here, 'targets', 'upstream.mjs')], { PORT: String(upstreamPort) }, upstreamPort)
-  rows.push(...(await measure('direct (no proxy)', upstreamPort)))
+  targets.push({ name: 'direct (no proxy)', port: upstreamPort })
 
-  // Off, on, on, off: the traces-on cost is a small difference, and this order cancels the drift
-  // (warmer upstream, page cache) that would otherwise favour whichever runs second.
-  const builtinRuns: Row[] = []
-  for (const traces of ['off', 'on', 'on', 'off']) {
+  for (const traces of ['on', 'off']) {
     const port = await findFreePort()
-    // `node --import tsx`, as `aerie serve` runs: one process, whose RSS is the proxy's.
+    // `node --import tsx`, as `aerie serve` runs; the proxy itself is the process it forks.
     const child = await startProcess(process.execPath, ['--import', 'tsx', path.join(here, 'targets', 'builtin-proxy.ts')], { PORT: String(port), UPSTREAM_PORT: String(upstreamPort), TRACES: traces }, port)
-    builtinRuns.push(...(await measure(`aerie built-in, traces ${traces}`, port, child.pid)))
-    await stop(child)
+    targets.push({ name: `aerie built-in, traces ${traces}`, port, pid: workerOf(child.pid!) })
   }
-  for (const traces of ['off', 'on']) for (const { name } of SIZES) rows.push(averageOf(builtinRuns.filter((r) => r.target === `aerie built-in, traces ${traces}` && r.size === name)))
 
   const pipePort = await findFreePort()
   const pipe = await startProcess(process.execPath, [path.join(here, 'targets', 'pipe-proxy.mjs')], { PORT: String(pipePort), UPSTREAM_PORT: String(upstreamPort) }, pipePort)
-  rows.push(...(await measure('plain Node pipe proxy', pipePort, pipe.pid)))
-  await stop(pipe)
+  targets.push({ name: 'plain Node pipe proxy', port: pipePort, pid: pipe.pid })
 
   if (has('nginx')) {
     const port = await findFreePort()
     const prefix = path.join(work, 'nginx')
     const conf = nginxConfig(prefix, port, upstreamPort)
     const child = await startProcess('nginx', ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'logs', 'error.log'), '-g', 'daemon off;'], {}, port)
-    rows.push(...(await measure('nginx', port, undefined, workerOf(child.pid!))))
-    await stop(child)
+    targets.push({ name: 'nginx', port, pid: workerOf(child.pid!) })
   } else console.error('nginx is not installed: its rows are missing')
 
   if (has('caddy')) {
@@ -182,40 +157,28 @@ try {
     fs.mkdirSync(dir)
     const conf = caddyConfig(dir, port, upstreamPort, await findFreePort())
     const child = await startProcess('caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], { XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir }, port)
-    rows.push(...(await measure('caddy', port, undefined, child.pid)))
-    await stop(child)
+    targets.push({ name: 'caddy', port, pid: child.pid })
   } else console.error('caddy is not installed: its rows are missing')
+
+  for (let round = 0; round < ROUNDS; round++) {
+    console.error(`round ${round + 1} of ${ROUNDS}`)
+    // Each round starts one target later: no target is always first (cold) or last.
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[(i + round) % targets.length]
+      const { rows, cpuMicros } = await measure(target)
+      samples.push(...rows)
+      if (cpuMicros !== undefined) (cpuSamples[target.name] ??= []).push(cpuMicros)
+    }
+  }
 } finally {
   for (const c of children) await stop(c)
   fs.rmSync(work, { recursive: true, force: true })
 }
 
-const find = (target: string, size: string) => rows.find((r) => r.target === target && r.size === size)
-const ratios = SIZES.map(({ name }) => {
-  const ours = find('aerie built-in, traces off', name)
-  const on = find('aerie built-in, traces on', name)
-  const nginx = find('nginx', name)
-  return {
-    size: name,
-    builtinVsNginxThroughput: nginx && ours ? +(ours.requestsPerSecond / nginx.requestsPerSecond).toFixed(2) : undefined,
-    builtinVsNginxP99: nginx && ours ? +(ours.latencyP99Ms / nginx.latencyP99Ms).toFixed(2) : undefined,
-    tracesOnCostPercent: ours && on ? +((1 - on.requestsPerSecond / ours.requestsPerSecond) * 100).toFixed(1) : undefined,
-  }
-})
-const cpuMicros = Object.fromEntries(Object.entries(cpuRuns).map(([target, runs]) => [target, Math.round(runs.reduce((a, b) => a + b, 0) / runs.length)]))
-const cpu = (target: string) => cpuMicros[target]
-const cpuRatios = {
-  builtinVsNginx: cpu('nginx') ? +(cpu('aerie built-in, traces off') / cpu('nginx')).toFixed(2) : undefined,
-  builtinVsPipe: +(cpu('aerie built-in, traces off') / cpu('plain Node pipe proxy')).toFixed(2),
-  tracesOnCostPercent: +((cpu('aerie built-in, traces on') / cpu('aerie built-in, traces off') - 1) * 100).toFixed(1),
-}
-
-const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, rows, ratios, proxyCpuMicrosPerRequest: { fixedRate: FIXED_RATE, byTarget: cpuMicros, ratios: cpuRatios } }
+const report = summarise(samples, cpuSamples, SIZES.map((s) => s.name))
+const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, rounds: ROUNDS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, fixedRate: FIXED_RATE, ...report, samples }
 fs.mkdirSync('bench/results', { recursive: true })
 fs.writeFileSync('bench/results/proxy-comparison.json', JSON.stringify(result, null, 2) + '\n')
-console.log('\n| target | size | req/s | p50 ms | p99 ms | MB/s | proxy RSS MB |\n|---|---|---:|---:|---:|---:|---:|')
-for (const r of rows) console.log(`| ${r.target} | ${r.size} | ${r.requestsPerSecond} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.throughputMBps} | ${r.rssMB ?? ''} |`)
-console.log('\nratios:', JSON.stringify(ratios))
-console.log(`\n| target | proxy CPU µs per 1 KiB request at ${FIXED_RATE} req/s |\n|---|---:|`)
-for (const [target, micros] of Object.entries(cpuMicros)) console.log(`| ${target} | ${micros} |`)
-console.log('cpu ratios:', JSON.stringify(cpuRatios))
+const markdown = renderBenchMarkdown(result)
+fs.writeFileSync('docs/bench.md', markdown)
+console.log(markdown)

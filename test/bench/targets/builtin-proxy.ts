@@ -1,10 +1,13 @@
-// Bench target: Aerie's built-in proxy in its own process, traces kept (TRACES=on) or dropped.
+// Bench target: an engine stand-in that starts Aerie's built-in proxy, which runs in its own process
+// (the bench measures that one). TRACES=on turns every trace into the engine's Telemetry, as a stack does;
+// TRACES=off makes the proxy process drop them (AERIE_PROXY_TRACES=off), to measure what they cost.
 import { builtinProxyDriver } from '../../../src-main/core/proxy/builtin/builtin-proxy.js'
 import { Telemetry } from '../../../src-main/core/telemetry/telemetry.js'
 import { defaultSettings } from '../../support/upstreams.js'
 
 const telemetry = new Telemetry()
 const tracesOn = process.env.TRACES === 'on'
+if (!tracesOn) process.env.AERIE_PROXY_TRACES = 'off'
 let seen = 0
 telemetry.onTraces((batch) => (seen += batch.length))
 await builtinProxyDriver.start(
@@ -16,10 +19,10 @@ await builtinProxyDriver.start(
     routes: [{ pathPrefix: '/', appServer: 'up', upstreams: [{ id: 'up#1', host: '127.0.0.1', port: Number(process.env.UPSTREAM_PORT), state: () => 'running', problem: () => undefined }] }],
     settings: defaultSettings({ compression: false }),
   },
-  { log: (lines) => process.env.BENCH_DEBUG && console.error(lines.join('\n')), trace: tracesOn ? (t) => telemetry.trace(t) : () => {} },
+  { log: (lines) => process.env.BENCH_DEBUG && console.error(lines.join('\n')), trace: (t) => telemetry.trace(t) },
 )
 console.log('ready')
 process.on('SIGTERM', () => {
-  if (tracesOn) console.error(`traces recorded: ${seen}`)
+  console.error(`traces recorded: ${seen}`)
   process.exit(0)
 })

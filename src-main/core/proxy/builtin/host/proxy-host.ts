@@ -13,6 +13,9 @@ import type { HostCommand, HostEvent, UpstreamStates, WirePlan } from './host-pr
 /** Traces cross to the engine in batches: one IPC message per interval instead of one per request. */
 const TRACE_BATCH_MS = 50
 
+/** AERIE_PROXY_TRACES=off drops traces in this process: only `npm run bench` sets it, to measure what recording them costs. */
+const TRACES_ON = process.env.AERIE_PROXY_TRACES !== 'off'
+
 const send = (event: HostEvent) => process.send?.(event)
 
 interface Attached {
@@ -54,7 +57,7 @@ async function run(command: HostCommand): Promise<void> {
       const entry = { states: command.states } as Attached
       entry.traces = new Batcher<Trace>(TRACE_BATCH_MS, (traces) => send({ type: 'traces', key: command.key, traces }))
       entry.plan = livePlan(command.plan, entry)
-      entry.stack = new StackProxy(entry.plan, { log: (lines) => send({ type: 'log', key: command.key, lines }), trace: (t) => entry.traces.add(t) })
+      entry.stack = new StackProxy(entry.plan, { log: (lines) => send({ type: 'log', key: command.key, lines }), trace: TRACES_ON ? (t) => entry.traces.add(t) : () => undefined })
       await listen(entry.plan, entry.stack)
       attached.set(command.key, entry)
       return
