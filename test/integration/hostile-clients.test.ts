@@ -187,4 +187,15 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
       expect(ms).toBeLessThan(HEADERS_MS + 2_500)
     }
   })
+
+  it('announces 128 concurrent HTTP/2 streams per connection (SETTINGS) and serves that many at once', async () => {
+    const session = http2.connect(`https://127.0.0.1:${plan.httpsPort}`, { ca: ca.certPem, servername: host, peerMaxConcurrentStreams: 1_000 })
+    await new Promise((r) => session.once('remoteSettings', r))
+    expect(session.remoteSettings.maxConcurrentStreams).toBe(128)
+    const streams = Array.from({ length: 128 }, (_, i) => session.request({ ':path': `/hold/limit-${i}`, ':authority': host }).on('error', () => undefined))
+    await waitFor(() => held >= 128, 10_000, '128 held streams')
+    for (const stream of streams) stream.close(http2.constants.NGHTTP2_CANCEL)
+    await waitFor(() => held === 0, 5_000, 'the held streams to be cancelled')
+    session.close()
+  })
 })
