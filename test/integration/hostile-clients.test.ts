@@ -37,7 +37,12 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
   beforeAll(async () => {
     ca = await LocalCA.create(path.join(home.dir, 'ca'))
     const leaf = await ca.issueLeaf([host, 'localhost', '127.0.0.1'])
-    app = await startUpstream('web#1')
+    app = await startUpstream('web#1', (req, res) => {
+      // As ASP.NET Core's MapStaticAssets can: a single-value field sent twice.
+      if (req.url === '/two-etags') res.setHeader('etag', ['"a"', '"b"'])
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ url: req.url, headers: req.headers }))
+    })
     hold = await startUpstream('hold#1', (req, res) => {
       held++
       res.on('close', () => held--)
@@ -196,6 +201,21 @@ describe('built-in proxy against hostile clients (raw bytes)', () => {
     await waitFor(() => held >= 128, 10_000, '128 held streams')
     for (const stream of streams) stream.close(http2.constants.NGHTTP2_CANCEL)
     await waitFor(() => held === 0, 5_000, 'the held streams to be cancelled')
+    session.close()
+  })
+
+  it('sends an answer with two ETag headers over HTTP/2 with one, and the connection lives on', async () => {
+    const session = http2.connect(`https://127.0.0.1:${plan.httpsPort}`, { ca: ca.certPem, servername: host })
+    const fetch = (p: string) =>
+      new Promise<{ status: number; etag: unknown }>((resolve, reject) => {
+        const stream = session.request({ ':path': p, ':authority': host })
+        stream.on('response', (headers) => resolve({ status: Number(headers[':status']), etag: headers.etag }))
+        stream.on('error', reject)
+        stream.resume()
+      })
+    expect(await fetch('/two-etags')).toEqual({ status: 200, etag: '"a"' })
+    expect((await fetch('/after')).status).toBe(200)
+    expect(session.destroyed).toBe(false)
     session.close()
   })
 })

@@ -8,6 +8,7 @@ import { chooseEncoding, compressor, varyWithEncoding } from './compression.js'
 import { withoutHopByHop } from './forwarded-headers.js'
 import { openFileLimit, OUT_OF_FDS } from './limits.js'
 import { isHttp2Request } from './request-kind.js'
+import { singleValued } from './single-value-headers.js'
 import type { ConnectionInfo } from './stack-proxy.js'
 import { maskedHeaders, type TraceRecorder } from './trace-recorder.js'
 import { recordFailure, recordSuccess, STICKY_COOKIE, type Member } from './upstream-pool.js'
@@ -104,8 +105,23 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, upstreamHeaders: Record<string, string | string[]>): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, upstreamHeaders: Record<string, string | string[]>): void {
     if (statusCode < 200) return
+    try {
+      this.startResponse(statusCode, upstreamHeaders)
+    } catch (err) {
+      // An answer the client's protocol cannot carry ends this request only, said in the log and the trace.
+      const message = `the answer of ${this.member.upstream.id} could not be sent to the client: ${(err as Error).message}`
+      this.host.log([`request ${this.trace.trace.id}: ${message}`])
+      this.trace.finish(502, undefined, message)
+      // Counted as the client gone: onResponseError, which the abort calls, then only releases.
+      this.clientGone = true
+      controller.abort(err as Error)
+      this.res.destroy()
+    }
+  }
+
+  private startResponse(statusCode: number, upstreamHeaders: Record<string, string | string[]>): void {
     const { req, res, settings, trace } = this
     recordSuccess(this.member)
     trace.firstByte()
@@ -126,7 +142,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       outHeaders['content-encoding'] = encoding
       outHeaders.vary = varyWithEncoding(upstreamHeaders.vary as string | undefined)
     }
-    res.writeHead(statusCode, outHeaders)
+    // HTTP/2 takes a single-value field once; HTTP/1 passes the instance's answer through as it came.
+    res.writeHead(statusCode, isHttp2Request(req) ? singleValued(outHeaders) : outHeaders)
     this.responseHeaders = maskedHeaders(outHeaders, settings.traceSecrets)
     res.once('finish', this.onFinish.bind(this))
     if (encoding) {
