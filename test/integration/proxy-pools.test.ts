@@ -4,7 +4,9 @@ import type { Trace } from '../../src-main/contract.js'
 import { builtinProxyDriver } from '../../src-main/core/proxy/builtin/builtin-proxy.js'
 import type { ProxyPlan } from '../../src-main/core/proxy/proxy-driver.js'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { WebSocketServer } from 'ws'
 import { get } from '../support/http-client.js'
+import { wsRoundTrip } from '../support/ws-round-trip.js'
 import { waitFor } from '../support/processes.js'
 import { defaultSettings, startUpstream, type TestUpstream } from '../support/upstreams.js'
 
@@ -41,6 +43,22 @@ describe('upstream pools on the built-in proxy', () => {
       const res = await get(plan.httpPort, '/', 'pool.localhost', { cookie })
       expect(JSON.parse(res.body).id).toBe(pinned)
       expect(res.headers['set-cookie']).toBeUndefined()
+    }
+  })
+
+  it('sticky: a WebSocket upgrade with the cookie reaches the pinned instance', async () => {
+    const ups = [await startUpstream('web#1'), await startUpstream('web#2')]
+    started.push(...ups)
+    for (const [i, up] of ups.entries()) {
+      const wss = new WebSocketServer({ noServer: true })
+      up.server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', () => ws.send(`web#${i + 1}`))))
+    }
+    const { plan } = await proxyFor(ups, { loadBalancing: 'sticky' })
+    for (const pinned of ['web#1', 'web#2']) {
+      for (let i = 0; i < 4; i++) {
+        const answer = await wsRoundTrip(`ws://127.0.0.1:${plan.httpPort}/hub`, 'hello', { headers: { host: 'pool.localhost', cookie: `aerie_upstream=${encodeURIComponent(pinned)}` } })
+        expect(answer).toBe(pinned)
+      }
     }
   })
 

@@ -187,7 +187,9 @@ export class StackProxy implements ExchangeHost {
     }
     const route = matchRoute(this.plan, url.split('?')[0])
     if (!route?.appServer) return refuse(404, 'no app server route for this path')
-    const member = this.pick(route.appServer, {})
+    // A WebSocket (SignalR's, say) must reach the instance that holds its session: the sticky cookie counts here too.
+    const stickyId = this.plan.settings.loadBalancing === 'sticky' ? stickyIdOf(req.headers.cookie) : undefined
+    const member = this.pick(route.appServer, { stickyId })
     if (!member) return refuse(502, `no instance of ${route.appServer} is available: ${describeUpstreams(route.upstreams).join('; ')}`)
     trace.trace.upstream = member.upstream.id
     const { header: traceparent, traceId } = nextTraceparent(req.headers.traceparent)
