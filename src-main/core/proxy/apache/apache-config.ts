@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import type { PlanRoute, ProxyPlan } from '../proxy-driver.js'
 import type { ProxyPaths } from '../external/external-proxy.js'
+import { apacheQuote } from '../config-quoting.js'
 
 /** Where Debian (and most Linux distributions) keep Apache's modules; macOS/Homebrew keeps them under lib/httpd/modules. */
 const MODULE_DIRS = ['/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules', '/opt/homebrew/lib/httpd/modules', '/usr/local/lib/httpd/modules']
@@ -39,13 +40,21 @@ function vhost(plan: ProxyPlan, paths: ProxyPaths, scheme: 'http' | 'https', por
   if (scheme === 'http' && settings.redirectToHttps && plan.httpsPort) {
     lines.push(`  RedirectMatch 308 ^(.*)$ https://${first}:${plan.httpsPort}$1`)
   } else {
-    lines.push('  ProxyPreserveHost On', `  RequestHeader set X-Forwarded-Proto "${scheme}"`)
+    // mod_proxy appends the Host to X-Forwarded-Host: a client-sent one must not come first (the app would take it).
+    lines.push('  ProxyPreserveHost On', '  RequestHeader unset X-Forwarded-Host early', `  RequestHeader set X-Forwarded-Proto "${scheme}"`)
     if (settings.forwardedHeader) lines.push(`  RequestHeader set Forwarded "for=%{REMOTE_ADDR}s;proto=${scheme};host=\\"%{HTTP_HOST}s\\""`)
     if (settings.loadBalancing === 'sticky') lines.push('  Header add Set-Cookie "AERIE_ROUTE=.%{BALANCER_WORKER_ROUTE}e; Path=/; HttpOnly" env=BALANCER_ROUTE_CHANGED')
     if (settings.compression) lines.push('  AddOutputFilterByType DEFLATE text/html text/plain text/css application/json application/javascript image/svg+xml')
     for (const route of [...plan.routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)) {
       if (route.staticDir) {
-        lines.push(`  ProxyPass ${route.pathPrefix} !`, `  Alias ${route.pathPrefix} "${route.staticDir}"`, `  <Directory "${route.staticDir}">\n    Require all granted\n  </Directory>`)
+        // The same trailing slash (none) on both sides of Alias; no dotfile (but .well-known/) and no symbolic link, as the built-in proxy.
+        const prefix = route.pathPrefix.replace(/\/+$/, '') || '/'
+        const dir = route.staticDir.replace(/\/+$/, '')
+        lines.push(
+          `  ProxyPass ${apacheQuote(prefix)} !`,
+          `  Alias ${apacheQuote(prefix)} ${apacheQuote(dir)}`,
+          `  <Directory ${apacheQuote(dir)}>\n    Options -FollowSymLinks -Indexes\n    Require all granted\n    AddDefaultCharset utf-8\n    RedirectMatch 404 "/\\.(?!well-known/)"\n  </Directory>`,
+        )
       } else {
         const target = `${balancer(route.appServer!)}${route.pathPrefix === '/' ? '/' : route.pathPrefix}`
         lines.push(`  ProxyPass ${route.pathPrefix} ${target}`, `  ProxyPassReverse ${route.pathPrefix} ${target}`)

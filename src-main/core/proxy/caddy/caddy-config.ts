@@ -1,9 +1,9 @@
 import type { PlanRoute, ProxyPlan } from '../proxy-driver.js'
 import type { ProxyPaths } from '../external/external-proxy.js'
 import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
+import { caddyQuote } from '../config-quoting.js'
 
 const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
-const quote = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`
 
 function reverseProxy(route: PlanRoute, plan: ProxyPlan, indent: string): string {
   const { settings } = plan
@@ -33,7 +33,7 @@ function handlers(plan: ProxyPlan): string {
       const matcher = route.pathPrefix === '/' ? '' : `@route${i}`
       const define = matcher ? `  ${matcher} path ${prefix} ${prefix}/*\n` : ''
       const body = route.staticDir
-        ? `    ${matcher ? `uri strip_prefix ${prefix}\n    ` : ''}root * ${quote(route.staticDir)}\n    file_server`
+        ? `    ${matcher ? `uri strip_prefix ${prefix}\n    ` : ''}root * ${caddyQuote(route.staticDir)}\n    file_server {\n      hide .*\n    }`
         : reverseProxy(route, plan, '    ')
       return `${define}  handle ${matcher} {\n${body}\n  }`.replace('handle  {', 'handle {')
     })
@@ -48,8 +48,8 @@ function site(plan: ProxyPlan, paths: ProxyPaths, scheme: 'http' | 'https', port
       : `${plan.settings.compression ? '  encode zstd gzip\n' : ''}${handlers(plan)}`
   return `${addresses} {
   bind ${plan.listenHost}
-${scheme === 'https' ? `  tls ${quote(paths.certFile)} ${quote(paths.keyFile)}\n` : ''}  log {
-    output file ${quote(paths.accessLog)}
+${scheme === 'https' ? `  tls ${caddyQuote(paths.certFile)} ${caddyQuote(paths.keyFile)}\n` : ''}  log {
+    output file ${caddyQuote(paths.accessLog)}
     format json
   }
 ${body}

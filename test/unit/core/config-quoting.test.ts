@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest'
+import { apacheQuote, caddyQuote, nginxQuote } from '../../../src-main/core/proxy/config-quoting.js'
+
+describe('config quoting helpers', () => {
+  const hostile = `/srv/odd dir; } location = /pwned { return 200 "x"; } # 'q' \\`
+  it('keep every structural character inside one quoted token', () => {
+    expect(nginxQuote(hostile)).toBe(`"/srv/odd dir; } location = /pwned { return 200 \\"x\\"; } # 'q' \\\\"`)
+    expect(apacheQuote(hostile)).toBe(nginxQuote(hostile))
+    expect(caddyQuote(hostile)).toBe(`"/srv/odd dir; \\} location = /pwned \\{ return 200 \\"x\\"; \\} # 'q' \\\\"`)
+  })
+  it('refuse what the language cannot hold, naming the value and why', () => {
+    expect(() => nginxQuote('/srv/a$b')).toThrow('nginx reads as a variable')
+    expect(() => apacheQuote('/srv/${HOME}')).toThrow('Apache reads as a variable')
+    for (const quote of [nginxQuote, apacheQuote, caddyQuote]) expect(() => quote('/srv/a\nb')).toThrow('line break')
+  })
+})
