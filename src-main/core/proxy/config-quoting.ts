@@ -11,10 +11,14 @@ function refuse(language: string, value: string, why: string): never {
   throw new Error(`${language} cannot take ${JSON.stringify(value)} in its config: ${why}; rename it or choose another folder`)
 }
 
+const PLAIN = /^[A-Za-z0-9_\/.\-:~+@,=]+$/
+
 /** nginx: a double-quoted string with \" and \\; `$` would still start a variable there, and nginx 1.22 has no escape for it. */
 export function nginxQuote(value: string): string {
   if (CONTROL.test(value)) refuse('nginx', value, 'it contains a line break or control character')
   if (value.includes('$')) refuse('nginx', value, 'it contains "$", which nginx reads as a variable even inside quotes')
+  // A plain path stays bare, so that a config reads as nginx's own documentation writes it.
+  if (PLAIN.test(value)) return value
   return `"${value.replace(/["\\]/g, '\\$&')}"`
 }
 

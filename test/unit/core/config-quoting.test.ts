@@ -6,6 +6,7 @@ describe('config quoting helpers', () => {
   it('keep every structural character inside one quoted token', () => {
     expect(nginxQuote(hostile)).toBe(`"/srv/odd dir; } location = /pwned { return 200 \\"x\\"; } # 'q' \\\\"`)
     expect(apacheQuote(hostile)).toBe(nginxQuote(hostile))
+    expect(nginxQuote('/var/www/app/static/')).toBe('/var/www/app/static/')
     expect(caddyQuote(hostile)).toBe(`"/srv/odd dir; \\} location = /pwned \\{ return 200 \\"x\\"; \\} # 'q' \\\\"`)
   })
   it('refuse what the language cannot hold, naming the value and why', () => {

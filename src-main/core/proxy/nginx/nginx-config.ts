@@ -1,69 +1,35 @@
 import type { ProxyPlan } from '../proxy-driver.js'
 import type { ProxyPaths } from '../external/external-proxy.js'
-import { nginxQuote } from '../config-quoting.js'
+import { ms, renderNginxServers, type NginxSiteModel } from './nginx-servers.js'
 
 const upstreamName = (appServer: string) => `aerie_${appServer.replace(/[^a-zA-Z0-9_]/g, '_')}`
 const runAsRoot = () => typeof process.getuid === 'function' && process.getuid() === 0
-const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
 
 /** A JSON access log with timings and upstream address; $upstream_* stay quoted (they can be "-" or a list). */
 export const NGINX_LOG_FORMAT = `log_format aerie escape=json '{"time":"$time_iso8601","client":"$remote_addr","method":"$request_method","host":"$host","uri":"$request_uri","status":$status,"request_length":$request_length,"bytes_sent":$bytes_sent,"request_time":$request_time,"upstream_addr":"$upstream_addr","upstream_connect_time":"$upstream_connect_time","upstream_header_time":"$upstream_header_time","protocol":"$server_protocol","tls":"$ssl_protocol","traceparent":"$http_traceparent"}';`
 
-function locations(plan: ProxyPlan): string {
-  const { settings } = plan
-  return plan.routes
-    .map((route) => {
-      if (route.staticDir) {
-        const prefix = route.pathPrefix.endsWith('/') ? route.pathPrefix : `${route.pathPrefix}/`
-        // No dotfile (but .well-known/), no symbolic link below the folder: as the built-in proxy.
-        return `    location ${nginxQuote(prefix)} {\n      alias ${nginxQuote(route.staticDir.replace(/\/?$/, '/'))};\n      disable_symlinks on from=$document_root;\n      charset utf-8;\n      location ~ /\\.(?!well-known/) { return 404; }\n    }`
-      }
-      return `    location ${nginxQuote(route.pathPrefix)} {
-      proxy_pass http://${upstreamName(route.appServer!)};
-      proxy_http_version 1.1;
-      proxy_set_header Host $http_host;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-Host $http_host;${settings.forwardedHeader ? '\n      proxy_set_header Forwarded "for=$remote_addr;proto=$scheme;host=\\"$http_host\\"";' : ''}
-      proxy_connect_timeout ${ms(settings.timeouts.upstreamConnectMs)};
-      proxy_read_timeout ${ms(settings.timeouts.upstreamResponseMs)};
-      proxy_next_upstream error timeout http_502;
-    }`
-    })
-    .join('\n')
+/** The supervised nginx's model of a plan: loopback listeners, Aerie's certificate, the plan's instances. */
+function localModel(plan: ProxyPlan, paths: ProxyPaths): NginxSiteModel {
+  const listenHost = plan.listenHost.includes(':') ? `[${plan.listenHost}]` : plan.listenHost
+  const appServers = [...new Set(plan.routes.flatMap((r) => (r.appServer ? [r.appServer] : [])))]
+  return {
+    target: 'local',
+    serverNames: plan.hostnames,
+    httpListen: [`${listenHost}:${plan.httpPort}`],
+    httpsListen: plan.httpsPort && plan.tls ? [`${listenHost}:${plan.httpsPort}`] : [],
+    tls: plan.tls ? { certificateFile: paths.certFile, keyFile: paths.keyFile } : undefined,
+    redirectTo: plan.settings.redirectToHttps && plan.httpsPort ? { status: 308, base: `https://$host:${plan.httpsPort}` } : undefined,
+    upstreams: appServers.map((name) => ({ name: upstreamName(name), servers: plan.routes.find((r) => r.appServer === name)!.upstreams.map((u) => `${u.host.includes(':') ? `[${u.host}]` : u.host}:${u.port}`) })),
+    routes: plan.routes.map((r) => ({ pathPrefix: r.pathPrefix, staticDir: r.staticDir, upstream: r.appServer && upstreamName(r.appServer) })),
+    settings: plan.settings,
+  }
 }
-
-function upstreams(plan: ProxyPlan): string {
-  const { loadBalancing, ejection } = plan.settings
-  // One upstream per app server, however many routes lead to it (nginx refuses a duplicate name).
-  const seen = new Set<string>()
-  return plan.routes
-    .filter((r) => r.appServer && !seen.has(r.appServer) && seen.add(r.appServer))
-    .map((r) => {
-      // nginx (open source) has no cookie stickiness: ip_hash keeps a client on one instance, as close as it gets.
-      const method = loadBalancing === 'least-connections' ? '\n    least_conn;' : loadBalancing === 'sticky' ? '\n    ip_hash;' : ''
-      const servers = r.upstreams.map((u) => `\n    server ${u.host}:${u.port} max_fails=${ejection.failures} fail_timeout=${Math.ceil(ejection.ejectMs / 1000)}s;`).join('')
-      return `  upstream ${upstreamName(r.appServer!)} {${method}${servers}\n    keepalive 32;\n  }`
-    })
-    .join('\n')
-}
-
-/** The hostnames for `server_name`; `*.example.test` is nginx syntax too. */
-const serverNames = (plan: ProxyPlan) => plan.hostnames.join(' ')
 
 /** The stack as a self-contained nginx.conf: pid, logs and temp paths inside the work folder. */
 export function renderNginxConfig(plan: ProxyPlan, paths: ProxyPaths): string {
   const { settings } = plan
   const listenHost = plan.listenHost.includes(':') ? `[${plan.listenHost}]` : plan.listenHost
-  const httpServer = settings.redirectToHttps && plan.httpsPort
-    ? `  server {\n    listen ${listenHost}:${plan.httpPort};\n    server_name ${serverNames(plan)};\n    return 308 https://$host:${plan.httpsPort}$request_uri;\n  }`
-    : `  server {\n    listen ${listenHost}:${plan.httpPort};\n    server_name ${serverNames(plan)};\n${locations(plan)}\n  }`
-  const httpsServer =
-    plan.httpsPort && plan.tls
-      ? `\n  server {\n    listen ${listenHost}:${plan.httpsPort} ssl http2;\n    server_name ${serverNames(plan)};\n    ssl_certificate ${paths.certFile};\n    ssl_certificate_key ${paths.keyFile};\n    ssl_protocols TLSv1.2 TLSv1.3;\n${locations(plan)}\n  }`
-      : ''
+  const servers = renderNginxServers(localModel(plan, paths))
   return `# Generated by Aerie for stack "${plan.stackId}". Edits are overwritten: change the stack instead.
 worker_processes 1;${runAsRoot() ? '\n# Run as root (as Aerie is): workers as nobody could not write the temp folders inside the private data directory.\nuser root;' : ''}
 pid ${paths.dir}/nginx.pid;
@@ -79,20 +45,15 @@ http {
   fastcgi_temp_path ${paths.dir}/tmp-fastcgi;
   uwsgi_temp_path ${paths.dir}/tmp-uwsgi;
   scgi_temp_path ${paths.dir}/tmp-scgi;
-  # No body limit, as the built-in proxy (nginx's default 1m answers larger uploads with 413).
-  client_max_body_size 0;
   client_header_timeout ${ms(settings.timeouts.clientHeadersMs)};
   keepalive_timeout ${ms(settings.timeouts.idleMs)};
   sendfile on;
   # Read what a client sent before closing a keep-alive connection (reload, shutdown), so it sees a close, not a reset.
-  lingering_close always;${settings.compression ? '\n  gzip on;\n  gzip_proxied any;\n  gzip_types text/plain text/css application/json application/javascript text/xml application/xml image/svg+xml;' : ''}
-  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
-${upstreams(plan)}
+  lingering_close always;
   server {
     listen ${listenHost}:${plan.httpPort} default_server;
     return 404;
   }
-${httpServer}${httpsServer}
-}
+${servers.replace(/^(?=.)/gm, '  ')}}
 `
 }

@@ -1,0 +1,84 @@
+import type { ProxySettings } from '../proxy-driver.js'
+import { nginxQuote } from '../config-quoting.js'
+
+/**
+ * What an nginx config serves for one stack, local or production alike: the one model both the
+ * supervised nginx (nginx-config.ts) and the production export (export/render-nginx-site.ts)
+ * render through renderNginxServers, so the two cannot drift.
+ */
+export interface NginxSiteModel {
+  target: 'local' | 'production'
+  serverNames: string[]
+  /** `listen` arguments of the plain-HTTP server, e.g. `127.0.0.1:8080` or `80` and `[::]:80`. */
+  httpListen: string[]
+  /** `listen` arguments of the TLS server (`ssl http2` is added); none without TLS. */
+  httpsListen: string[]
+  tls?: { certificateFile: string; keyFile: string }
+  /** Where plain HTTP redirects to: `https://$host:<port>` locally, `https://$host` in production; none serves it. */
+  redirectTo?: { status: 301 | 308; base: string }
+  /** One per app server, however many routes lead to it (nginx refuses a duplicate name). */
+  upstreams: { name: string; servers: string[] }[]
+  /** Longest prefix first is not needed: nginx picks the longest matching prefix itself. */
+  routes: { pathPrefix: string; upstream?: string; staticDir?: string }[]
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader'>
+}
+
+/** A duration in nginx syntax (it takes ms). */
+export const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
+
+function upstreamBlock(model: NginxSiteModel, u: NginxSiteModel['upstreams'][number]): string {
+  const { loadBalancing, ejection } = model.settings
+  // Open-source nginx has no cookie stickiness: ip_hash keeps a client on one instance, as close as it gets.
+  const method = loadBalancing === 'least-connections' ? '    least_conn;\n' : loadBalancing === 'sticky' ? '    ip_hash;\n' : ''
+  const servers = u.servers.map((s) => `    server ${s} max_fails=${ejection.failures} fail_timeout=${Math.ceil(ejection.ejectMs / 1000)}s;\n`).join('')
+  return `upstream ${u.name} {\n${method}${servers}    keepalive 32;\n}`
+}
+
+function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]): string {
+  const { settings } = model
+  if (route.staticDir) {
+    const prefix = route.pathPrefix.endsWith('/') ? route.pathPrefix : `${route.pathPrefix}/`
+    // No dotfile (but .well-known/) and no symbolic link below the folder, as the built-in proxy.
+    return `    location ${nginxQuote(prefix)} {
+        alias ${nginxQuote(route.staticDir.replace(/\/?$/, '/'))};
+        disable_symlinks on from=$document_root;
+        charset utf-8;
+        location ~ /\\.(?!well-known/) { return 404; }
+    }`
+  }
+  // Locally the Host keeps its port (the app builds URLs from it, as behind the built-in proxy); in production the Microsoft guide's $host.
+  const host = model.target === 'local' ? '$http_host' : '$host'
+  return `    location ${nginxQuote(route.pathPrefix)} {
+        proxy_pass         http://${route.upstream};
+        proxy_http_version 1.1;
+        proxy_set_header   Upgrade $http_upgrade;
+        proxy_set_header   Connection $connection_upgrade;
+        proxy_set_header   Host ${host};
+        proxy_cache_bypass $http_upgrade;
+        proxy_set_header   X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header   X-Forwarded-Proto $scheme;
+        # Set, never passed on: a client-sent X-Forwarded-Host would otherwise reach the app.
+        proxy_set_header   X-Forwarded-Host ${host};${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
+        proxy_connect_timeout ${ms(settings.timeouts.upstreamConnectMs)};
+        proxy_read_timeout ${ms(settings.timeouts.upstreamResponseMs)};
+        proxy_next_upstream error timeout http_502;
+    }`
+}
+
+function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): string {
+  const lines = ['server {', ...listen.map((l) => `    listen ${l}${tls ? ' ssl http2' : ''};`), `    server_name ${model.serverNames.join(' ')};`, '    server_tokens off;']
+  if (!tls && model.redirectTo) return [...lines, `    return ${model.redirectTo.status} ${model.redirectTo.base}$request_uri;`, '}'].join('\n')
+  if (tls && model.tls) lines.push('', `    ssl_certificate     ${nginxQuote(model.tls.certificateFile)};`, `    ssl_certificate_key ${nginxQuote(model.tls.keyFile)};`, '    ssl_protocols       TLSv1.2 TLSv1.3;')
+  // No body limit, as the built-in proxy (nginx's default, 1m, answers larger uploads with 413).
+  lines.push('    client_max_body_size 0;')
+  if (model.settings.compression) lines.push('    gzip on;', '    gzip_proxied any;', '    gzip_types text/plain text/css application/json application/javascript text/xml application/xml image/svg+xml;')
+  lines.push('', ...model.routes.map((r) => location(model, r)), '}')
+  return lines.join('\n')
+}
+
+/** The WebSocket map, the upstreams and the server blocks: what goes inside `http { }` (or a sites-available file). */
+export function renderNginxServers(model: NginxSiteModel): string {
+  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", ...model.upstreams.map((u) => upstreamBlock(model, u)), serverBlock(model, model.httpListen, false)]
+  if (model.httpsListen.length && model.tls) blocks.push(serverBlock(model, model.httpsListen, true))
+  return `${blocks.join('\n\n')}\n`
+}
