@@ -1,15 +1,41 @@
 import http from 'node:http'
 import http2 from 'node:http2'
-import type { ProxyPlan } from '../../src-main/core/proxy/proxy-driver.js'
-import { get } from '../support/http-client.js'
+import https from 'node:https'
 import { raw } from '../support/raw-client.js'
 import { wsRoundTrip } from '../support/ws-round-trip.js'
 import { BIG_BYTES, HOST } from './fixture.js'
 
-/** Where a case sends its requests: one engine serving the fixture's plan. */
+/**
+ * Where a case sends its requests: one engine serving the fixture. Engines Aerie runs are asked
+ * over plain HTTP; a production export redirects HTTP to HTTPS, so it is asked over HTTPS.
+ */
 export interface CaseTarget {
-  plan: ProxyPlan
+  scheme: 'http' | 'https'
+  /** The port of that scheme. */
+  port: number
+  httpsPort: number
   ca: string
+}
+
+interface Answer {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/** One request over the target's scheme, with the Host a browser would send; resolves what came back (an error as status 0). */
+function request(t: CaseTarget, path: string, headers: Record<string, string | number> = {}, body?: Buffer, method = body ? 'POST' : 'GET'): Promise<Answer> {
+  return new Promise((resolve) => {
+    const options = { host: '127.0.0.1', port: t.port, path, method, headers: { host: hostHeader(t), ...headers }, agent: false, servername: HOST, ca: t.ca }
+    const req = (t.scheme === 'https' ? https : http).request(options, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: `cut at ${Buffer.concat(chunks).length}` }))
+    })
+    req.on('error', (err) => resolve({ status: 0, headers: {}, body: err.message }))
+    req.end(body)
+  })
 }
 
 /**
@@ -22,9 +48,10 @@ export interface ConformanceCase {
   run(t: CaseTarget): Promise<string>
 }
 
-const hostHeader = (t: CaseTarget) => `${HOST}:${t.plan.httpPort}`
+const hostHeader = (t: CaseTarget) => `${HOST}:${t.port}`
+const get = (t: CaseTarget, path: string, headers: Record<string, string> = {}) => request(t, path, headers)
 const seen = async (t: CaseTarget, path: string, headers: Record<string, string> = {}) => {
-  const res = await get(t.plan.httpPort, path, hostHeader(t), headers)
+  const res = await get(t, path, headers)
   return { status: res.status, body: res.status === 200 && res.headers['content-type'] === 'application/json' ? JSON.parse(res.body) : undefined, res }
 }
 
@@ -34,7 +61,7 @@ export const CASES: ConformanceCase[] = [
     title: 'the app sees the client\'s Host, X-Forwarded-Proto and the client in X-Forwarded-For',
     async run(t) {
       const { status, body } = await seen(t, '/hello')
-      return `${status} host=${body?.headers.host === hostHeader(t)} proto=${body?.headers['x-forwarded-proto']} for=${String(body?.headers['x-forwarded-for']).endsWith('127.0.0.1')}`
+      return `${status} host=${body?.headers.host === hostHeader(t)} proto-as-sent=${body?.headers['x-forwarded-proto'] === t.scheme} for=${String(body?.headers['x-forwarded-for']).endsWith('127.0.0.1')}`
     },
   },
   {
@@ -51,7 +78,7 @@ export const CASES: ConformanceCase[] = [
     async run(t) {
       const { body } = await seen(t, '/xfh', { 'x-forwarded-host': 'evil.example' })
       const value = String(body?.headers['x-forwarded-host'] ?? '(none)')
-      return value.includes('evil.example') ? `passed on: ${value.replace(String(t.plan.httpPort), 'PORT')}` : 'replaced or dropped'
+      return value.includes('evil.example') ? `passed on: ${value.replace(String(t.port), 'PORT')}` : 'replaced or dropped'
     },
   },
   {
@@ -83,7 +110,7 @@ export const CASES: ConformanceCase[] = [
     id: 'static-file',
     title: 'a static file with its Content-Type',
     async run(t) {
-      const res = await get(t.plan.httpPort, '/static/hello.txt', hostHeader(t))
+      const res = await get(t, '/static/hello.txt')
       return `${res.status} ${String(res.headers['content-type']).replace(/;\s*/, '; ')} ${res.body.trim()}`
     },
   },
@@ -91,16 +118,16 @@ export const CASES: ConformanceCase[] = [
     id: 'static-conditional',
     title: 'a static file answers If-None-Match with 304',
     async run(t) {
-      const first = await get(t.plan.httpPort, '/static/hello.txt', hostHeader(t))
+      const first = await get(t, '/static/hello.txt')
       const etag = String(first.headers.etag ?? '')
-      return etag ? String((await get(t.plan.httpPort, '/static/hello.txt', hostHeader(t), { 'if-none-match': etag })).status) : 'no ETag'
+      return etag ? String((await get(t, '/static/hello.txt', { 'if-none-match': etag })).status) : 'no ETag'
     },
   },
   {
     id: 'static-range',
     title: 'a static file answers a byte range',
     async run(t) {
-      const res = await get(t.plan.httpPort, '/static/hello.txt', hostHeader(t), { range: 'bytes=0-4' })
+      const res = await get(t, '/static/hello.txt', { range: 'bytes=0-4' })
       return `${res.status} ${res.body}`
     },
   },
@@ -108,7 +135,7 @@ export const CASES: ConformanceCase[] = [
     id: 'static-dotfile',
     title: 'a dotfile in a static folder is not served',
     async run(t) {
-      const res = await get(t.plan.httpPort, '/static/.env', hostHeader(t))
+      const res = await get(t, '/static/.env')
       return res.body.includes('SECRET') ? `served (${res.status})` : 'not served'
     },
   },
@@ -116,7 +143,7 @@ export const CASES: ConformanceCase[] = [
     id: 'static-symlink-out',
     title: 'a symbolic link out of a static folder is not followed',
     async run(t) {
-      const res = await get(t.plan.httpPort, '/static/escape.txt', hostHeader(t))
+      const res = await get(t, '/static/escape.txt')
       return res.body.includes('outside the folder') ? `followed (${res.status})` : 'not followed'
     },
   },
@@ -125,7 +152,7 @@ export const CASES: ConformanceCase[] = [
     title: '/static/../ and its encodings do not leave the folder',
     async run(t) {
       for (const p of ['/static/../outside.txt', '/static/%2e%2e/outside.txt', '/static/..%2foutside.txt']) {
-        const out = await raw(t.plan.httpPort, `GET ${p} HTTP/1.1\r\nHost: ${hostHeader(t)}\r\nConnection: close\r\n\r\n`)
+        const out = await raw(t.port, `GET ${p} HTTP/1.1\r\nHost: ${hostHeader(t)}\r\nConnection: close\r\n\r\n`, t.scheme === 'https' ? { tls: { servername: HOST, ca: t.ca } } : {})
         if (out.includes('outside the folder')) return `escaped with ${p}`
       }
       return 'contained'
@@ -135,52 +162,41 @@ export const CASES: ConformanceCase[] = [
     id: 'hostile-folder-name',
     title: 'a static folder named with spaces, quotes, braces, ; and # is served, and its name changes no config',
     async run(t) {
-      const file = await get(t.plan.httpPort, '/odd/file.txt', hostHeader(t))
-      const pwned = await get(t.plan.httpPort, '/pwned', hostHeader(t))
+      const file = await get(t, '/odd/file.txt')
+      const pwned = await get(t, '/pwned')
       return `${file.status} injected=${pwned.body.includes('injected')}`
     },
   },
   {
     id: 'upload-10mb',
     title: 'a 10 MB upload reaches the app whole',
-    run: (t) =>
-      new Promise((resolve) => {
-        const body = Buffer.alloc(10 * 1024 * 1024, 98)
-        const req = http.request({ host: '127.0.0.1', port: t.plan.httpPort, path: '/upload', method: 'POST', headers: { host: hostHeader(t), 'content-length': body.length }, agent: false }, (res) => {
-          let text = ''
-          res.on('data', (c) => (text += c))
-          res.on('end', () => resolve(res.statusCode === 200 ? `200 ${JSON.parse(text).bytes}` : String(res.statusCode)))
-        })
-        req.on('error', (err) => resolve(`error ${err.message}`))
-        req.end(body)
-      }),
+    async run(t) {
+      const res = await request(t, '/upload', {}, Buffer.alloc(10 * 1024 * 1024, 98))
+      return res.status === 200 ? `200 ${JSON.parse(res.body).bytes}` : `${res.status}`
+    },
   },
   {
     id: 'download-1mb',
     title: 'a 1 MiB answer reaches the client whole',
-    run: (t) =>
-      new Promise((resolve) => {
-        http.get({ host: '127.0.0.1', port: t.plan.httpPort, path: '/big', headers: { host: hostHeader(t) }, agent: false }, (res) => {
-          let bytes = 0
-          res.on('data', (c: Buffer) => (bytes += c.length))
-          res.on('end', () => resolve(`${res.statusCode} ${bytes === BIG_BYTES ? 'whole' : `${bytes} bytes`}`))
-          res.on('error', () => resolve(`cut at ${bytes}`))
-        }).on('error', (err) => resolve(`error ${err.message}`))
-      }),
+    async run(t) {
+      const res = await request(t, '/big')
+      return `${res.status} ${res.body.length === BIG_BYTES ? 'whole' : `${res.body.length} bytes`}`
+    },
   },
   {
     id: 'websocket',
     title: 'a WebSocket echoes through the proxy',
-    run: (t) => wsRoundTrip(`ws://127.0.0.1:${t.plan.httpPort}/ws`, 'ping', { headers: { host: hostHeader(t) } }).catch((err: Error) => `error ${err.message}`),
+    run: (t) =>
+      wsRoundTrip(`${t.scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${t.port}/ws`, 'ping', { headers: { host: hostHeader(t) }, servername: HOST, ca: t.ca }).catch((err: Error) => `error ${err.message}`),
   },
   {
     id: 'http2',
     title: 'HTTPS answers over HTTP/2 (ALPN h2)',
     run: (t) =>
       new Promise((resolve) => {
-        const session = http2.connect(`https://127.0.0.1:${t.plan.httpsPort}`, { ca: t.ca, servername: HOST })
+        const session = http2.connect(`https://127.0.0.1:${t.httpsPort}`, { ca: t.ca, servername: HOST })
         session.on('error', (err) => resolve(`error ${err.message}`))
-        const stream = session.request({ ':path': '/h2', ':authority': `${HOST}:${t.plan.httpsPort}` })
+        const stream = session.request({ ':path': '/h2', ':authority': `${HOST}:${t.httpsPort}` })
         stream.on('response', (h) => {
           resolve(`${h[':status']} ${session.alpnProtocol}`)
           session.close()

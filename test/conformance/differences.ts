@@ -7,6 +7,9 @@ export const DIFFERENCES: Record<string, Record<string, string>> = {
   nginx: {
     traceparent: 'nginx 1.22 has no W3C trace context: it forwards a client\'s traceparent but makes none',
   },
+  'nginx-export': {
+    traceparent: 'nginx 1.22 has no W3C trace context: it forwards a client\'s traceparent but makes none',
+  },
   apache: {
     traceparent: 'Apache 2.4 has no W3C trace context: it forwards a client\'s traceparent but makes none',
   },

@@ -4,23 +4,31 @@ import { WebSocketServer } from 'ws'
 import { LocalCA } from '../../src-main/core/certs/local-ca.js'
 import type { ProxyPlan } from '../../src-main/core/proxy/proxy-driver.js'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { StackSchema, type Stack } from '../../src-main/core/stacks/stack-schema.js'
 import { defaultSettings, startUpstream, type TestUpstream } from '../support/upstreams.js'
 
-/** A folder path (two levels) that would change a config's structure if a renderer wrote it unquoted. */
-export const HOSTILE_DIR_NAME = `odd dir; } location = /pwned { return 200 "injected"; } # 'q'`
+/** A folder name that would change a config's structure if a renderer wrote it unquoted (a regex location answering /pwned). */
+export const HOSTILE_DIR_NAME = `odd dir; } location ~ pwned { return 200 "injected"; } # 'q'`
 export const HOST = 'app.localhost'
 export const BIG_BYTES = 1024 * 1024
 
 /** What every engine serves in the conformance suite: two instances, two routes to them, two static folders. */
 export interface Fixture {
   ca: LocalCA
+  leaf: { certPem: string; keyPem: string }
   upstreams: TestUpstream[]
   plan: (workDir: string) => Promise<ProxyPlan>
+  /** The same stack as a stack file would say it, for the production exports. */
+  stack: Stack
+  /** The folder the exports take as appDirectory (its static/ holds the static folders). */
+  appDirectory: string
+  /** Two more instances on consecutive ports from `basePort`, where an export expects them. */
+  startProductionInstances(basePort: number): Promise<void>
   close(): Promise<void>
 }
 
 /** The app both instances run: echoes what it saw, counts an upload, serves 1 MiB, echoes WebSocket messages. */
-async function instance(id: string): Promise<TestUpstream> {
+async function instance(id: string, port = 0): Promise<TestUpstream> {
   const big = Buffer.alloc(BIG_BYTES, 97)
   const up = await startUpstream(id, (req, res) => {
     if (req.url === '/big') return res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length }).end(big)
@@ -30,7 +38,7 @@ async function instance(id: string): Promise<TestUpstream> {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ id, url: req.url, headers: req.headers, bytes }))
     })
-  })
+  }, port)
   new WebSocketServer({ server: up.server }).on('connection', (s) => s.on('message', (m) => s.send(`echo ${m}`)))
   return up
 }
@@ -39,20 +47,36 @@ export async function startFixture(dir: string): Promise<Fixture> {
   const ca = await LocalCA.create(path.join(dir, 'ca'))
   const leaf = await ca.issueLeaf([HOST, 'localhost', '127.0.0.1'])
   const upstreams = [await instance('web#1'), await instance('web#2')]
-  const www = path.join(dir, 'www')
+  const local = [...upstreams]
+  // Under <dir>/app/static/, where the production export expects an app's static folders (appDirectory = <dir>/app).
+  const www = path.join(dir, 'app', 'static', 'www')
   fs.mkdirSync(path.join(www, '.git'), { recursive: true })
   fs.writeFileSync(path.join(www, 'hello.txt'), 'hello, static world\n')
   fs.writeFileSync(path.join(www, '.env'), 'SECRET=1')
   fs.writeFileSync(path.join(dir, 'outside.txt'), 'outside the folder')
   fs.symlinkSync(path.join(dir, 'outside.txt'), path.join(www, 'escape.txt'))
-  const hostile = path.join(dir, HOSTILE_DIR_NAME)
+  const hostile = path.join(dir, 'app', 'static', HOSTILE_DIR_NAME)
   fs.mkdirSync(hostile, { recursive: true })
   fs.writeFileSync(path.join(hostile, 'file.txt'), 'from the oddly named folder\n')
   // Workers of a proxy started as root may run as another user: they must be able to read the folders.
-  for (const d of [dir, www, path.dirname(hostile), hostile]) fs.chmodSync(d, 0o755)
+  for (const d of [dir, path.join(dir, 'app'), path.join(dir, 'app', 'static'), www, hostile]) fs.chmodSync(d, 0o755)
   for (const f of [path.join(www, 'hello.txt'), path.join(hostile, 'file.txt'), path.join(www, '.env'), path.join(dir, 'outside.txt')]) fs.chmodSync(f, 0o644)
+  const stack = StackSchema.parse({
+    id: 'conformance',
+    name: 'Conformance',
+    hostnames: [HOST],
+    appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
+    routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
+    proxy: { httpPort: 8080, compression: false },
+  })
   return {
     ca,
+    leaf,
+    stack,
+    appDirectory: path.join(dir, 'app'),
+    startProductionInstances: async (basePort) => {
+      upstreams.push(await instance('web#1', basePort), await instance('web#2', basePort + 1))
+    },
     upstreams,
     plan: async (workDir) => ({
       stackId: 'conformance',
@@ -62,8 +86,8 @@ export async function startFixture(dir: string): Promise<Fixture> {
       tls: { certPem: leaf.certPem + ca.certPem, keyPem: leaf.keyPem },
       hostnames: [HOST],
       routes: [
-        { pathPrefix: '/', appServer: 'web', upstreams: upstreams.map((u) => u.upstream) },
-        { pathPrefix: '/api', appServer: 'web', upstreams: upstreams.map((u) => u.upstream) },
+        { pathPrefix: '/', appServer: 'web', upstreams: local.map((u) => u.upstream) },
+        { pathPrefix: '/api', appServer: 'web', upstreams: local.map((u) => u.upstream) },
         { pathPrefix: '/static', staticDir: www, upstreams: [] },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [] },
       ],

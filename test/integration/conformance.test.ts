@@ -6,6 +6,7 @@ import { proxyDriver } from '../../src-main/core/proxy/proxy-drivers.js'
 import type { ProxyDriver, ProxyPlan, RunningProxy } from '../../src-main/core/proxy/proxy-driver.js'
 import { CASES } from '../conformance/cases.js'
 import { DIFFERENCES } from '../conformance/differences.js'
+import { runNginxExport, type RunningExport } from '../conformance/exports.js'
 import { startFixture, type Fixture } from '../conformance/fixture.js'
 import { renderParityTable, type Results } from '../conformance/parity-table.js'
 import { requireBinary } from '../support/binaries.js'
@@ -17,6 +18,8 @@ const ENGINES: { kind: string; label: string; binary?: string }[] = [
   { kind: 'apache', label: 'Apache 2.4', binary: 'apache2' },
   { kind: 'caddy', label: 'Caddy 2.6', binary: 'caddy' },
 ]
+/** Production exports run for real, asked over HTTPS (they redirect plain HTTP). */
+const EXPORTS: { kind: string; label: string; binary: string; run: typeof runNginxExport }[] = [{ kind: 'nginx-export', label: 'nginx export', binary: 'nginx', run: runNginxExport }]
 
 const home = tempHome('aerie-conformance-')
 const results: Results = {}
@@ -26,10 +29,21 @@ let fixture: Fixture
 beforeAll(async () => {
   fixture = await startFixture(home.dir)
 })
+
+/** Keeps what an engine did, and fails where it differs from the built-in proxy without a listed reason (or no longer differs with one). */
+function record(kind: string, id: string, observed: string): void {
+  ;(results[kind] ??= {})[id] = observed
+  if (kind === 'builtin') return
+  const reference = results.builtin?.[id]
+  expect(reference, 'the built-in proxy runs first and sets the reference').toBeDefined()
+  const reason = DIFFERENCES[kind]?.[id]
+  if (reason) expect(observed, `${kind} is listed as differing on ${id} (${reason}) but no longer does: remove the entry`).not.toBe(reference)
+  else expect(observed, `${kind} differs from the built-in proxy on ${id} with no reason in differences.ts`).toBe(reference)
+}
 afterAll(async () => {
   await fixture.close()
   fs.mkdirSync('docs', { recursive: true })
-  fs.writeFileSync(path.join('docs', 'parity.md'), renderParityTable(CASES, ENGINES, results, missing))
+  fs.writeFileSync(path.join('docs', 'parity.md'), renderParityTable(CASES, [...ENGINES, ...EXPORTS], results, missing))
   home.cleanup()
 })
 
@@ -43,21 +57,32 @@ for (const engine of ENGINES) {
     beforeAll(async () => {
       plan = await fixture.plan(path.join(home.dir, engine.kind))
       proxy = await driver.start(plan, { log: () => undefined, trace: () => undefined })
-      results[engine.kind] = {}
     }, 60_000)
     afterAll(async () => {
       await proxy?.stop()
     })
     for (const c of CASES) {
       it(c.id, async () => {
-        const observed = await c.run({ plan, ca: fixture.ca.certPem })
-        results[engine.kind][c.id] = observed
-        if (engine.kind === 'builtin') return
-        const reference = results.builtin?.[c.id]
-        expect(reference, 'the built-in proxy runs first and sets the reference').toBeDefined()
-        const reason = DIFFERENCES[engine.kind]?.[c.id]
-        if (reason) expect(observed, `${engine.kind} is listed as differing on ${c.id} (${reason}) but no longer does: remove the entry`).not.toBe(reference)
-        else expect(observed, `${engine.kind} differs from the built-in proxy on ${c.id} with no reason in differences.ts`).toBe(reference)
+        record(engine.kind, c.id, await c.run({ scheme: 'http', port: plan.httpPort, httpsPort: plan.httpsPort!, ca: fixture.ca.certPem }))
+      }, 60_000)
+    }
+  })
+}
+
+for (const target of EXPORTS) {
+  const present = Boolean(requireBinary(target.binary))
+  if (!present) missing.push(target.label)
+  describe.skipIf(!present)(`conformance: ${target.label}`, () => {
+    let running: RunningExport
+    beforeAll(async () => {
+      running = await target.run(fixture, path.join(home.dir, target.kind))
+    }, 60_000)
+    afterAll(async () => {
+      await running?.stop()
+    })
+    for (const c of CASES) {
+      it(c.id, async () => {
+        record(target.kind, c.id, await c.run({ scheme: 'https', port: running.httpsPort, httpsPort: running.httpsPort, ca: fixture.ca.certPem }))
       }, 60_000)
     }
   })

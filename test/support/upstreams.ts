@@ -11,7 +11,7 @@ export interface TestUpstream {
 }
 
 /** A real HTTP server on a free loopback port that answers with its name, as an app instance would. */
-export async function startUpstream(id: string, handler?: http.RequestListener): Promise<TestUpstream> {
+export async function startUpstream(id: string, handler?: http.RequestListener, port = 0): Promise<TestUpstream> {
   const t: Partial<TestUpstream> = { hits: 0 }
   const server = http.createServer((req, res) => {
     t.hits!++
@@ -19,11 +19,11 @@ export async function startUpstream(id: string, handler?: http.RequestListener):
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ id, url: req.url, headers: req.headers }))
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  const bound = (server.address() as AddressInfo).port
   let state: 'running' | 'crashed' = 'running'
   t.server = server
-  t.upstream = { id, host: '127.0.0.1', port, state: () => state, problem: () => (state === 'crashed' ? 'exited with code 1' : undefined) }
+  t.upstream = { id, host: '127.0.0.1', port: bound, state: () => state, problem: () => (state === 'crashed' ? 'exited with code 1' : undefined) }
   t.close = () =>
     new Promise<void>((r) => {
       server.close(() => r())

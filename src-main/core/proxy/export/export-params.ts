@@ -10,6 +10,10 @@ export const ExportParamsSchema = z.object({
   appDirectory: z.string().min(1).default('/var/www/app'),
   /** Kestrel's first port on the server; instance n listens on basePort + n - 1. */
   basePort: z.number().int().min(1024).max(65000).default(5000),
+  /** The address the proxy listens on; without one, every IPv4 and IPv6 address. */
+  listenAddress: z.string().min(1).optional(),
+  httpPort: z.number().int().min(1).max(65535).default(80),
+  httpsPort: z.number().int().min(1).max(65535).default(443),
   serviceUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a Unix user name').default('www-data'),
 })
 export type ExportParams = z.infer<typeof ExportParamsSchema>

@@ -3,6 +3,12 @@ import { renderNginxServers } from '../nginx/nginx-servers.js'
 import type { ExportParams } from './export-params.js'
 import { productionModel } from './production-model.js'
 
+/** nginx `listen` arguments: the given address, or every IPv4 and IPv6 one. */
+function listenOn(params: ExportParams, port: number): string[] {
+  if (!params.listenAddress) return [`${port}`, `[::]:${port}`]
+  return [`${params.listenAddress.includes(':') ? `[${params.listenAddress}]` : params.listenAddress}:${port}`]
+}
+
 /**
  * An nginx site as Microsoft's "Host ASP.NET Core on Linux with Nginx" guide sets it up:
  * Kestrel on localhost behind nginx, the original Host and the scheme forwarded, HTTP
@@ -15,10 +21,10 @@ export function renderNginxSite(stack: Stack, params: ExportParams): string {
   const servers = renderNginxServers({
     target: 'production',
     serverNames: params.serverNames,
-    httpListen: ['80', '[::]:80'],
-    httpsListen: ['443', '[::]:443'],
+    httpListen: listenOn(params, params.httpPort),
+    httpsListen: listenOn(params, params.httpsPort),
     tls: { certificateFile: params.certificateFile, keyFile: params.keyFile },
-    redirectTo: { status: 301, base: 'https://$host' },
+    redirectTo: { status: 301, base: params.httpsPort === 443 ? 'https://$host' : `https://$host:${params.httpsPort}` },
     upstreams: apps.map((a) => ({ name: upstream(a.name), servers: a.ports.map((p) => `127.0.0.1:${p}`) })),
     routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, staticDir: r.staticDir, upstream: r.app && upstream(r.app.name) })),
     settings: stack.proxy,

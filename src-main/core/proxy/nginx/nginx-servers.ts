@@ -46,8 +46,9 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
         location ~ /\\.(?!well-known/) { return 404; }
     }`
   }
-  // Locally the Host keeps its port (the app builds URLs from it, as behind the built-in proxy); in production the Microsoft guide's $host.
-  const host = model.target === 'local' ? '$http_host' : '$host'
+  // The client's Host as it sent it, port included (the app builds URLs from it, as behind the built-in proxy);
+  // on 443 a browser sends no port, so in production this is the Microsoft guide's $host.
+  const host = '$http_host'
   return `    location ${nginxQuote(route.pathPrefix)} {
         proxy_pass         http://${route.upstream};
         proxy_http_version 1.1;

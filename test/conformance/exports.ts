@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { ExportParamsSchema, type ExportParams } from '../../src-main/core/proxy/export/export-params.js'
+import { renderExport } from '../../src-main/core/proxy/export/export-stack.js'
+import { canConnect, findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.js'
+import { HOST, type Fixture } from './fixture.js'
+
+/** A production export running for real on loopback ports, as a server would run it. */
+export interface RunningExport {
+  httpPort: number
+  httpsPort: number
+  stop(): Promise<void>
+}
+
+/** Two consecutive free ports for the export's Kestrel instances (basePort, basePort + 1). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await findFreePort()
+    if (port < 65000 && (await isPortFree(port + 1))) return port
+  }
+}
+
+async function waitForPort(child: ChildProcess, port: number, what: string, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000
+  while (!(await canConnect(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${what} did not listen on ${port}: ${stderr()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** The params a test gives an export: loopback ports, the fixture's certificate and folders. */
+async function exportParams(fixture: Fixture, dir: string): Promise<ExportParams> {
+  fs.mkdirSync(dir, { recursive: true })
+  fs.writeFileSync(path.join(dir, 'site.crt'), fixture.leaf.certPem + fixture.ca.certPem)
+  fs.writeFileSync(path.join(dir, 'site.key'), fixture.leaf.keyPem, { mode: 0o600 })
+  const basePort = await freePortPair()
+  await fixture.startProductionInstances(basePort)
+  return ExportParamsSchema.parse({
+    serverNames: [HOST],
+    certificateFile: path.join(dir, 'site.crt'),
+    keyFile: path.join(dir, 'site.key'),
+    appDirectory: fixture.appDirectory,
+    basePort,
+    listenAddress: '127.0.0.1',
+    httpPort: await findFreePort(),
+    httpsPort: await findFreePort(),
+  })
+}
+
+/**
+ * The nginx export as a server includes it from sites-enabled: inside an `http {}` that, like
+ * Debian's nginx.conf, sets the pid, logs and temp paths (here under `dir`) and the MIME types.
+ */
+export async function runNginxExport(fixture: Fixture, dir: string): Promise<RunningExport> {
+  const params = await exportParams(fixture, dir)
+  const [site] = renderExport(fixture.stack, 'nginx', params)
+  fs.writeFileSync(path.join(dir, 'site.conf'), site.content)
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/tmp-${t};`).join('\n')
+  const root = typeof process.getuid === 'function' && process.getuid() === 0 ? 'user root;\n' : ''
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), `${root}pid ${dir}/nginx.pid;\nerror_log stderr warn;\nevents {}\nhttp {\n  include /etc/nginx/mime.types;\n  access_log off;\n${temp}\n  include ${dir}/site.conf;\n}\n`)
+  const child = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr!.on('data', (d) => (stderr += d))
+  await waitForPort(child, params.httpsPort, 'the exported nginx site', () => stderr)
+  return {
+    httpPort: params.httpPort,
+    httpsPort: params.httpsPort,
+    stop: async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
