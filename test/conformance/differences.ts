@@ -13,6 +13,9 @@ export const DIFFERENCES: Record<string, Record<string, string>> = {
   apache: {
     traceparent: 'Apache 2.4 has no W3C trace context: it forwards a client\'s traceparent but makes none',
   },
+  'apache-export': {
+    traceparent: 'Apache 2.4 has no W3C trace context: it forwards a client\'s traceparent but makes none',
+  },
   caddy: {
     traceparent: 'Caddy 2.6 makes no traceparent (tracing needs its OpenTelemetry module and a collector)',
     'client-forwarded-for': 'Caddy 2.6 drops a client-sent X-Forwarded-For unless the client is in trusted_proxies, and sends only the client address',

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { apacheModuleDir } from '../../src-main/core/proxy/apache/apache-config.js'
 import { ExportParamsSchema, type ExportParams } from '../../src-main/core/proxy/export/export-params.js'
 import { renderExport } from '../../src-main/core/proxy/export/export-stack.js'
 import { canConnect, findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.js'
@@ -27,6 +28,13 @@ async function waitForPort(child: ChildProcess, port: number, what: string, stde
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${what} did not listen on ${port}: ${stderr()}`)
     await new Promise((r) => setTimeout(r, 50))
   }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((r) => child.once('exit', r))
+  child.kill('SIGTERM')
+  await exited
 }
 
 /** The params a test gives an export: loopback ports, the fixture's certificate and folders. */
@@ -66,11 +74,50 @@ export async function runNginxExport(fixture: Fixture, dir: string): Promise<Run
   return {
     httpPort: params.httpPort,
     httpsPort: params.httpsPort,
-    stop: async () => {
-      if (child.exitCode !== null) return
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
-    },
+    stop: () => stopChild(child),
+  }
+}
+
+/**
+ * The Apache export as a server includes it from sites-enabled: an httpd.conf that, like Debian's,
+ * loads the modules its first line names, listens on the ports and keeps runtime files under `dir`.
+ */
+export async function runApacheExport(fixture: Fixture, dir: string): Promise<RunningExport> {
+  const params = await exportParams(fixture, dir)
+  const [vhost] = renderExport(fixture.stack, 'apache', params)
+  fs.writeFileSync(path.join(dir, 'site.conf'), vhost.content)
+  const needed = /a2enmod (.+)$/m.exec(vhost.content)![1].split(' ')
+  const modules = ['mpm_event', 'authz_core', 'mime', 'socache_shmcb', ...needed].map((m) => `LoadModule ${m}_module ${apacheModuleDir()}/mod_${m}.so`)
+  const root = typeof process.getuid === 'function' && process.getuid() === 0 ? 'User www-data\nGroup www-data\n' : ''
+  fs.writeFileSync(
+    path.join(dir, 'httpd.conf'),
+    [
+      `ServerRoot "${dir}"`,
+      `PidFile "${dir}/httpd.pid"`,
+      `DefaultRuntimeDir "${dir}"`,
+      `Mutex file:${dir} default`,
+      `Define APACHE_LOG_DIR ${dir}`,
+      ...modules,
+      `${root}ServerName localhost`,
+      'ServerTokens Prod',
+      `ErrorLog "${dir}/error.log"`,
+      'TypesConfig /etc/mime.types',
+      `SSLSessionCache "shmcb:${dir}/ssl_scache(512000)"`,
+      `Listen 127.0.0.1:${params.httpPort}`,
+      `Listen 127.0.0.1:${params.httpsPort} https`,
+      `Include ${dir}/site.conf`,
+      '',
+    ].join('\n'),
+  )
+  // Workers run as www-data: they write the site's logs here.
+  fs.chmodSync(dir, 0o777)
+  const child = spawn('apache2', ['-f', path.join(dir, 'httpd.conf'), '-DFOREGROUND'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr!.on('data', (d) => (stderr += d))
+  await waitForPort(child, params.httpsPort, 'the exported Apache vhost', () => stderr + (fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''))
+  return {
+    httpPort: params.httpPort,
+    httpsPort: params.httpsPort,
+    stop: () => stopChild(child),
   }
 }

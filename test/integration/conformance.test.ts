@@ -6,7 +6,7 @@ import { proxyDriver } from '../../src-main/core/proxy/proxy-drivers.js'
 import type { ProxyDriver, ProxyPlan, RunningProxy } from '../../src-main/core/proxy/proxy-driver.js'
 import { CASES } from '../conformance/cases.js'
 import { DIFFERENCES } from '../conformance/differences.js'
-import { runNginxExport, type RunningExport } from '../conformance/exports.js'
+import { runApacheExport, runNginxExport, type RunningExport } from '../conformance/exports.js'
 import { startFixture, type Fixture } from '../conformance/fixture.js'
 import { renderParityTable, type Results } from '../conformance/parity-table.js'
 import { requireBinary } from '../support/binaries.js'
@@ -19,7 +19,10 @@ const ENGINES: { kind: string; label: string; binary?: string }[] = [
   { kind: 'caddy', label: 'Caddy 2.6', binary: 'caddy' },
 ]
 /** Production exports run for real, asked over HTTPS (they redirect plain HTTP). */
-const EXPORTS: { kind: string; label: string; binary: string; run: typeof runNginxExport }[] = [{ kind: 'nginx-export', label: 'nginx export', binary: 'nginx', run: runNginxExport }]
+const EXPORTS: { kind: string; label: string; binary: string; run: typeof runNginxExport }[] = [
+  { kind: 'nginx-export', label: 'nginx export', binary: 'nginx', run: runNginxExport },
+  { kind: 'apache-export', label: 'Apache export', binary: 'apache2', run: runApacheExport },
+]
 
 const home = tempHome('aerie-conformance-')
 const results: Results = {}

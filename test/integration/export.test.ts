@@ -69,7 +69,9 @@ describe('export for production', () => {
     fs.mkdirSync(dir)
     const [vhost] = renderExport(stack, 'apache', params)
     fs.writeFileSync(path.join(dir, 'site.conf'), vhost.content)
-    const mods = ['mpm_event', 'authz_core', 'mime', 'proxy', 'proxy_http', 'proxy_balancer', 'slotmem_shm', 'lbmethod_byrequests', 'headers', 'ssl', 'socache_shmcb', 'rewrite', 'alias']
+    // The modules the vhost's first line tells the user to enable, plus what any httpd.conf loads.
+    const needed = /a2enmod (.+)$/m.exec(vhost.content)![1].split(' ')
+    const mods = ['mpm_event', 'authz_core', 'mime', 'socache_shmcb', ...needed]
     fs.writeFileSync(
       path.join(dir, 'httpd.conf'),
       `ServerRoot "${dir}"\nPidFile "${dir}/httpd.pid"\nDefaultRuntimeDir "${dir}"\nDefine APACHE_LOG_DIR ${dir}\n${mods.map((m) => `LoadModule ${m}_module ${apacheModuleDir()}/mod_${m}.so`).join('\n')}\nErrorLog /dev/null\nTypesConfig /etc/mime.types\nListen 80\nListen 443\nInclude ${dir}/site.conf\n`,

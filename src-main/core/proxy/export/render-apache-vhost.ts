@@ -1,42 +1,30 @@
 import type { Stack } from '../../stacks/stack-schema.js'
+import { apacheSiteModules, renderApacheSite, type ApacheSiteModel } from '../apache/apache-vhosts.js'
 import type { ExportParams } from './export-params.js'
 import { productionModel } from './production-model.js'
 
-/** An Apache vhost (mods: proxy, proxy_http, proxy_balancer, lbmethod_*, headers, ssl, rewrite) as Microsoft's Apache guide sets it up. */
+/**
+ * An Apache vhost as Microsoft's Apache guide sets it up (Kestrel on localhost, ProxyPreserveHost,
+ * the scheme forwarded, HTTP redirected to HTTPS), rendered by the same code as the httpd Aerie
+ * runs locally (apache/apache-vhosts.ts), from the production model.
+ */
 export function renderApacheVhost(stack: Stack, params: ExportParams): string {
   const { apps, routes } = productionModel(stack, params)
-  const [name, ...aliases] = params.serverNames
-  const method = stack.proxy.loadBalancing === 'least-connections' ? 'bybusyness' : 'byrequests'
-  const balancers = apps
-    .map((a) => `<Proxy "balancer://${stack.id}_${a.name}">\n${a.ports.map((p) => `    BalancerMember http://127.0.0.1:${p} upgrade=websocket`).join('\n')}\n    ProxySet lbmethod=${method}\n</Proxy>`)
-    .join('\n')
-  const passes = routes
-    .map((r) =>
-      r.staticDir
-        ? `    ProxyPass ${r.pathPrefix} !\n    Alias ${r.pathPrefix} "${r.staticDir}"`
-        : `    ProxyPass ${r.pathPrefix} balancer://${stack.id}_${r.app!.name}${r.pathPrefix === '/' ? '/' : r.pathPrefix}\n    ProxyPassReverse ${r.pathPrefix} balancer://${stack.id}_${r.app!.name}${r.pathPrefix === '/' ? '/' : r.pathPrefix}`,
-    )
-    .join('\n')
-  const alias = aliases.length ? `\n    ServerAlias ${aliases.join(' ')}` : ''
-  return `# Apache vhost for "${stack.name}", exported by Aerie. Needs: a2enmod proxy proxy_http proxy_balancer lbmethod_${method} headers ssl rewrite
-${balancers}
-
-<VirtualHost *:80>
-    ServerName ${name}${alias}
-    RewriteEngine On
-    RewriteRule ^(.*)$ https://%{HTTP_HOST}$1 [R=301,L]
-</VirtualHost>
-
-<VirtualHost *:443>
-    ServerName ${name}${alias}
-    SSLEngine on
-    SSLCertificateFile ${params.certificateFile}
-    SSLCertificateKeyFile ${params.keyFile}
-    ProxyPreserveHost On
-    RequestHeader set X-Forwarded-Proto "https"
-${passes}
-    ErrorLog \${APACHE_LOG_DIR}/${stack.id}-error.log
-    CustomLog \${APACHE_LOG_DIR}/${stack.id}-access.log common
-</VirtualHost>
-`
+  const balancer = (name: string) => `${stack.id}_${name}`.replace(/[^a-zA-Z0-9_]/g, '_')
+  const address = (port: number) => `${params.listenAddress ?? '*'}:${port}`
+  const model: ApacheSiteModel = {
+    target: 'production',
+    serverNames: params.serverNames,
+    httpAddress: address(params.httpPort),
+    httpsAddress: address(params.httpsPort),
+    tls: { certificateFile: params.certificateFile, keyFile: params.keyFile },
+    redirect: { status: 301, httpsPort: params.httpsPort === 443 ? undefined : params.httpsPort },
+    balancers: apps.map((a) => ({ name: balancer(a.name), members: a.ports.map((p) => `http://127.0.0.1:${p}`) })),
+    routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, staticDir: r.staticDir, balancer: r.app && balancer(r.app.name) })),
+    settings: stack.proxy,
+    logs: [`    ErrorLog \${APACHE_LOG_DIR}/${stack.id}-error.log`, `    CustomLog \${APACHE_LOG_DIR}/${stack.id}-access.log combined`],
+  }
+  return `# Apache vhost for "${stack.name}", exported by Aerie. Needs: a2enmod ${apacheSiteModules(model).join(' ')}
+# ServerTokens Prod in the server's config keeps the version out of the Server header.
+${renderApacheSite(model)}`
 }

@@ -1,0 +1,87 @@
+import type { ProxySettings } from '../proxy-driver.js'
+import { apacheQuote } from '../config-quoting.js'
+
+/**
+ * What Apache serves for one stack, local or production alike: the supervised httpd
+ * (apache-config.ts) and the production export (export/render-apache-vhost.ts) both render
+ * this model through renderApacheSite, so the two cannot drift.
+ */
+export interface ApacheSiteModel {
+  target: 'local' | 'production'
+  serverNames: string[]
+  /** `<VirtualHost …>` addresses: `127.0.0.1:8080` locally, `*:80` in production. */
+  httpAddress: string
+  httpsAddress?: string
+  tls?: { certificateFile: string; keyFile: string }
+  /** Plain HTTP redirects to HTTPS: locally to the stack's HTTPS port, in production to the same host on 443. */
+  redirect?: { status: 301 | 308; httpsPort?: number }
+  balancers: { name: string; members: string[] }[]
+  routes: { pathPrefix: string; balancer?: string; staticDir?: string }[]
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader'>
+  /** Production: the per-site log lines Debian's layout expects. */
+  logs?: string[]
+}
+
+/** A duration in whole seconds, as Apache takes them. */
+export const secs = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
+
+function balancerBlock(model: ApacheSiteModel, b: ApacheSiteModel['balancers'][number]): string {
+  const { loadBalancing, timeouts, ejection } = model.settings
+  const method = loadBalancing === 'least-connections' ? 'bybusyness' : 'byrequests'
+  const members = b.members.map((m, i) => `    BalancerMember ${m} route=${i + 1} connectiontimeout=${secs(timeouts.upstreamConnectMs)} retry=${secs(ejection.ejectMs)} upgrade=websocket`).join('\n')
+  const sticky = loadBalancing === 'sticky' ? ' stickysession=AERIE_ROUTE' : ''
+  return `<Proxy "balancer://${b.name}">\n${members}\n    ProxySet lbmethod=${method} timeout=${secs(timeouts.upstreamResponseMs)}${sticky}\n</Proxy>`
+}
+
+function routeLines(route: ApacheSiteModel['routes'][number]): string[] {
+  if (route.staticDir) {
+    // The same (no) trailing slash on both sides of Alias; no dotfile (but .well-known/) and no symbolic link, as the built-in proxy.
+    const prefix = route.pathPrefix.replace(/\/+$/, '') || '/'
+    const dir = route.staticDir.replace(/\/+$/, '')
+    return [
+      `    ProxyPass ${apacheQuote(prefix)} !`,
+      `    Alias ${apacheQuote(prefix)} ${apacheQuote(dir)}`,
+      `    <Directory ${apacheQuote(dir)}>`,
+      '        Options -FollowSymLinks -Indexes',
+      '        Require all granted',
+      '        AddDefaultCharset utf-8',
+      '        RedirectMatch 404 "/\\.(?!well-known/)"',
+      '    </Directory>',
+    ]
+  }
+  const target = `balancer://${route.balancer}${route.pathPrefix === '/' ? '/' : route.pathPrefix}`
+  return [`    ProxyPass ${apacheQuote(route.pathPrefix)} ${target}`, `    ProxyPassReverse ${apacheQuote(route.pathPrefix)} ${target}`]
+}
+
+function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
+  const [first, ...aliases] = model.serverNames
+  const { settings } = model
+  const lines = [`<VirtualHost ${scheme === 'https' ? model.httpsAddress : model.httpAddress}>`, `    ServerName ${first}`, ...(aliases.length ? [`    ServerAlias ${aliases.join(' ')}`] : [])]
+  if (scheme === 'http' && model.redirect) {
+    if (model.redirect.httpsPort) lines.push(`    RedirectMatch ${model.redirect.status} ^(.*)$ https://${first}:${model.redirect.httpsPort}$1`)
+    else lines.push('    RewriteEngine On', `    RewriteRule ^(.*)$ https://%{HTTP_HOST}$1 [R=${model.redirect.status},L]`)
+    return [...lines, '</VirtualHost>'].join('\n')
+  }
+  if (scheme === 'https' && model.tls) lines.push('    SSLEngine on', `    SSLCertificateFile ${apacheQuote(model.tls.certificateFile)}`, `    SSLCertificateKeyFile ${apacheQuote(model.tls.keyFile)}`, '    Protocols h2 http/1.1')
+  // mod_proxy appends the Host to X-Forwarded-Host: a client-sent one must not come first (the app would take it).
+  lines.push('    ProxyPreserveHost On', '    RequestHeader unset X-Forwarded-Host early', `    RequestHeader set X-Forwarded-Proto "${scheme}"`)
+  if (settings.forwardedHeader) lines.push(`    RequestHeader set Forwarded "for=%{REMOTE_ADDR}s;proto=${scheme};host=\\"%{HTTP_HOST}s\\""`)
+  if (settings.loadBalancing === 'sticky') lines.push('    Header add Set-Cookie "AERIE_ROUTE=.%{BALANCER_WORKER_ROUTE}e; Path=/; HttpOnly" env=BALANCER_ROUTE_CHANGED')
+  if (settings.compression) lines.push('    AddOutputFilterByType DEFLATE text/html text/plain text/css application/json application/javascript image/svg+xml')
+  for (const route of [...model.routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)) lines.push(...routeLines(route))
+  lines.push(...(model.logs ?? []), '</VirtualHost>')
+  return lines.join('\n')
+}
+
+/** The balancers and the virtual hosts of one stack. */
+export function renderApacheSite(model: ApacheSiteModel): string {
+  const blocks = [...model.balancers.map((b) => balancerBlock(model, b)), vhost(model, 'http')]
+  if (model.httpsAddress && model.tls) blocks.push(vhost(model, 'https'))
+  return `${blocks.join('\n\n')}\n`
+}
+
+/** The modules the rendered site needs (the export names them for a2enmod). */
+export function apacheSiteModules(model: ApacheSiteModel): string[] {
+  const method = model.settings.loadBalancing === 'least-connections' ? 'bybusyness' : 'byrequests'
+  return ['proxy', 'proxy_http', 'proxy_wstunnel', 'proxy_balancer', `lbmethod_${method}`, 'slotmem_shm', 'headers', 'ssl', 'http2', 'rewrite', 'alias', ...(model.settings.compression ? ['deflate', 'filter'] : [])]
+}
