@@ -121,3 +121,16 @@ export async function runApacheExport(fixture: Fixture, dir: string): Promise<Ru
     stop: () => stopChild(child),
   }
 }
+
+/** The Caddy export with the global options a server's own Caddyfile would hold: here, loopback ports and state under `dir`. */
+export async function runCaddyExport(fixture: Fixture, dir: string): Promise<RunningExport> {
+  const params = await exportParams(fixture, dir)
+  const [file] = renderExport(fixture.stack, 'caddy', params)
+  const globals = `{\n\tadmin 127.0.0.1:${await findFreePort()}\n\thttp_port ${params.httpPort}\n\thttps_port ${params.httpsPort}\n\tstorage file_system ${dir}/storage\n}\n`
+  fs.writeFileSync(path.join(dir, 'Caddyfile'), globals + file.content)
+  const child = spawn('caddy', ['run', '--config', path.join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir } })
+  let stderr = ''
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
+  await waitForPort(child, params.httpsPort, 'the exported Caddyfile', () => stderr)
+  return { httpPort: params.httpPort, httpsPort: params.httpsPort, stop: () => stopChild(child) }
+}

@@ -6,7 +6,7 @@ import { proxyDriver } from '../../src-main/core/proxy/proxy-drivers.js'
 import type { ProxyDriver, ProxyPlan, RunningProxy } from '../../src-main/core/proxy/proxy-driver.js'
 import { CASES } from '../conformance/cases.js'
 import { DIFFERENCES } from '../conformance/differences.js'
-import { runApacheExport, runNginxExport, type RunningExport } from '../conformance/exports.js'
+import { runApacheExport, runCaddyExport, runNginxExport, type RunningExport } from '../conformance/exports.js'
 import { startFixture, type Fixture } from '../conformance/fixture.js'
 import { renderParityTable, type Results } from '../conformance/parity-table.js'
 import { requireBinary } from '../support/binaries.js'
@@ -22,6 +22,7 @@ const ENGINES: { kind: string; label: string; binary?: string }[] = [
 const EXPORTS: { kind: string; label: string; binary: string; run: typeof runNginxExport }[] = [
   { kind: 'nginx-export', label: 'nginx export', binary: 'nginx', run: runNginxExport },
   { kind: 'apache-export', label: 'Apache export', binary: 'apache2', run: runApacheExport },
+  { kind: 'caddy-export', label: 'Caddy export', binary: 'caddy', run: runCaddyExport },
 ]
 
 const home = tempHome('aerie-conformance-')

@@ -1,59 +1,22 @@
 import type { PlanRoute, ProxyPlan } from '../proxy-driver.js'
 import type { ProxyPaths } from '../external/external-proxy.js'
-import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
-import { caddyQuote } from '../config-quoting.js'
+import { ms, renderCaddySites, type CaddySiteModel } from './caddy-site.js'
 
-const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
-
-function reverseProxy(route: PlanRoute, plan: ProxyPlan, indent: string): string {
-  const { settings } = plan
-  const policy = settings.loadBalancing === 'least-connections' ? 'least_conn' : settings.loadBalancing === 'sticky' ? `cookie ${STICKY_COOKIE}` : 'round_robin'
-  const lines = [
-    `reverse_proxy ${route.upstreams.map((u) => `${u.host}:${u.port}`).join(' ')} {`,
-    `  lb_policy ${policy}`,
-    `  lb_try_duration ${ms(settings.timeouts.upstreamConnectMs)}`,
-    `  fail_duration ${ms(settings.ejection.ejectMs)}`,
-    `  max_fails ${settings.ejection.failures}`,
-    ...(settings.healthCheck ? [`  health_uri ${settings.healthCheck.path}`, `  health_interval ${ms(settings.healthCheck.intervalMs)}`] : []),
-    ...(settings.forwardedHeader ? ['  header_up Forwarded "for={remote_host};proto={scheme};host=\\"{host}\\""'] : []),
-    '  transport http {',
-    `    dial_timeout ${ms(settings.timeouts.upstreamConnectMs)}`,
-    `    response_header_timeout ${ms(settings.timeouts.upstreamResponseMs)}`,
-    '  }',
-    '}',
-  ]
-  return lines.map((l) => indent + l).join('\n')
-}
-
-function handlers(plan: ProxyPlan): string {
-  const ordered = [...plan.routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
-  return ordered
-    .map((route, i) => {
-      const prefix = route.pathPrefix.replace(/\/$/, '')
-      const matcher = route.pathPrefix === '/' ? '' : `@route${i}`
-      const define = matcher ? `  ${matcher} path ${prefix} ${prefix}/*\n` : ''
-      const body = route.staticDir
-        ? `    ${matcher ? `uri strip_prefix ${prefix}\n    ` : ''}root * ${caddyQuote(route.staticDir)}\n    file_server {\n      hide .*\n    }`
-        : reverseProxy(route, plan, '    ')
-      return `${define}  handle ${matcher} {\n${body}\n  }`.replace('handle  {', 'handle {')
-    })
-    .join('\n')
-}
-
-function site(plan: ProxyPlan, paths: ProxyPaths, scheme: 'http' | 'https', port: number): string {
-  const addresses = plan.hostnames.map((h) => `${scheme}://${h}:${port}`).join(', ')
-  const body =
-    scheme === 'http' && plan.settings.redirectToHttps && plan.httpsPort
-      ? `  redir https://{host}:${plan.httpsPort}{uri} 308`
-      : `${plan.settings.compression ? '  encode zstd gzip\n' : ''}${handlers(plan)}`
-  return `${addresses} {
-  bind ${plan.listenHost}
-${scheme === 'https' ? `  tls ${caddyQuote(paths.certFile)} ${caddyQuote(paths.keyFile)}\n` : ''}  log {
-    output file ${caddyQuote(paths.accessLog)}
-    format json
+/** The supervised Caddy's model of a plan: loopback-bound sites, Aerie's certificate, the plan's instances. */
+function localModel(plan: ProxyPlan, paths: ProxyPaths): CaddySiteModel {
+  const addresses = (scheme: string, port: number) => plan.hostnames.map((h) => `${scheme}://${h}:${port}`)
+  const redirect = plan.settings.redirectToHttps && plan.httpsPort ? `https://{host}:${plan.httpsPort}` : undefined
+  return {
+    sites: [
+      { scheme: 'http', addresses: addresses('http', plan.httpPort), redirectTo: redirect },
+      ...(plan.httpsPort && plan.tls ? [{ scheme: 'https' as const, addresses: addresses('https', plan.httpsPort) }] : []),
+    ],
+    bind: plan.listenHost,
+    tls: plan.tls ? { certificateFile: paths.certFile, keyFile: paths.keyFile } : undefined,
+    accessLog: paths.accessLog,
+    routes: plan.routes.map((r: PlanRoute) => ({ pathPrefix: r.pathPrefix, staticDir: r.staticDir, servers: r.upstreams.map((u) => `${u.host}:${u.port}`) })),
+    settings: plan.settings,
   }
-${body}
-}`
 }
 
 /** The stack as a Caddyfile: its own admin port, Aerie's certificates (automatic HTTPS off), loopback only. */
@@ -69,7 +32,5 @@ export function renderCaddyfile(plan: ProxyPlan, paths: ProxyPaths): string {
     }
   }
 }
-${site(plan, paths, 'http', plan.httpPort)}
-${plan.httpsPort && plan.tls ? site(plan, paths, 'https', plan.httpsPort) : ''}
-`
+${renderCaddySites(localModel(plan, paths))}`
 }

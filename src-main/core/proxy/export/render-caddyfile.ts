@@ -1,26 +1,23 @@
 import type { Stack } from '../../stacks/stack-schema.js'
+import { renderCaddySites } from '../caddy/caddy-site.js'
 import type { ExportParams } from './export-params.js'
 import { productionModel } from './production-model.js'
 
-/** A production Caddyfile: the server names, the given certificate, the stack's routes and pool policy. */
+/**
+ * A production Caddyfile: the server names with the given certificate (Caddy redirects HTTP to
+ * HTTPS itself), the stack's routes and pool policy, rendered by the same code as the Caddy Aerie
+ * runs locally (caddy/caddy-site.ts), from the production model.
+ */
 export function renderProductionCaddyfile(stack: Stack, params: ExportParams): string {
   const { routes } = productionModel(stack, params)
-  const policy = stack.proxy.loadBalancing === 'least-connections' ? 'least_conn' : stack.proxy.loadBalancing === 'sticky' ? 'cookie aerie_upstream' : 'round_robin'
-  const handles = routes
-    .map((r, i) => {
-      const prefix = r.pathPrefix.replace(/\/$/, '')
-      const matcher = r.pathPrefix === '/' ? '' : ` @route${i}`
-      const define = matcher ? `\t@route${i} path ${prefix} ${prefix}/*\n` : ''
-      const body = r.staticDir
-        ? `\t\t${matcher ? `uri strip_prefix ${prefix}\n\t\t` : ''}root * ${r.staticDir}\n\t\tfile_server`
-        : `\t\treverse_proxy ${r.app!.ports.map((p) => `127.0.0.1:${p}`).join(' ')} {\n\t\t\tlb_policy ${policy}${stack.proxy.healthCheck ? `\n\t\t\thealth_uri ${stack.proxy.healthCheck.path}` : ''}\n\t\t}`
-      return `${define}\thandle${matcher} {\n${body}\n\t}`
-    })
-    .join('\n')
+  const port = params.httpsPort === 443 ? '' : `:${params.httpsPort}`
+  const sites = renderCaddySites({
+    sites: [{ scheme: 'https', addresses: params.serverNames.map((n) => `${n}${port}`) }],
+    bind: params.listenAddress,
+    tls: { certificateFile: params.certificateFile, keyFile: params.keyFile },
+    routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, staticDir: r.staticDir, servers: r.app?.ports.map((p) => `127.0.0.1:${p}`) })),
+    settings: stack.proxy,
+  })
   return `# Caddyfile for "${stack.name}", exported by Aerie.
-${params.serverNames.join(', ')} {
-\ttls ${params.certificateFile} ${params.keyFile}
-${stack.proxy.compression ? '\tencode zstd gzip\n' : ''}${handles}
-}
-`
+${sites}`
 }

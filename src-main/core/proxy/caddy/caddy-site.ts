@@ -1,0 +1,67 @@
+import type { ProxySettings } from '../proxy-driver.js'
+import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
+import { caddyQuote } from '../config-quoting.js'
+
+/**
+ * What Caddy serves for one stack, local or production alike: the supervised Caddy
+ * (caddy-config.ts) and the production export (export/render-caddyfile.ts) both render this
+ * model through renderCaddySites, so the two cannot drift.
+ */
+export interface CaddySiteModel {
+  /** One site block per entry: its addresses (`http://app.localhost:8080`, or `example.com` for automatic HTTPS). */
+  sites: { addresses: string[]; scheme: 'http' | 'https'; redirectTo?: string }[]
+  bind?: string
+  tls?: { certificateFile: string; keyFile: string }
+  accessLog?: string
+  routes: { pathPrefix: string; servers?: string[]; staticDir?: string }[]
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck'>
+}
+
+/** A duration in Caddy syntax. */
+export const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
+
+function reverseProxy(servers: string[], settings: CaddySiteModel['settings']): string[] {
+  const policy = settings.loadBalancing === 'least-connections' ? 'least_conn' : settings.loadBalancing === 'sticky' ? `cookie ${STICKY_COOKIE}` : 'round_robin'
+  return [
+    `reverse_proxy ${servers.join(' ')} {`,
+    `  lb_policy ${policy}`,
+    // Retry on another instance and eject a failing one, as the built-in proxy does.
+    `  lb_try_duration ${ms(settings.timeouts.upstreamConnectMs)}`,
+    `  fail_duration ${ms(settings.ejection.ejectMs)}`,
+    `  max_fails ${settings.ejection.failures}`,
+    ...(settings.healthCheck ? [`  health_uri ${caddyQuote(settings.healthCheck.path)}`, `  health_interval ${ms(settings.healthCheck.intervalMs)}`] : []),
+    ...(settings.forwardedHeader ? ['  header_up Forwarded "for={remote_host};proto={scheme};host=\\"{host}\\""'] : []),
+    '  transport http {',
+    `    dial_timeout ${ms(settings.timeouts.upstreamConnectMs)}`,
+    `    response_header_timeout ${ms(settings.timeouts.upstreamResponseMs)}`,
+    '  }',
+    '}',
+  ]
+}
+
+function handlers(model: CaddySiteModel): string[] {
+  const ordered = [...model.routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
+  return ordered.flatMap((route, i) => {
+    const prefix = route.pathPrefix.replace(/\/$/, '')
+    const matcher = route.pathPrefix === '/' ? '' : `@route${i}`
+    const body = route.staticDir
+      ? // No dotfile (but Caddy hides .well-known/ too), as the built-in proxy.
+        [...(matcher ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []), `root * ${caddyQuote(route.staticDir)}`, 'file_server {', '  hide .*', '}']
+      : reverseProxy(route.servers ?? [], model.settings)
+    return [...(matcher ? [`${matcher} path ${caddyQuote(prefix)} ${caddyQuote(`${prefix}/*`)}`] : []), `handle${matcher ? ` ${matcher}` : ''} {`, ...body.map((l) => `  ${l}`), '}']
+  })
+}
+
+function site(model: CaddySiteModel, s: CaddySiteModel['sites'][number]): string {
+  const lines = [...(model.bind ? [`bind ${model.bind}`] : [])]
+  if (s.scheme === 'https' && model.tls) lines.push(`tls ${caddyQuote(model.tls.certificateFile)} ${caddyQuote(model.tls.keyFile)}`)
+  if (model.accessLog) lines.push('log {', `  output file ${caddyQuote(model.accessLog)}`, '  format json', '}')
+  if (s.redirectTo) lines.push(`redir ${s.redirectTo}{uri} 308`)
+  else lines.push(...(model.settings.compression ? ['encode zstd gzip'] : []), ...handlers(model))
+  return `${s.addresses.join(', ')} {\n${lines.map((l) => `  ${l}`).join('\n')}\n}`
+}
+
+/** The site blocks of one stack (the global options block is the caller's), indented with tabs as `caddy fmt` does. */
+export function renderCaddySites(model: CaddySiteModel): string {
+  return `${model.sites.map((s) => site(model, s)).join('\n')}\n`.replace(/^((?: {2})+)/gm, (indent) => '\t'.repeat(indent.length / 2))
+}
