@@ -22,7 +22,9 @@ Commands:
   logs [stack] [-f]    the last log lines (of one stack); -f follows the running engine's new lines
   import <folder>      add the stack kept in <folder>/aerie.stack.json (edits there apply)
   export <stack> --to nginx|apache|caddy|yarp|iis|systemd [--server-name a.com,b.com] [--cert F] [--key F] [--out DIR]
+         [--base-port N] [--app-dir DIR] [--listen ADDR] [--http-port N] [--https-port N]
                        the stack as production configuration, with a diff against the last export
+                       (Kestrel from --base-port, default 5000; the app under --app-dir, default /var/www/app)
   serve [--port N]     run the engine with its UI in a browser, on 127.0.0.1 only
 
 Options:
@@ -34,10 +36,10 @@ Data directory: $AERIE_HOME, else the platform's user data directory.`
 
 class UsageError extends Error {}
 
-function parsePort(value: string | undefined): number {
+function parsePort(value: string | undefined, flag = '--port'): number {
   if (value === undefined) return 0
   const port = Number(value)
-  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new UsageError(`--port must be a number between 1 and 65535, not "${value}"`)
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new UsageError(`${flag} must be a number between 1 and 65535, not "${value}"`)
   return port
 }
 
@@ -73,6 +75,11 @@ export async function main(argv: string[]): Promise<number> {
         cert: { type: 'string' },
         key: { type: 'string' },
         out: { type: 'string' },
+        'base-port': { type: 'string' },
+        'app-dir': { type: 'string' },
+        listen: { type: 'string' },
+        'http-port': { type: 'string' },
+        'https-port': { type: 'string' },
       },
     })
   } catch (err) {
@@ -140,7 +147,16 @@ export async function main(argv: string[]): Promise<number> {
           ...(values['server-name'] ? { serverNames: values['server-name'].split(',').map((s) => s.trim()) } : {}),
           ...(values.cert ? { certificateFile: values.cert } : {}),
           ...(values.key ? { keyFile: values.key } : {}),
+          ...(values['base-port'] ? { basePort: parsePort(values['base-port'], '--base-port') } : {}),
+          ...(values['app-dir'] ? { appDirectory: values['app-dir'] } : {}),
+          ...(values.listen ? { listenAddress: values.listen } : {}),
+          ...(values['http-port'] ? { httpPort: parsePort(values['http-port'], '--http-port') } : {}),
+          ...(values['https-port'] ? { httpsPort: parsePort(values['https-port'], '--https-port') } : {}),
         }
+        if (!values.cert && ['nginx', 'apache', 'caddy'].includes(values.to))
+          console.error(
+            'aerie: no --cert/--key given: the certificate paths are placeholders (/etc/ssl/…) to replace with yours; certbot (--nginx, --apache) can issue them, and Caddy gets its own when its tls line is removed',
+          )
         const { engine } = await engineForCommand()
         const { files } = await engine.invoke('stack:export', { id, to: values.to as (typeof EXPORT_TARGETS)[number], params })
         for (const file of files) {

@@ -46,6 +46,16 @@ describe('aerie CLI', () => {
     await expect(aerie(['start', 'nope'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no stack "nope"') })
   })
 
+  it('export takes the production base port, app folder and listen address, says where certificates come from, and names a bad port', async () => {
+    const { env } = await setup()
+    const { stdout, stderr } = await aerie(['export', 'demo', '--to', 'nginx', '--base-port', '7000', '--app-dir', '/srv/demo', '--listen', '10.0.0.5', '--https-port', '8443'], env)
+    expect(stdout).toContain('server 127.0.0.1:7000 ')
+    expect(stdout).toContain('server 127.0.0.1:7001 ')
+    expect(stdout).toContain('listen 10.0.0.5:8443 ssl http2;')
+    expect(stderr).toContain('the certificate paths are placeholders')
+    await expect(aerie(['export', 'demo', '--to', 'nginx', '--base-port', 'x'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--base-port must be a number') })
+  })
+
   it('start runs the stack in the foreground, answers other commands, and SIGTERM leaves no process behind', async () => {
     const { home, demoPort, env } = await setup()
     const fg = startLongRunning(['start', 'demo'], env)
