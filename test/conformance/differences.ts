@@ -16,6 +16,10 @@ const CADDY = {
   'static-symlink-out': "Caddy 2.6's file_server follows symbolic links and has no setting to refuse them",
 }
 
+const YARP = {
+  'static-file': "ASP.NET Core's static files (which serve the export's StaticFolders) send text/plain without a charset",
+}
+
 export const DIFFERENCES: Record<string, Record<string, string>> = {
   nginx: NGINX,
   'nginx-export': NGINX,
@@ -23,4 +27,5 @@ export const DIFFERENCES: Record<string, Record<string, string>> = {
   'apache-export': APACHE,
   caddy: CADDY,
   'caddy-export': CADDY,
+  'yarp-export': YARP,
 }

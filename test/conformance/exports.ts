@@ -6,6 +6,7 @@ import { ExportParamsSchema, type ExportParams } from '../../src-main/core/proxy
 import { renderExport } from '../../src-main/core/proxy/export/export-stack.js'
 import { canConnect, findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.js'
 import { HOST, type Fixture } from './fixture.js'
+import { buildYarpHost, startYarpHost } from './yarp-host.js'
 
 /** A production export running for real on loopback ports, as a server would run it. */
 export interface RunningExport {
@@ -132,5 +133,19 @@ export async function runCaddyExport(fixture: Fixture, dir: string): Promise<Run
   let stderr = ''
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
   await waitForPort(child, params.httpsPort, 'the exported Caddyfile', () => stderr)
+  return { httpPort: params.httpPort, httpsPort: params.httpsPort, stop: () => stopChild(child) }
+}
+
+/** The YARP export in a real YARP host built from NuGet (Yarp.ReverseProxy), Kestrel serving HTTPS with the fixture's certificate. */
+export async function runYarpExport(fixture: Fixture, dir: string): Promise<RunningExport> {
+  const dll = await buildYarpHost()
+  const params = await exportParams(fixture, dir)
+  const [file] = renderExport(fixture.stack, 'yarp', params)
+  fs.writeFileSync(path.join(dir, file.name), file.content)
+  const child = startYarpHost(dll, { settings: path.join(dir, file.name), httpPort: params.httpPort, httpsPort: params.httpsPort, certFile: path.join(dir, 'site.crt'), keyFile: path.join(dir, 'site.key') })
+  let output = ''
+  child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)))
+  child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)))
+  await waitForPort(child, params.httpsPort, 'the YARP host', () => output)
   return { httpPort: params.httpPort, httpsPort: params.httpsPort, stop: () => stopChild(child) }
 }

@@ -24,6 +24,6 @@ export function renderParityTable(cases: ConformanceCase[], engines: { kind: str
     '',
   ]
   if (missing.length) lines.push(`Not run on this machine (binary missing): ${missing.join(', ')}.`, '')
-  lines.push('Not yet in this table: the YARP export run in a real YARP host, sticky sessions, instances down, compression and redirects.', '')
+  lines.push('Not yet in this table: sticky sessions, instances down, compression and redirects; the IIS and systemd exports (they cannot run here).', '')
   return lines.join('\n')
 }

@@ -6,8 +6,9 @@ import { proxyDriver } from '../../src-main/core/proxy/proxy-drivers.js'
 import type { ProxyDriver, ProxyPlan, RunningProxy } from '../../src-main/core/proxy/proxy-driver.js'
 import { CASES } from '../conformance/cases.js'
 import { DIFFERENCES } from '../conformance/differences.js'
-import { runApacheExport, runCaddyExport, runNginxExport, type RunningExport } from '../conformance/exports.js'
+import { runApacheExport, runCaddyExport, runNginxExport, runYarpExport, type RunningExport } from '../conformance/exports.js'
 import { startFixture, type Fixture } from '../conformance/fixture.js'
+import { YARP_VERSION } from '../conformance/yarp-host.js'
 import { renderParityTable, type Results } from '../conformance/parity-table.js'
 import { requireBinary } from '../support/binaries.js'
 import { tempHome } from '../support/temp-home.js'
@@ -23,6 +24,7 @@ const EXPORTS: { kind: string; label: string; binary: string; run: typeof runNgi
   { kind: 'nginx-export', label: 'nginx export', binary: 'nginx', run: runNginxExport },
   { kind: 'apache-export', label: 'Apache export', binary: 'apache2', run: runApacheExport },
   { kind: 'caddy-export', label: 'Caddy export', binary: 'caddy', run: runCaddyExport },
+  { kind: 'yarp-export', label: `YARP ${YARP_VERSION} export`, binary: 'dotnet', run: runYarpExport },
 ]
 
 const home = tempHome('aerie-conformance-')
@@ -80,7 +82,7 @@ for (const target of EXPORTS) {
     let running: RunningExport
     beforeAll(async () => {
       running = await target.run(fixture, path.join(home.dir, target.kind))
-    }, 60_000)
+    }, 180_000)
     afterAll(async () => {
       await running?.stop()
     })

@@ -105,7 +105,12 @@ describe('export for production', () => {
 
   it('YARP settings are JSON with routes, clusters, destinations and health checks; IIS gets a web.config per .NET app', () => {
     const yarp = JSON.parse(renderExport(stack, 'yarp', params)[0].content)
-    expect(yarp.ReverseProxy.Routes['api-1']).toEqual({ ClusterId: 'api', Match: { Hosts: ['shop.example.com', 'www.shop.example.com'], Path: '/api/{**catch-all}' } })
+    expect(yarp.ReverseProxy.Routes['api-1']).toEqual({
+      ClusterId: 'api',
+      Match: { Hosts: ['shop.example.com', 'www.shop.example.com'], Path: '/api/{**catch-all}' },
+      Transforms: [{ RequestHeaderOriginalHost: 'true' }, { 'X-Forwarded': 'Set', For: 'Append' }],
+    })
+    expect(yarp.StaticFolders).toEqual({ '/assets': '/var/www/app/static/assets' })
     expect(Object.values(yarp.ReverseProxy.Clusters.api.Destinations)).toEqual([{ Address: 'http://127.0.0.1:5000/' }, { Address: 'http://127.0.0.1:5001/' }])
     expect(yarp.ReverseProxy.Clusters.api.HealthCheck.Active).toMatchObject({ Enabled: true, Path: '/healthz', Interval: '00:00:05' })
     const iis = renderExport(stack, 'iis', params)

@@ -2,16 +2,32 @@ import type { Stack } from '../../stacks/stack-schema.js'
 import type { ExportParams } from './export-params.js'
 import { productionModel } from './production-model.js'
 
-/** The `ReverseProxy` section of a YARP app's appsettings.json: routes, clusters, destinations, health checks. */
+/** A .NET TimeSpan in its constant format, `[d.]hh:mm:ss[.fff]`: 500 ms is 00:00:00.500, not 00:00:00 (which YARP refuses as an interval). */
+export function timeSpan(ms: number): string {
+  const days = Math.floor(ms / 86_400_000)
+  const clock = new Date(ms % 86_400_000).toISOString().slice(11, 23).replace(/\.000$/, '')
+  return days ? `${days}.${clock}` : clock
+}
+
+/**
+ * The `ReverseProxy` section of a YARP app's appsettings.json: routes (the client's Host kept,
+ * X-Forwarded-For appended, the other X-Forwarded-* set), clusters, destinations, health checks.
+ * YARP serves no files: `StaticFolders` maps each static route's prefix to its folder, for the
+ * host to serve with UseStaticFiles before MapReverseProxy (see the README).
+ */
 export function renderYarpSettings(stack: Stack, params: ExportParams): string {
   const { apps, routes } = productionModel(stack, params)
-  const seconds = (ms: number) => new Date(ms).toISOString().slice(11, 19)
+  const seconds = timeSpan
   const Routes = Object.fromEntries(
     routes
       .filter((r) => r.app)
       .map((r, i) => [
         `${r.app!.name}-${i + 1}`,
-        { ClusterId: r.app!.name, Match: { Hosts: params.serverNames, Path: r.pathPrefix === '/' ? '/{**catch-all}' : `${r.pathPrefix.replace(/\/$/, '')}/{**catch-all}` } },
+        {
+          ClusterId: r.app!.name,
+          Match: { Hosts: params.serverNames, Path: r.pathPrefix === '/' ? '/{**catch-all}' : `${r.pathPrefix.replace(/\/$/, '')}/{**catch-all}` },
+          Transforms: [{ RequestHeaderOriginalHost: 'true' }, { 'X-Forwarded': 'Set', For: 'Append' }],
+        },
       ]),
   )
   const Clusters = Object.fromEntries(
@@ -29,5 +45,6 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
       },
     ]),
   )
-  return `${JSON.stringify({ ReverseProxy: { Routes, Clusters } }, null, 2)}\n`
+  const StaticFolders = Object.fromEntries(routes.filter((r) => r.staticDir).map((r) => [r.pathPrefix.replace(/\/+$/, '') || '/', r.staticDir]))
+  return `${JSON.stringify({ ReverseProxy: { Routes, Clusters }, ...(Object.keys(StaticFolders).length ? { StaticFolders } : {}) }, null, 2)}\n`
 }
