@@ -3,7 +3,7 @@ import http2 from 'node:http2'
 import https from 'node:https'
 import { raw } from '../support/raw-client.js'
 import { wsRoundTrip } from '../support/ws-round-trip.js'
-import { BIG_BYTES, HOST } from './fixture.js'
+import { BIG_BYTES, HOST, type InstanceControl } from './fixture.js'
 
 /**
  * Where a case sends its requests: one engine serving the fixture. Engines Aerie runs are asked
@@ -15,6 +15,8 @@ export interface CaseTarget {
   port: number
   httpsPort: number
   ca: string
+  /** The two instances behind this target, to take down and bring back. */
+  instances: InstanceControl
 }
 
 interface Answer {
@@ -204,5 +206,49 @@ export const CASES: ConformanceCase[] = [
         stream.on('error', (err) => resolve(`error ${err.message}`))
         stream.resume()
       }),
+  },
+  {
+    id: 'compression',
+    title: 'a 7.6 KB text answer is compressed for a client that accepts gzip, with Vary: Accept-Encoding',
+    async run(t) {
+      const res = await request(t, '/text', { 'accept-encoding': 'gzip' })
+      return `${res.status} ${res.headers['content-encoding'] ?? 'identity'} vary=${/accept-encoding/i.test(String(res.headers.vary))}`
+    },
+  },
+  {
+    id: 'server-header',
+    title: 'the Server header names no version',
+    async run(t) {
+      const server = (await get(t, '/server')).headers.server
+      return /\d/.test(String(server ?? '')) ? `with a version: ${server}` : 'no version'
+    },
+  },
+  {
+    id: 'one-instance-down',
+    title: 'with one instance down, GET requests still succeed (retried on the other)',
+    async run(t) {
+      await t.instances.stop(1)
+      try {
+        const statuses = []
+        for (let i = 0; i < 6; i++) statuses.push((await get(t, `/down/${i}`)).status)
+        return statuses.join(' ')
+      } finally {
+        await t.instances.start(1)
+      }
+    },
+  },
+  {
+    id: 'all-instances-down',
+    title: 'with every instance down, the answer is an error status',
+    async run(t) {
+      await t.instances.stop(0)
+      await t.instances.stop(1)
+      try {
+        return String((await get(t, '/gone')).status)
+      } finally {
+        await t.instances.start(0)
+        await t.instances.start(1)
+      }
+    },
   },
 ]

@@ -9,6 +9,7 @@ const NGINX = {
 }
 const APACHE = {
   traceparent: "Apache 2.4 has no W3C trace context: it forwards a client's traceparent but makes none",
+  'all-instances-down': 'mod_proxy_balancer answers 503 (Service Unavailable) when no member is usable; the others answer 502',
 }
 const CADDY = {
   traceparent: 'Caddy 2.6 makes no traceparent (tracing needs its OpenTelemetry module and a collector)',
@@ -18,6 +19,8 @@ const CADDY = {
 
 const YARP = {
   'static-file': "ASP.NET Core's static files (which serve the export's StaticFolders) send text/plain without a charset",
+  compression: 'YARP compresses nothing itself: the app (or the host with UseResponseCompression) does',
+  'one-instance-down': 'YARP does not retry a failed request on another destination; passive health checks take the instance out only after failures',
 }
 
 export const DIFFERENCES: Record<string, Record<string, string>> = {

@@ -5,13 +5,15 @@ import { apacheModuleDir } from '../../src-main/core/proxy/apache/apache-config.
 import { ExportParamsSchema, type ExportParams } from '../../src-main/core/proxy/export/export-params.js'
 import { renderExport } from '../../src-main/core/proxy/export/export-stack.js'
 import { canConnect, findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.js'
-import { HOST, type Fixture } from './fixture.js'
+import { HOST, type Fixture, type InstanceControl } from './fixture.js'
 import { buildYarpHost, startYarpHost } from './yarp-host.js'
 
 /** A production export running for real on loopback ports, as a server would run it. */
 export interface RunningExport {
   httpPort: number
   httpsPort: number
+  /** The export's own Kestrel instances (on basePort and basePort + 1). */
+  instances: InstanceControl
   stop(): Promise<void>
 }
 
@@ -39,13 +41,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** The params a test gives an export: loopback ports, the fixture's certificate and folders. */
-async function exportParams(fixture: Fixture, dir: string): Promise<ExportParams> {
+async function exportParams(fixture: Fixture, dir: string): Promise<ExportParams & { instances: InstanceControl }> {
   fs.mkdirSync(dir, { recursive: true })
   fs.writeFileSync(path.join(dir, 'site.crt'), fixture.leaf.certPem + fixture.ca.certPem)
   fs.writeFileSync(path.join(dir, 'site.key'), fixture.leaf.keyPem, { mode: 0o600 })
   const basePort = await freePortPair()
-  await fixture.startProductionInstances(basePort)
-  return ExportParamsSchema.parse({
+  const instances = await fixture.startProductionInstances(basePort)
+  const params = ExportParamsSchema.parse({
     serverNames: [HOST],
     certificateFile: path.join(dir, 'site.crt'),
     keyFile: path.join(dir, 'site.key'),
@@ -55,6 +57,7 @@ async function exportParams(fixture: Fixture, dir: string): Promise<ExportParams
     httpPort: await findFreePort(),
     httpsPort: await findFreePort(),
   })
+  return { ...params, instances }
 }
 
 /**
@@ -75,6 +78,7 @@ export async function runNginxExport(fixture: Fixture, dir: string): Promise<Run
   return {
     httpPort: params.httpPort,
     httpsPort: params.httpsPort,
+    instances: params.instances,
     stop: () => stopChild(child),
   }
 }
@@ -119,6 +123,7 @@ export async function runApacheExport(fixture: Fixture, dir: string): Promise<Ru
   return {
     httpPort: params.httpPort,
     httpsPort: params.httpsPort,
+    instances: params.instances,
     stop: () => stopChild(child),
   }
 }
@@ -133,7 +138,7 @@ export async function runCaddyExport(fixture: Fixture, dir: string): Promise<Run
   let stderr = ''
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
   await waitForPort(child, params.httpsPort, 'the exported Caddyfile', () => stderr)
-  return { httpPort: params.httpPort, httpsPort: params.httpsPort, stop: () => stopChild(child) }
+  return { httpPort: params.httpPort, httpsPort: params.httpsPort, instances: params.instances, stop: () => stopChild(child) }
 }
 
 /** The YARP export in a real YARP host built from NuGet (Yarp.ReverseProxy), Kestrel serving HTTPS with the fixture's certificate. */
@@ -147,5 +152,5 @@ export async function runYarpExport(fixture: Fixture, dir: string): Promise<Runn
   child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)))
   child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)))
   await waitForPort(child, params.httpsPort, 'the YARP host', () => output)
-  return { httpPort: params.httpPort, httpsPort: params.httpsPort, stop: () => stopChild(child) }
+  return { httpPort: params.httpPort, httpsPort: params.httpsPort, instances: params.instances, stop: () => stopChild(child) }
 }

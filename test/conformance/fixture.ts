@@ -16,22 +16,40 @@ export const BIG_BYTES = 1024 * 1024
 export interface Fixture {
   ca: LocalCA
   leaf: { certPem: string; keyPem: string }
-  upstreams: TestUpstream[]
   plan: (workDir: string) => Promise<ProxyPlan>
   /** The same stack as a stack file would say it, for the production exports. */
   stack: Stack
   /** The folder the exports take as appDirectory (its static/ holds the static folders). */
   appDirectory: string
-  /** Two more instances on consecutive ports from `basePort`, where an export expects them. */
-  startProductionInstances(basePort: number): Promise<void>
+  /** Two more instances on consecutive ports from `basePort`, where an export expects them; their control. */
+  startProductionInstances(basePort: number): Promise<InstanceControl>
+  /** Stops and restarts the instances the engines Aerie runs send to. */
+  local: InstanceControl
   close(): Promise<void>
+}
+
+/** Stops an instance (its port refuses connections) and starts it again on the same port. */
+export interface InstanceControl {
+  stop(index: number): Promise<void>
+  start(index: number): Promise<void>
+}
+
+function control(list: TestUpstream[], make: (id: string, port: number) => Promise<TestUpstream>): InstanceControl {
+  return {
+    stop: async (i) => list[i].close(),
+    start: async (i) => {
+      list[i] = await make(list[i].upstream.id, list[i].upstream.port)
+    },
+  }
 }
 
 /** The app both instances run: echoes what it saw, counts an upload, serves 1 MiB, echoes WebSocket messages. */
 async function instance(id: string, port = 0): Promise<TestUpstream> {
   const big = Buffer.alloc(BIG_BYTES, 97)
+  const text = Buffer.from('compressible text, '.repeat(400))
   const up = await startUpstream(id, (req, res) => {
     if (req.url === '/big') return res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length }).end(big)
+    if (req.url === '/text') return res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': text.length }).end(text)
     let bytes = 0
     req.on('data', (c: Buffer) => (bytes += c.length))
     req.on('end', () => {
@@ -46,8 +64,14 @@ async function instance(id: string, port = 0): Promise<TestUpstream> {
 export async function startFixture(dir: string): Promise<Fixture> {
   const ca = await LocalCA.create(path.join(dir, 'ca'))
   const leaf = await ca.issueLeaf([HOST, 'localhost', '127.0.0.1'])
-  const upstreams = [await instance('web#1'), await instance('web#2')]
-  const local = [...upstreams]
+  /** Every instance ever started, to close at the end. */
+  const created: TestUpstream[] = []
+  const make = async (id: string, port = 0) => {
+    const u = await instance(id, port)
+    created.push(u)
+    return u
+  }
+  const local = [await make('web#1'), await make('web#2')]
   // Under <dir>/app/static/, where the production export expects an app's static folders (appDirectory = <dir>/app).
   const www = path.join(dir, 'app', 'static', 'www')
   fs.mkdirSync(path.join(www, '.git'), { recursive: true })
@@ -67,17 +91,15 @@ export async function startFixture(dir: string): Promise<Fixture> {
     hostnames: [HOST],
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
     routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
-    proxy: { httpPort: 8080, compression: false },
+    proxy: { httpPort: 8080, compression: true },
   })
   return {
     ca,
     leaf,
     stack,
     appDirectory: path.join(dir, 'app'),
-    startProductionInstances: async (basePort) => {
-      upstreams.push(await instance('web#1', basePort), await instance('web#2', basePort + 1))
-    },
-    upstreams,
+    local: control(local, make),
+    startProductionInstances: async (basePort) => control([await make('web#1', basePort), await make('web#2', basePort + 1)], make),
     plan: async (workDir) => ({
       stackId: 'conformance',
       listenHost: '127.0.0.1',
@@ -91,12 +113,12 @@ export async function startFixture(dir: string): Promise<Fixture> {
         { pathPrefix: '/static', staticDir: www, upstreams: [] },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [] },
       ],
-      settings: defaultSettings({ compression: false }),
+      settings: defaultSettings({ compression: true }),
       workDir,
       adminPort: await findFreePort(),
     }),
     close: async () => {
-      for (const u of upstreams) await u.close()
+      for (const u of created) await u.close().catch(() => undefined)
     },
   }
 }

@@ -44,6 +44,8 @@ DefaultRuntimeDir "${paths.dir}"
 Mutex file:${paths.dir} default
 ${MODULES.map((m) => `LoadModule ${m}_module ${modules}/mod_${m}.so`).join('\n')}
 ${runAsRoot ? 'User www-data\nGroup www-data\n' : ''}ServerName localhost
+# No version in the Server header (the export says to set the same).
+ServerTokens Prod
 ErrorLog /dev/stderr
 LogLevel warn
 TypesConfig /etc/mime.types

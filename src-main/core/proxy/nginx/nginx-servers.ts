@@ -72,7 +72,7 @@ function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): str
   if (tls && model.tls) lines.push('', `    ssl_certificate     ${nginxQuote(model.tls.certificateFile)};`, `    ssl_certificate_key ${nginxQuote(model.tls.keyFile)};`, '    ssl_protocols       TLSv1.2 TLSv1.3;')
   // No body limit, as the built-in proxy (nginx's default, 1m, answers larger uploads with 413).
   lines.push('    client_max_body_size 0;')
-  if (model.settings.compression) lines.push('    gzip on;', '    gzip_proxied any;', '    gzip_types text/plain text/css application/json application/javascript text/xml application/xml image/svg+xml;')
+  if (model.settings.compression) lines.push('    gzip on;', '    gzip_vary on;', '    gzip_proxied any;', '    gzip_types text/plain text/css application/json application/javascript text/xml application/xml image/svg+xml;')
   lines.push('', ...model.routes.map((r) => location(model, r)), '}')
   return lines.join('\n')
 }
