@@ -20,8 +20,9 @@ const stack: Stack = StackSchema.parse({
   name: 'Shop',
   hostnames: ['shop.localhost'],
   appServers: [
-    { name: 'api', kind: 'dotnet', project: '/src/Shop.Api/Shop.Api.csproj', instances: 2, env: { Greeting: 'hello' }, restart: 'always' },
-    { name: 'web', command: '{node}', args: ['server.js'], instances: 1 },
+    { name: 'api', kind: 'dotnet', project: '/src/Shop.Api/Shop.Api.csproj', instances: 2, env: { Greeting: 'hello "world" 100% $HOME' }, restart: 'always' },
+    // Hostile values: arguments with spaces, quotes and commas; placeholders a production server has no use for.
+    { name: 'web', command: '{node}', args: ['-e', "console.log('a b')", '--urls=http://a,http://b', '{resources}/server.js'], instances: 1 },
   ],
   routes: [{ pathPrefix: '/api', appServer: 'api' }, { pathPrefix: '/assets', staticDir: '/src/Shop.Web/assets' }, { appServer: 'web' }],
   proxy: { httpPort: 8080, httpsPort: 8443, loadBalancing: 'sticky', healthCheck: { path: '/healthz', intervalMs: 5000 } },

@@ -34,3 +34,10 @@ export function caddyQuote(value: string): string {
   if (CONTROL.test(value)) refuse('Caddy', value, 'it contains a line break or control character')
   return `"${value.replace(/["\\{}]/g, '\\$&')}"`
 }
+
+/** systemd: one word of ExecStart= (or the whole of an Environment= assignment), quoted when it needs it; `%` and `$` are doubled so that neither is expanded. */
+export function systemdWord(value: string, expandsVariables = true): string {
+  if (/[\u0000\r\n]/.test(value)) refuse('systemd', value, 'it contains a line break')
+  const escaped = value.replace(/%/g, '%%').replace(expandsVariables ? /\$/g : /$^/, '$$$$')
+  return /^[A-Za-z0-9_\/.\-:=,@+]+$/.test(escaped) ? escaped : `"${escaped.replace(/["\\]/g, '\\$&')}"`
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { apacheQuote, caddyQuote, nginxQuote } from '../../../src-main/core/proxy/config-quoting.js'
+import { apacheQuote, caddyQuote, nginxQuote, systemdWord } from '../../../src-main/core/proxy/config-quoting.js'
 
 describe('config quoting helpers', () => {
   const hostile = `/srv/odd dir; } location = /pwned { return 200 "x"; } # 'q' \\`
@@ -13,5 +13,16 @@ describe('config quoting helpers', () => {
     expect(() => nginxQuote('/srv/a$b')).toThrow('nginx reads as a variable')
     expect(() => apacheQuote('/srv/${HOME}')).toThrow('Apache reads as a variable')
     for (const quote of [nginxQuote, apacheQuote, caddyQuote]) expect(() => quote('/srv/a\nb')).toThrow('line break')
+  })
+})
+
+describe('systemd words', () => {
+  it('quote a word with spaces or quotes, double % and (in ExecStart) $, and leave plain words bare', () => {
+    expect(systemdWord('/usr/bin/node')).toBe('/usr/bin/node')
+    expect(systemdWord("console.log('a b')")).toBe(`"console.log('a b')"`)
+    expect(systemdWord('--urls=http://a,http://b')).toBe('--urls=http://a,http://b')
+    expect(systemdWord('say "hi" 100% $HOME')).toBe('"say \\"hi\\" 100%% $$HOME"')
+    expect(systemdWord('GREETING=hello $world', false)).toBe('"GREETING=hello $world"')
+    expect(() => systemdWord('a\nb')).toThrow('line break')
   })
 })

@@ -1,6 +1,7 @@
 import type { Stack } from '../../stacks/stack-schema.js'
 import type { ExportParams, ExportedFile } from './export-params.js'
 import { productionModel } from './production-model.js'
+import { systemdWord } from '../config-quoting.js'
 
 const RESTART: Record<string, string> = { never: 'no', 'on-failure': 'on-failure', always: 'always' }
 
@@ -12,9 +13,13 @@ const RESTART: Record<string, string> = { never: 'no', 'on-failure': 'on-failure
 export function renderSystemdUnits(stack: Stack, params: ExportParams): ExportedFile[] {
   return productionModel(stack, params).apps.map(({ name, app, ports, dll }) => {
     const isDotnet = app.kind === 'dotnet'
-    const exec = isDotnet ? `/usr/bin/dotnet ${dll}` : `${app.command.replace('{node}', '/usr/bin/node')} ${app.args.join(' ')}`.trim()
+    // {node} is the server's Node.js; {resources} (Aerie's own folder locally) is the app's folder under --app-dir.
+    const placeholders = (word: string) => word.replace(/\{node\}/g, '/usr/bin/node').replace(/\{resources\}/g, `${params.appDirectory}/${name}`)
+    const words = isDotnet ? ['/usr/bin/dotnet', dll] : [app.command, ...app.args].map(placeholders)
+    const exec = words.map((w) => systemdWord(w)).join(' ')
+    // Environment= does not expand $VARIABLES, only %-specifiers.
     const env = Object.entries({ ...app.env, ASPNETCORE_ENVIRONMENT: 'Production' })
-      .map(([k, v]) => `Environment=${k}=${v}`)
+      .map(([k, v]) => `Environment=${systemdWord(`${k}=${placeholders(v)}`, false)}`)
       .join('\n')
     return {
       name: `${stack.id}-${name}@.service`,
