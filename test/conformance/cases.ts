@@ -51,6 +51,8 @@ export interface ConformanceCase {
 }
 
 const hostHeader = (t: CaseTarget) => `${HOST}:${t.port}`
+const ws = (t: CaseTarget, message: string, headers: Record<string, string> = {}) =>
+  wsRoundTrip(`${t.scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${t.port}/ws`, message, { headers: { host: hostHeader(t), ...headers }, servername: HOST, ca: t.ca }).catch((err: Error) => `error ${err.message}`)
 const get = (t: CaseTarget, path: string, headers: Record<string, string> = {}) => request(t, path, headers)
 const seen = async (t: CaseTarget, path: string, headers: Record<string, string> = {}) => {
   const res = await get(t, path, headers)
@@ -101,11 +103,24 @@ export const CASES: ConformanceCase[] = [
   },
   {
     id: 'load-balancing',
-    title: 'round robin reaches both instances',
+    title: 'clients without a session cookie are spread over both instances',
     async run(t) {
       const ids = new Set<string>()
-      for (let i = 0; i < 8; i++) ids.add((await seen(t, `/lb/${i}`)).body?.id)
+      for (let i = 0; i < 16; i++) ids.add((await seen(t, `/lb/${i}`)).body?.id)
       return [...ids].sort().join(' ')
+    },
+  },
+  {
+    id: 'sticky',
+    title: 'sticky sessions: the cookie from the first answer keeps requests and a WebSocket on one instance',
+    async run(t) {
+      const first = await seen(t, '/session')
+      const cookie = ([] as string[]).concat(first.res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ')
+      if (!cookie) return 'no cookie'
+      const ids = new Set<string>([first.body?.id])
+      for (let i = 0; i < 6; i++) ids.add((await seen(t, `/session/${i}`, { cookie })).body?.id)
+      for (let i = 0; i < 3; i++) ids.add((await ws(t, 'hi', { cookie })).replace(/^echo hi from /, ''))
+      return ids.size === 1 ? 'one instance' : `${ids.size} instances: ${[...ids].sort().join(' ')}`
     },
   },
   {
@@ -188,8 +203,7 @@ export const CASES: ConformanceCase[] = [
   {
     id: 'websocket',
     title: 'a WebSocket echoes through the proxy',
-    run: (t) =>
-      wsRoundTrip(`${t.scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${t.port}/ws`, 'ping', { headers: { host: hostHeader(t) }, servername: HOST, ca: t.ca }).catch((err: Error) => `error ${err.message}`),
+    run: async (t) => (await ws(t, 'ping')).replace(/ from .*$/, ''),
   },
   {
     id: 'http2',

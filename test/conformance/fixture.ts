@@ -57,7 +57,7 @@ async function instance(id: string, port = 0): Promise<TestUpstream> {
       res.end(JSON.stringify({ id, url: req.url, headers: req.headers, bytes }))
     })
   }, port)
-  new WebSocketServer({ server: up.server }).on('connection', (s) => s.on('message', (m) => s.send(`echo ${m}`)))
+  new WebSocketServer({ server: up.server }).on('connection', (s) => s.on('message', (m) => s.send(`echo ${m} from ${id}`)))
   return up
 }
 
@@ -91,7 +91,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
     hostnames: [HOST],
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
     routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
-    proxy: { httpPort: 8080, compression: true },
+    proxy: { httpPort: 8080, compression: true, loadBalancing: 'sticky' },
   })
   return {
     ca,
@@ -113,7 +113,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
         { pathPrefix: '/static', staticDir: www, upstreams: [] },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [] },
       ],
-      settings: defaultSettings({ compression: true }),
+      settings: defaultSettings({ compression: true, loadBalancing: 'sticky' }),
       workDir,
       adminPort: await findFreePort(),
     }),

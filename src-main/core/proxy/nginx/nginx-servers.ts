@@ -1,4 +1,5 @@
 import type { ProxySettings } from '../proxy-driver.js'
+import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
 import { nginxQuote } from '../config-quoting.js'
 
 /**
@@ -26,10 +27,22 @@ export interface NginxSiteModel {
 /** A duration in nginx syntax (it takes ms). */
 export const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
 
+/** The variables of sticky sessions, named after the stack's first upstream so that two sites in one nginx do not clash. */
+const stickyVariable = (model: NginxSiteModel) => `$${model.upstreams[0]?.name ?? 'aerie'}_sticky`
+
+/**
+ * Sticky sessions without nginx Plus: a client without the cookie gets a new random key
+ * ($request_id) in it, and the upstream is chosen by a consistent hash of the key, so the
+ * same cookie always reaches the same instance (ip_hash would send every local client to one).
+ */
+function stickyMaps(model: NginxSiteModel): string {
+  const v = stickyVariable(model)
+  return `map $cookie_${STICKY_COOKIE} ${v} {\n    ""      $request_id;\n    default $cookie_${STICKY_COOKIE};\n}\n\nmap $cookie_${STICKY_COOKIE} ${v}_cookie {\n    ""      "${STICKY_COOKIE}=$request_id; Path=/; HttpOnly; SameSite=Lax";\n    default "";\n}`
+}
+
 function upstreamBlock(model: NginxSiteModel, u: NginxSiteModel['upstreams'][number]): string {
   const { loadBalancing, ejection } = model.settings
-  // Open-source nginx has no cookie stickiness: ip_hash keeps a client on one instance, as close as it gets.
-  const method = loadBalancing === 'least-connections' ? '    least_conn;\n' : loadBalancing === 'sticky' ? '    ip_hash;\n' : ''
+  const method = loadBalancing === 'least-connections' ? '    least_conn;\n' : loadBalancing === 'sticky' ? `    hash ${stickyVariable(model)} consistent;\n` : ''
   const servers = u.servers.map((s) => `    server ${s} max_fails=${ejection.failures} fail_timeout=${Math.ceil(ejection.ejectMs / 1000)}s;\n`).join('')
   return `upstream ${u.name} {\n${method}${servers}    keepalive 32;\n}`
 }
@@ -59,7 +72,7 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
         proxy_set_header   X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header   X-Forwarded-Proto $scheme;
         # Set, never passed on: a client-sent X-Forwarded-Host would otherwise reach the app.
-        proxy_set_header   X-Forwarded-Host ${host};${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
+        proxy_set_header   X-Forwarded-Host ${host};${settings.loadBalancing === 'sticky' ? `\n        add_header         Set-Cookie ${stickyVariable(model)}_cookie always;` : ''}${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
         proxy_connect_timeout ${ms(settings.timeouts.upstreamConnectMs)};
         proxy_read_timeout ${ms(settings.timeouts.upstreamResponseMs)};
         proxy_next_upstream error timeout http_502;
@@ -79,7 +92,7 @@ function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): str
 
 /** The WebSocket map, the upstreams and the server blocks: what goes inside `http { }` (or a sites-available file). */
 export function renderNginxServers(model: NginxSiteModel): string {
-  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", ...model.upstreams.map((u) => upstreamBlock(model, u)), serverBlock(model, model.httpListen, false)]
+  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", ...(model.settings.loadBalancing === 'sticky' ? [stickyMaps(model)] : []), ...model.upstreams.map((u) => upstreamBlock(model, u)), serverBlock(model, model.httpListen, false)]
   if (model.httpsListen.length && model.tls) blocks.push(serverBlock(model, model.httpsListen, true))
   return `${blocks.join('\n\n')}\n`
 }
