@@ -1,4 +1,8 @@
 import { z } from 'zod'
+import { apacheQuote, caddyQuote, nginxQuote } from '../proxy/config-quoting.js'
+
+/** The quoting helper of each real proxy's config language, by proxy kind. */
+const CONFIG_QUOTING: Record<string, ((value: string) => string) | undefined> = { nginx: nginxQuote, apache: apacheQuote, caddy: caddyQuote }
 
 /** Bumped when the stored shape changes; the store migrates older files on read. */
 export const STACK_SCHEMA_VERSION = 1
@@ -128,9 +132,19 @@ export const StackSchema = z
     const { httpPort, httpsPort, redirectToHttps } = stack.proxy
     if (httpsPort === httpPort) ctx.addIssue({ code: 'custom', path: ['proxy', 'httpsPort'], message: 'must differ from proxy.httpPort' })
     if (redirectToHttps && httpsPort === undefined) ctx.addIssue({ code: 'custom', path: ['proxy', 'redirectToHttps'], message: 'needs proxy.httpsPort: there is no HTTPS listener to redirect to' })
+    const quote = CONFIG_QUOTING[stack.proxy.kind]
     stack.routes.forEach((r, i) => {
       if (r.appServer && !names.has(r.appServer))
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'appServer'], message: `names "${r.appServer}", which is not an app server of this stack` })
+      // A folder the chosen server's config language cannot hold is refused now, not when the stack starts.
+      for (const [field, value] of [['staticDir', r.staticDir], ['pathPrefix', r.pathPrefix]] as const) {
+        if (!quote || value === undefined) continue
+        try {
+          quote(value)
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['routes', i, field], message: (err as Error).message })
+        }
+      }
     })
   })
 

@@ -49,6 +49,15 @@ describe('StackSchema', () => {
     expect(issues[0]).toMatchObject({ path: 'routes[0].appServer' })
   })
 
+  it('refuses at save a static folder the chosen server cannot hold, naming the field and the server', () => {
+    const demo = demoStack({})
+    const withFolder = (kind: string, dir: string) => ({ ...demo, proxy: { ...demo.proxy, kind }, routes: [...demo.routes, { pathPrefix: '/files', staticDir: dir }] })
+    expect(issuesOf(withFolder('nginx', '/srv/$money'))[0]).toMatchObject({ path: 'routes[1].staticDir', message: expect.stringContaining('nginx cannot take') })
+    expect(issuesOf(withFolder('apache', '/srv/${HOME}'))[0]).toMatchObject({ path: 'routes[1].staticDir', message: expect.stringContaining('Apache httpd cannot take') })
+    expect(issuesOf(withFolder('builtin', '/srv/$money'))).toEqual([])
+    expect(issuesOf(withFolder('nginx', '/srv/odd dir; } #'))).toEqual([])
+  })
+
   it('honours AERIE_DEMO_PORT when creating the demo', () => {
     expect(demoStack({ AERIE_DEMO_PORT: '9999' }).proxy.httpPort).toBe(9999)
   })
