@@ -1,11 +1,5 @@
-import { execFile, spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { promisify } from 'node:util'
-
-const run = promisify(execFile)
+import { spawn } from 'node:child_process'
+import { buildDotnetProject, DOTNET_ENV } from '../support/dotnet-project.js'
 
 /** The NuGet version the YARP column is built with (on NuGet here as of the toolchain list). */
 export const YARP_VERSION = '2.3.0'
@@ -41,16 +35,8 @@ app.Run();
 `
 
 /** Builds the host once per machine (restore takes about 20 s the first time) and returns its dll. */
-export async function buildYarpHost(): Promise<string> {
-  // Keyed by the program's text too: a changed host is built anew.
-  const dir = path.join(os.tmpdir(), `aerie-yarp-host-${YARP_VERSION}-${createHash('sha256').update(PROGRAM).digest('hex').slice(0, 8)}`)
-  const dll = path.join(dir, 'out', 'YarpHost.dll')
-  if (fs.existsSync(dll)) return dll
-  fs.mkdirSync(dir, { recursive: true })
-  fs.writeFileSync(path.join(dir, 'YarpHost.csproj'), PROJECT)
-  fs.writeFileSync(path.join(dir, 'Program.cs'), PROGRAM)
-  await run('dotnet', ['build', dir, '-c', 'Release', '-o', path.join(dir, 'out'), '--nologo'], { env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' }, maxBuffer: 16 * 1024 * 1024 })
-  return dll
+export function buildYarpHost(): Promise<string> {
+  return buildDotnetProject('YarpHost', { 'YarpHost.csproj': PROJECT, 'Program.cs': PROGRAM })
 }
 
 /** Runs the host with Kestrel on the given loopback ports (HTTPS with the PEM pair) and the exported settings. */
@@ -59,7 +45,7 @@ export function startYarpHost(dll: string, options: { settings: string; httpPort
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+      ...DOTNET_ENV,
       ASPNETCORE_ENVIRONMENT: 'Production',
       AERIE_YARP_SETTINGS: options.settings,
       Kestrel__Endpoints__Http__Url: `http://127.0.0.1:${options.httpPort}`,
