@@ -87,10 +87,13 @@ export const CASES: ConformanceCase[] = [
   },
   {
     id: 'traceparent',
-    title: 'the app gets a W3C traceparent',
+    title: 'the app gets a W3C traceparent, and a client\'s trace id is kept',
     async run(t) {
-      const { body } = await seen(t, '/trace')
-      return /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/.test(String(body?.headers.traceparent)) ? 'added' : 'none'
+      const valid = (v: unknown) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/.test(String(v))
+      const fresh = (await seen(t, '/trace')).body?.headers.traceparent
+      const sent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+      const kept = String((await seen(t, '/trace', { traceparent: sent })).body?.headers.traceparent).split('-')[1] === sent.split('-')[1]
+      return `${valid(fresh) ? 'added' : 'none'}, client trace ${kept ? 'kept' : 'lost'}`
     },
   },
   {

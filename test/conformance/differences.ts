@@ -4,9 +4,7 @@
  * differs fails it too, so this list stays true. An export renders through the same code as
  * its engine, so the two share their entries.
  */
-const NGINX = {
-  traceparent: "nginx 1.22 has no W3C trace context: it forwards a client's traceparent but makes none",
-}
+const NGINX = {}
 const APACHE = {
   traceparent: "Apache 2.4 has no W3C trace context: it forwards a client's traceparent but makes none",
   'all-instances-down': 'mod_proxy_balancer answers 503 (Service Unavailable) when no member is usable; the others answer 502',

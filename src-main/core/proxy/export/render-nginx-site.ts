@@ -20,6 +20,7 @@ export function renderNginxSite(stack: Stack, params: ExportParams): string {
   const upstream = (name: string) => `${stack.id}_${name}`.replace(/[^a-zA-Z0-9_]/g, '_')
   const servers = renderNginxServers({
     target: 'production',
+    prefix: upstream('aerie'),
     serverNames: params.serverNames,
     httpListen: listenOn(params, params.httpPort),
     httpsListen: listenOn(params, params.httpsPort),

@@ -9,6 +9,8 @@ import { nginxQuote } from '../config-quoting.js'
  */
 export interface NginxSiteModel {
   target: 'local' | 'production'
+  /** Names this stack's variables ($<prefix>_traceparent, $<prefix>_sticky), so that two sites in one nginx do not clash. */
+  prefix: string
   serverNames: string[]
   /** `listen` arguments of the plain-HTTP server, e.g. `127.0.0.1:8080` or `80` and `[::]:80`. */
   httpListen: string[]
@@ -27,8 +29,18 @@ export interface NginxSiteModel {
 /** A duration in nginx syntax (it takes ms). */
 export const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
 
-/** The variables of sticky sessions, named after the stack's first upstream so that two sites in one nginx do not clash. */
-const stickyVariable = (model: NginxSiteModel) => `$${model.upstreams[0]?.name ?? 'aerie'}_sticky`
+const stickyVariable = (model: NginxSiteModel) => `$${model.prefix}_sticky`
+/** The traceparent the app gets: the client's trace with a new span, or a new trace (the variable the access log records too). */
+export const traceparentVariable = (prefix: string) => `$${prefix}_traceparent`
+
+/**
+ * W3C trace context without a module: $request_id is 32 random hex digits, a new trace id; its
+ * first 16 are the new span id. A client's valid traceparent keeps its trace id and flags.
+ */
+function traceMaps(model: NginxSiteModel): string {
+  const v = traceparentVariable(model.prefix)
+  return `map $request_id $${model.prefix}_span_id {\n    "~^(?<span>[0-9a-f]{16})" $span;\n}\n\nmap $http_traceparent ${v} {\n    "~^00-(?<trace>[0-9a-f]{32})-[0-9a-f]{16}-(?<flags>[0-9a-f]{2})$" "00-$trace-$${model.prefix}_span_id-$flags";\n    default "00-$request_id-$${model.prefix}_span_id-01";\n}`
+}
 
 /**
  * Sticky sessions without nginx Plus: a client without the cookie gets a new random key
@@ -72,7 +84,8 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
         proxy_set_header   X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header   X-Forwarded-Proto $scheme;
         # Set, never passed on: a client-sent X-Forwarded-Host would otherwise reach the app.
-        proxy_set_header   X-Forwarded-Host ${host};${settings.loadBalancing === 'sticky' ? `\n        add_header         Set-Cookie ${stickyVariable(model)}_cookie always;` : ''}${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
+        proxy_set_header   X-Forwarded-Host ${host};
+        proxy_set_header   traceparent ${traceparentVariable(model.prefix)};${settings.loadBalancing === 'sticky' ? `\n        add_header         Set-Cookie ${stickyVariable(model)}_cookie always;` : ''}${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
         proxy_connect_timeout ${ms(settings.timeouts.upstreamConnectMs)};
         proxy_read_timeout ${ms(settings.timeouts.upstreamResponseMs)};
         proxy_next_upstream error timeout http_502;
@@ -92,7 +105,7 @@ function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): str
 
 /** The WebSocket map, the upstreams and the server blocks: what goes inside `http { }` (or a sites-available file). */
 export function renderNginxServers(model: NginxSiteModel): string {
-  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", ...(model.settings.loadBalancing === 'sticky' ? [stickyMaps(model)] : []), ...model.upstreams.map((u) => upstreamBlock(model, u)), serverBlock(model, model.httpListen, false)]
+  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", traceMaps(model), ...(model.settings.loadBalancing === 'sticky' ? [stickyMaps(model)] : []), ...model.upstreams.map((u) => upstreamBlock(model, u)), serverBlock(model, model.httpListen, false)]
   if (model.httpsListen.length && model.tls) blocks.push(serverBlock(model, model.httpsListen, true))
   return `${blocks.join('\n\n')}\n`
 }
