@@ -6,13 +6,15 @@ import { wsRoundTrip } from '../support/ws-round-trip.js'
 import { BIG_BYTES, HOST, type InstanceControl } from './fixture.js'
 
 /**
- * Where a case sends its requests: one engine serving the fixture. Engines Aerie runs are asked
- * over plain HTTP; a production export redirects HTTP to HTTPS, so it is asked over HTTPS.
+ * Where a case sends its requests: one engine serving the fixture. Plain HTTP redirects to HTTPS
+ * (the fixture asks for it, and every export does it), so the cases ask over HTTPS.
  */
 export interface CaseTarget {
   scheme: 'http' | 'https'
   /** The port of that scheme. */
   port: number
+  /** The plain-HTTP port, which redirects. */
+  httpPort: number
   httpsPort: number
   ca: string
   /** The two instances behind this target, to take down and bring back. */
@@ -223,6 +225,16 @@ export const CASES: ConformanceCase[] = [
         stream.on('error', (err) => resolve(`error ${err.message}`))
         stream.resume()
       }),
+  },
+  {
+    id: 'redirect-to-https',
+    title: 'plain HTTP redirects to the same path over HTTPS',
+    async run(t) {
+      const res = await request({ ...t, scheme: 'http', port: t.httpPort }, '/some/path?q=1')
+      const location = String(res.headers.location)
+      const same = location === `https://${HOST}:${t.httpsPort}/some/path?q=1` || location === `https://${HOST}/some/path?q=1`
+      return `${[301, 302, 307, 308].includes(res.status) ? 'redirect' : res.status} ${same ? 'to the same path over HTTPS' : `to ${location}`}`
+    },
   },
   {
     id: 'compression',

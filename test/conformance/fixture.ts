@@ -91,7 +91,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
     hostnames: [HOST],
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
     routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
-    proxy: { httpPort: 8080, compression: true, loadBalancing: 'sticky' },
+    proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky' },
   })
   return {
     ca,
@@ -113,7 +113,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
         { pathPrefix: '/static', staticDir: www, upstreams: [] },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [] },
       ],
-      settings: defaultSettings({ compression: true, loadBalancing: 'sticky' }),
+      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true }),
       workDir,
       adminPort: await findFreePort(),
     }),

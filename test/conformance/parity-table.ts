@@ -24,6 +24,6 @@ export function renderParityTable(cases: ConformanceCase[], engines: { kind: str
     '',
   ]
   if (missing.length) lines.push(`Not run on this machine (binary missing): ${missing.join(', ')}.`, '')
-  lines.push('Not yet in this table: the HTTP-to-HTTPS redirect; a Blazor/SignalR app in Chromium; the IIS and systemd exports, which cannot run here (no IIS; no systemd as the init process).', '')
+  lines.push('Not in this table: a SignalR-like Kestrel app in Chromium on each engine Aerie runs (test/integration/browser-sticky-hub.test.ts); the IIS and systemd exports, which cannot run here (no IIS; no systemd as the init process).', '')
   return lines.join('\n')
 }

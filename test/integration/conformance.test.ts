@@ -69,7 +69,7 @@ for (const engine of ENGINES) {
     })
     for (const c of CASES) {
       it(c.id, async () => {
-        record(engine.kind, c.id, await c.run({ scheme: 'http', port: plan.httpPort, httpsPort: plan.httpsPort!, ca: fixture.ca.certPem, instances: fixture.local }))
+        record(engine.kind, c.id, await c.run({ scheme: 'https', port: plan.httpsPort!, httpPort: plan.httpPort, httpsPort: plan.httpsPort!, ca: fixture.ca.certPem, instances: fixture.local }))
       }, 60_000)
     }
   })
@@ -88,7 +88,7 @@ for (const target of EXPORTS) {
     })
     for (const c of CASES) {
       it(c.id, async () => {
-        record(target.kind, c.id, await c.run({ scheme: 'https', port: running.httpsPort, httpsPort: running.httpsPort, ca: fixture.ca.certPem, instances: running.instances }))
+        record(target.kind, c.id, await c.run({ scheme: 'https', port: running.httpsPort, httpPort: running.httpPort, httpsPort: running.httpsPort, ca: fixture.ca.certPem, instances: running.instances }))
       }, 60_000)
     }
   })
