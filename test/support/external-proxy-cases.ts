@@ -75,17 +75,21 @@ export function externalProxyCases(driver: ProxyDriver, options: { forwardsProto
     expect(ids).toEqual(new Set(['web#1', 'web#2']))
   })
 
-  it('tunnels a WebSocket', async () => {
+  it('tunnels a WebSocket, traced as 101', async () => {
     expect(await wsRoundTrip(`ws://127.0.0.1:${plan.httpPort}/ws`, 'ping', { headers: { host: `app.localhost:${plan.httpPort}` } })).toBe('echo ping')
+    await waitFor(() => traces.some((t) => t.path === '/ws'), 5000, 'the WebSocket trace')
+    expect(traces.find((t) => t.path === '/ws')!.status).toBe(101)
   })
 
-  it('turns access-log lines into traces', async () => {
-    await get(plan.httpPort, '/traced?x=1', `app.localhost:${plan.httpPort}`)
+  it('turns access-log lines into traces, with request headers (secrets masked)', async () => {
+    await get(plan.httpPort, '/traced?x=1', `app.localhost:${plan.httpPort}`, { 'user-agent': 'aerie-test/1', authorization: 'Bearer top-secret' })
     await waitFor(() => traces.some((t) => t.path === '/traced?x=1'), 5000, 'the trace from the access log')
     const t = traces.find((x) => x.path === '/traced?x=1')!
     expect(t).toMatchObject({ stackId: 'app', method: 'GET', status: 200, client: '127.0.0.1' })
     expect(t.host).toMatch(/^app\.localhost/)
     expect(t.responseBytes).toBeGreaterThan(0)
+    expect(t.requestHeaders).toMatchObject({ 'user-agent': 'aerie-test/1' })
+    expect(JSON.stringify(t.requestHeaders)).not.toContain('top-secret')
   })
 
   it('refuses a broken config with the validator’s message and keeps serving the last good one', async () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import type { ProxyPlan } from '../proxy-driver.js'
-import type { ProxyPaths } from '../external/external-proxy.js'
+import { LOGGED_REQUEST_HEADERS, type ProxyPaths } from '../external/external-proxy.js'
 import { renderApacheSite, secs, type ApacheSiteModel } from './apache-vhosts.js'
 
 /** Where Debian (and most Linux distributions) keep Apache's modules; macOS/Homebrew keeps them under lib/httpd/modules. */
@@ -14,7 +14,7 @@ export function apacheModuleDir(): string {
 const balancerName = (appServer: string) => `aerie_${appServer.replace(/[^a-zA-Z0-9_]/g, '_')}`
 
 /** Tab-separated: Apache's "JSON" log escapes quotes as \x22, which JSON parsers reject. %D is microseconds. */
-export const APACHE_LOG_FORMAT = 'LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t\\t%a\\t%m\\t%{Host}i\\t%U%q\\t%>s\\t%I\\t%O\\t%D\\t%{BALANCER_WORKER_NAME}e\\t%H\\t%{SSL_PROTOCOL}x\\t%{traceparent}i" aerie'
+export const APACHE_LOG_FORMAT = `LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t\\t%a\\t%m\\t%{Host}i\\t%U%q\\t%>s\\t%I\\t%O\\t%D\\t%{BALANCER_WORKER_NAME}e\\t%H\\t%{SSL_PROTOCOL}x\\t%{traceparent}i${LOGGED_REQUEST_HEADERS.map((h) => `\\t%{${h}}i`).join('')}" aerie`
 
 /** The supervised httpd's model of a plan: loopback virtual hosts, Aerie's certificate, the plan's instances. */
 function localModel(plan: ProxyPlan, paths: ProxyPaths): ApacheSiteModel {

@@ -1,4 +1,4 @@
-import type { AccessEntry, ExternalProxySpec } from '../external/external-proxy.js'
+import { loggedHeaders, type AccessEntry, type ExternalProxySpec } from '../external/external-proxy.js'
 import { renderApacheConfig } from './apache-config.js'
 
 /** One tab-separated line of the `aerie` LogFormat (apache-config.ts) as a trace. */
@@ -22,6 +22,7 @@ export function parseApacheAccessLine(line: string): AccessEntry | undefined {
     responseBytes: Number(bytesOut) || 0,
     timings: { totalMs: total },
     ...(traceparent && traceparent !== '-' ? { traceId: traceparent.split('-')[1] } : {}),
+    requestHeaders: loggedHeaders(f.slice(13)),
     ...(worker && worker !== '-' ? { upstreamAddress: worker.replace(/^https?:\/\//, '').replace(/\/$/, '') } : {}),
   }
 }

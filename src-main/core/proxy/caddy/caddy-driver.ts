@@ -18,7 +18,10 @@ export function parseCaddyAccessLine(line: string): AccessEntry | undefined {
   }
   if (!j.request) return undefined
   const total = Math.round((j.duration ?? 0) * 100000) / 100
-  const traceparent = j.request.headers?.Traceparent?.[0]
+  const headers = j.request.headers ?? {}
+  const traceparent = headers.Traceparent?.[0]
+  // Caddy 2.6 logs a WebSocket it tunnelled (a hijacked connection) with status 0: it switched protocols.
+  const upgraded = j.status === 0 && /websocket/i.test(headers.Upgrade?.[0] ?? '')
   return {
     time: j.ts ? Math.round(j.ts * 1000) : Date.now(),
     client: j.request.remote_ip ?? '',
@@ -27,10 +30,12 @@ export function parseCaddyAccessLine(line: string): AccessEntry | undefined {
     method: j.request.method ?? '',
     host: (j.request.host ?? '').replace(/:\d+$/, ''),
     path: j.request.uri ?? '',
-    status: j.status ?? 0,
+    status: upgraded ? 101 : (j.status ?? 0),
     durationMs: total,
     responseBytes: j.size ?? 0,
     timings: { totalMs: total },
+    // Caddy logs the request headers (Authorization and Cookie are masked when the trace is stored, as for the built-in proxy).
+    requestHeaders: Object.fromEntries(Object.entries(headers).map(([name, values]) => [name.toLowerCase(), values.join(', ')])),
     ...(traceparent ? { traceId: traceparent.split('-')[1] } : {}),
   }
 }

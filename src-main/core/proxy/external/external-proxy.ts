@@ -1,3 +1,4 @@
+import { maskedHeaders } from '../builtin/trace-recorder.js'
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
@@ -41,6 +42,22 @@ export class ProxyConfigError extends Error {
     super(`${kind} refused the generated config (${file}${line ? `:${line}` : ''}): ${detail}`)
     this.name = 'ProxyConfigError'
   }
+}
+
+/**
+ * The request headers each real proxy writes to its access log, for the trace's request headers
+ * (masked on the way in, as the built-in proxy's): enough to tell clients and requests apart.
+ */
+export const LOGGED_REQUEST_HEADERS = ['user-agent', 'accept', 'accept-encoding', 'content-type', 'content-length', 'referer', 'origin', 'upgrade', 'authorization', 'cookie'] as const
+
+/** The logged headers that were sent: the servers write an empty string or "-" for a missing one. */
+export function loggedHeaders(values: readonly (string | undefined)[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  LOGGED_REQUEST_HEADERS.forEach((name, i) => {
+    const v = values[i]
+    if (v !== undefined && v !== '' && v !== '-') out[name] = v
+  })
+  return out
 }
 
 /** One access-log line, as the fields the server wrote; what it cannot tell stays absent. */
@@ -175,7 +192,8 @@ class ExternalProxy implements RunningProxy {
         .map((a) => this.instances.get(a))
         .filter(Boolean)
         .at(-1)
-      this.hooks.trace({ ...rest, id: randomUUID(), stackId: this.plan.stackId, ...(upstream ? { upstream } : {}) })
+      const requestHeaders = rest.requestHeaders && maskedHeaders(rest.requestHeaders, this.plan.settings.traceSecrets)
+      this.hooks.trace({ ...rest, ...(requestHeaders ? { requestHeaders } : {}), id: randomUUID(), stackId: this.plan.stackId, ...(upstream ? { upstream } : {}) })
     }
   }
 }

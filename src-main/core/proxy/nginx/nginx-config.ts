@@ -1,5 +1,5 @@
 import type { ProxyPlan } from '../proxy-driver.js'
-import type { ProxyPaths } from '../external/external-proxy.js'
+import { LOGGED_REQUEST_HEADERS, type ProxyPaths } from '../external/external-proxy.js'
 import { ms, renderNginxServers, traceparentVariable, type NginxSiteModel } from './nginx-servers.js'
 
 const upstreamName = (appServer: string) => `aerie_${appServer.replace(/[^a-zA-Z0-9_]/g, '_')}`
@@ -9,7 +9,7 @@ const runAsRoot = () => typeof process.getuid === 'function' && process.getuid()
 const LOCAL_PREFIX = 'aerie'
 
 /** A JSON access log with timings and upstream address; $upstream_* stay quoted (they can be "-" or a list). */
-export const NGINX_LOG_FORMAT = `log_format aerie escape=json '{"time":"$time_iso8601","client":"$remote_addr","method":"$request_method","host":"$host","uri":"$request_uri","status":$status,"request_length":$request_length,"bytes_sent":$bytes_sent,"request_time":$request_time,"upstream_addr":"$upstream_addr","upstream_connect_time":"$upstream_connect_time","upstream_header_time":"$upstream_header_time","protocol":"$server_protocol","tls":"$ssl_protocol","traceparent":"${traceparentVariable(LOCAL_PREFIX)}"}';`
+export const NGINX_LOG_FORMAT = `log_format aerie escape=json '{"time":"$time_iso8601","client":"$remote_addr","method":"$request_method","host":"$host","uri":"$request_uri","status":$status,"request_length":$request_length,"bytes_sent":$bytes_sent,"request_time":$request_time,"upstream_addr":"$upstream_addr","upstream_connect_time":"$upstream_connect_time","upstream_header_time":"$upstream_header_time","protocol":"$server_protocol","tls":"$ssl_protocol","traceparent":"${traceparentVariable(LOCAL_PREFIX)}","headers":[${LOGGED_REQUEST_HEADERS.map((h) => `"$http_${h.replace(/-/g, '_')}"`).join(',')}]}';`
 
 /** The supervised nginx's model of a plan: loopback listeners, Aerie's certificate, the plan's instances. */
 function localModel(plan: ProxyPlan, paths: ProxyPaths): NginxSiteModel {

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import type { AccessEntry, ExternalProxySpec } from '../external/external-proxy.js'
+import { loggedHeaders, type AccessEntry, type ExternalProxySpec } from '../external/external-proxy.js'
 import { renderNginxConfig } from './nginx-config.js'
 
 const seconds = (v: unknown) => (typeof v === 'string' && /^[\d.]+$/.test(v) ? Math.round(Number(v) * 100000) / 100 : undefined)
@@ -30,6 +30,7 @@ export function parseNginxAccessLine(line: string): AccessEntry | undefined {
     responseBytes: Number(j.bytes_sent) || 0,
     timings: { totalMs: total, ...(connect !== undefined ? { connectMs: connect } : {}), ...(ttfb !== undefined ? { ttfbMs: ttfb } : {}) },
     ...(j.traceparent ? { traceId: String(j.traceparent).split('-')[1] } : {}),
+    ...(Array.isArray(j.headers) ? { requestHeaders: loggedHeaders(j.headers.map(String)) } : {}),
     ...(j.upstream_addr && j.upstream_addr !== '-' ? { upstreamAddress: String(j.upstream_addr) } : {}),
   }
 }
