@@ -14,6 +14,7 @@ function localModel(plan: ProxyPlan, paths: ProxyPaths): CaddySiteModel {
     bind: plan.listenHost,
     tls: plan.tls ? { certificateFile: paths.certFile, keyFile: paths.keyFile } : undefined,
     accessLog: paths.accessLog,
+    exposeUpstream: true,
     routes: plan.routes.map((r: PlanRoute) => ({ pathPrefix: r.pathPrefix, staticDir: r.staticDir, servers: r.upstreams.map((u) => `${u.host}:${u.port}`) })),
     settings: plan.settings,
   }

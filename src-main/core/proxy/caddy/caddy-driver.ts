@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { UPSTREAM_HEADER } from './caddy-site.js'
 import type { AccessEntry, ExternalProxySpec } from '../external/external-proxy.js'
 import { renderCaddyfile } from './caddy-config.js'
 
@@ -10,7 +11,7 @@ const CADDY_RELOAD_TIMEOUT_MS = 15_000
 
 /** Caddy's JSON access-log entry as a trace (Caddy 2.6 logs no upstream address: that field stays absent). */
 export function parseCaddyAccessLine(line: string): AccessEntry | undefined {
-  let j: { ts?: number; request?: { remote_ip?: string; proto?: string; method?: string; host?: string; uri?: string; headers?: Record<string, string[]>; tls?: { version?: number } }; duration?: number; size?: number; status?: number }
+  let j: { ts?: number; resp_headers?: Record<string, string[]>; request?: { remote_ip?: string; proto?: string; method?: string; host?: string; uri?: string; headers?: Record<string, string[]>; tls?: { version?: number } }; duration?: number; size?: number; status?: number }
   try {
     j = JSON.parse(line)
   } catch {
@@ -37,6 +38,7 @@ export function parseCaddyAccessLine(line: string): AccessEntry | undefined {
     // Caddy logs the request headers (Authorization and Cookie are masked when the trace is stored, as for the built-in proxy).
     requestHeaders: Object.fromEntries(Object.entries(headers).map(([name, values]) => [name.toLowerCase(), values.join(', ')])),
     ...(traceparent ? { traceId: traceparent.split('-')[1] } : {}),
+    ...(j.resp_headers?.[UPSTREAM_HEADER]?.[0] ? { upstreamAddress: j.resp_headers[UPSTREAM_HEADER][0] } : {}),
   }
 }
 

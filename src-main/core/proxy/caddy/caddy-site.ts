@@ -14,13 +14,18 @@ export interface CaddySiteModel {
   tls?: { certificateFile: string; keyFile: string }
   accessLog?: string
   routes: { pathPrefix: string; servers?: string[]; staticDir?: string }[]
+  /** Local only: name the instance in a response header, the one place Caddy 2.6's access log can show it (for traces). */
+  exposeUpstream?: boolean
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck'>
 }
 
 /** A duration in Caddy syntax. */
 export const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
 
-function reverseProxy(servers: string[], settings: CaddySiteModel['settings']): string[] {
+/** The response header that carries the instance to the access log (Caddy 2.6 logs no upstream otherwise). */
+export const UPSTREAM_HEADER = 'X-Aerie-Upstream'
+
+function reverseProxy(servers: string[], settings: CaddySiteModel['settings'], exposeUpstream: boolean): string[] {
   const policy = settings.loadBalancing === 'least-connections' ? 'least_conn' : settings.loadBalancing === 'sticky' ? `cookie ${STICKY_COOKIE}` : 'round_robin'
   return [
     `reverse_proxy ${servers.join(' ')} {`,
@@ -31,6 +36,7 @@ function reverseProxy(servers: string[], settings: CaddySiteModel['settings']): 
     `  max_fails ${settings.ejection.failures}`,
     ...(settings.healthCheck ? [`  health_uri ${caddyQuote(settings.healthCheck.path)}`, `  health_interval ${ms(settings.healthCheck.intervalMs)}`] : []),
     ...(settings.forwardedHeader ? ['  header_up Forwarded "for={remote_host};proto={scheme};host=\\"{host}\\""'] : []),
+    ...(exposeUpstream ? [`  header_down ${UPSTREAM_HEADER} {http.reverse_proxy.upstream.hostport}`] : []),
     '  transport http {',
     `    dial_timeout ${ms(settings.timeouts.upstreamConnectMs)}`,
     `    response_header_timeout ${ms(settings.timeouts.upstreamResponseMs)}`,
@@ -47,7 +53,7 @@ function handlers(model: CaddySiteModel): string[] {
     const body = route.staticDir
       ? // No dotfile (but Caddy hides .well-known/ too), as the built-in proxy.
         [...(matcher ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []), `root * ${caddyQuote(route.staticDir)}`, 'file_server {', '  hide .*', '}']
-      : reverseProxy(route.servers ?? [], model.settings)
+      : reverseProxy(route.servers ?? [], model.settings, model.exposeUpstream ?? false)
     return [...(matcher ? [`${matcher} path ${caddyQuote(prefix)} ${caddyQuote(`${prefix}/*`)}`] : []), `handle${matcher ? ` ${matcher}` : ''} {`, ...body.map((l) => `  ${l}`), '}']
   })
 }
