@@ -155,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (!values.cert && ['nginx', 'apache', 'caddy'].includes(values.to))
           console.error(
-            'aerie: no --cert/--key given: the certificate paths are placeholders (/etc/ssl/…) to replace with yours; certbot (--nginx, --apache) can issue them, and Caddy gets its own when its tls line is removed',
+            'aerie: no --cert/--key given: the certificate paths are placeholders (/etc/ssl/…) to replace with yours; certbot (--nginx, --apache) can issue them; the Caddyfile leaves them to the automatic HTTPS of Caddy',
           )
         const { engine } = await engineForCommand()
         const { files } = await engine.invoke('stack:export', { id, to: values.to as (typeof EXPORT_TARGETS)[number], params })

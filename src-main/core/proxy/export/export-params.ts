@@ -1,11 +1,14 @@
 import { z } from 'zod'
 import { HostnameSchema } from '../../stacks/stack-schema.js'
 
+/** The placeholder certificate paths, for the user to replace (or, for Caddy, to leave to its automatic HTTPS). */
+export const PLACEHOLDER_CERTIFICATE = { certificateFile: '/etc/ssl/certs/example.com.crt', keyFile: '/etc/ssl/private/example.com.key' }
+
 /** What production has that the local stack does not: filled in by the user, with defaults that say what to replace. */
 export const ExportParamsSchema = z.object({
   serverNames: z.array(HostnameSchema).min(1).default(['example.com']),
-  certificateFile: z.string().min(1).default('/etc/ssl/certs/example.com.crt'),
-  keyFile: z.string().min(1).default('/etc/ssl/private/example.com.key'),
+  certificateFile: z.string().min(1).default(PLACEHOLDER_CERTIFICATE.certificateFile),
+  keyFile: z.string().min(1).default(PLACEHOLDER_CERTIFICATE.keyFile),
   /** Where the published app lives on the server. */
   appDirectory: z.string().min(1).default('/var/www/app'),
   /** Kestrel's first port on the server; instance n listens on basePort + n - 1. */

@@ -1,6 +1,6 @@
 import type { Stack } from '../../stacks/stack-schema.js'
 import { renderCaddySites } from '../caddy/caddy-site.js'
-import type { ExportParams } from './export-params.js'
+import { PLACEHOLDER_CERTIFICATE, type ExportParams } from './export-params.js'
 import { productionModel } from './production-model.js'
 
 /**
@@ -11,13 +11,15 @@ import { productionModel } from './production-model.js'
 export function renderProductionCaddyfile(stack: Stack, params: ExportParams): string {
   const { routes } = productionModel(stack, params)
   const port = params.httpsPort === 443 ? '' : `:${params.httpsPort}`
+  // Without a certificate of the user's, Caddy's automatic HTTPS gets one (the placeholders would only fail).
+  const ownCertificate = params.certificateFile !== PLACEHOLDER_CERTIFICATE.certificateFile
   const sites = renderCaddySites({
     sites: [{ scheme: 'https', addresses: params.serverNames.map((n) => `${n}${port}`) }],
     bind: params.listenAddress,
-    tls: { certificateFile: params.certificateFile, keyFile: params.keyFile },
+    tls: ownCertificate ? { certificateFile: params.certificateFile, keyFile: params.keyFile } : undefined,
     routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, staticDir: r.staticDir, servers: r.app?.ports.map((p) => `127.0.0.1:${p}`) })),
     settings: stack.proxy,
   })
-  return `# Caddyfile for "${stack.name}", exported by Aerie.
+  return `# Caddyfile for "${stack.name}", exported by Aerie.${ownCertificate ? '' : '\n# No certificate was given (--cert/--key): Caddy obtains and renews one for these names itself (automatic HTTPS).'}
 ${sites}`
 }
