@@ -7,7 +7,7 @@ import { portInUseMessage } from '../../supervisor/port-owner.js'
 import { hostnameOf, servesHost } from '../routing.js'
 import { unknownHostPage } from './error-pages.js'
 import { H2_MAX_CONCURRENT_STREAMS, HEADER_TIMEOUT_CHECK_MS, LIMIT_WARNING_INTERVAL_MS, MAX_HEADER_BYTES, maxClientConnections, openFileLimit, OUT_OF_FDS } from './limits.js'
-import { checkRequestTarget, isHttp2Request } from './request-kind.js'
+import { checkRequestTarget, isHttp2Request } from './request-target.js'
 import type { ConnectionInfo, ProxyRequest, ProxyResponse, StackProxy } from './stack-proxy.js'
 
 type Kind = 'http' | 'https'
