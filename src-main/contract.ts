@@ -96,7 +96,8 @@ const ExportedFileSchema = z.object({ name: z.string(), encoding: z.enum(['utf8'
 export const commandSchemas = {
   'stack:list': { request: z.object({}), response: z.array(StackViewSchema) },
   'stack:get': { request: StackRef, response: StackViewSchema },
-  'stack:save': { request: z.object({ stack: z.unknown() }), response: StackViewSchema },
+  /** Saves a stack; with `create`, a new one, refused when its id is taken (creating never replaces a stack). */
+  'stack:save': { request: z.object({ stack: z.unknown(), create: z.boolean().default(false) }), response: StackViewSchema },
   'stack:start': { request: StackRef, response: StackViewSchema },
   'stack:stop': { request: StackRef, response: StackViewSchema },
   'stack:restart': { request: StackRef, response: StackViewSchema },

@@ -27,7 +27,7 @@ import { CertificateManager, LOOPBACK_NAMES } from './certs/certificate-manager.
 import { LogFiles } from './telemetry/log-files.js'
 import { Telemetry } from './telemetry/telemetry.js'
 import { Emitter } from './util/emitter.js'
-import { parseOrThrow } from './validation-error.js'
+import { parseOrThrow, ValidationError } from './validation-error.js'
 
 /** Running HTTPS stacks are checked this often for a certificate that needs renewing (30 days ahead: hours are plenty). */
 const CERT_RENEWAL_CHECK_MS = 6 * 60 * 60 * 1000
@@ -184,11 +184,22 @@ export class Engine implements EngineApi {
     return runner
   }
 
+  /** A new stack never replaces one: not a loaded stack, an imported one, nor a file in the data directory that failed to load. */
+  private async refuseTakenId(id: string): Promise<void> {
+    const taken = async (candidate: string) => this.runners.has(candidate) || Boolean(await fs.stat(this.store.fileOf(candidate)).catch(() => undefined))
+    if (!(await taken(id))) return
+    let n = 2
+    while (await taken(`${id}-${n}`)) n++
+    const where = this.runners.get(id)?.source
+    throw new ValidationError('The stack', [{ path: 'id', message: `"${id}" is taken by another stack${where ? ` (imported from ${where})` : ''}; pick another id, e.g. "${id}-${n}"` }])
+  }
+
   private readonly handlers: Handlers = {
     'stack:list': async () => [...this.runners.values()].map((r) => r.view()).sort((a, b) => a.stack.name.localeCompare(b.stack.name)),
     'stack:get': async ({ id }) => this.runnerFor(id).view(),
-    'stack:save': async ({ stack: input }) => {
+    'stack:save': async ({ stack: input, create }) => {
       const stack = parseOrThrow(StackSchema, input, 'The stack')
+      if (create) await this.refuseTakenId(stack.id)
       const runner = this.runners.get(stack.id)
       if (!runner) {
         await this.store.save(stack)

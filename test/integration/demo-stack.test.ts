@@ -197,6 +197,18 @@ describe('the demo stack on the real engine', () => {
     expect((await engine.invoke('stack:get', { id: 'demo' })).stack.proxy.httpPort).toBe(port)
   })
 
+  it('never creates a stack over another: a taken id, even of a file that failed to load, is refused with a free one offered', async () => {
+    const demo = await engine.invoke('stack:get', { id: 'demo' })
+    const newDemo = { ...demo.stack, name: 'Demo', appServers: [{ ...demo.stack.appServers[0], instances: 1 }] }
+    await expect(engine.invoke('stack:save', { stack: newDemo, create: true })).rejects.toThrow('"demo" is taken by another stack; pick another id, e.g. "demo-2"')
+    expect((await engine.invoke('stack:get', { id: 'demo' })).stack.appServers[0].instances).toBe(demo.stack.appServers[0].instances)
+    const brokenFile = path.join(home.dir, 'stacks', 'broken.json')
+    fs.writeFileSync(brokenFile, '{ "id": "broken", oops')
+    await expect(engine.invoke('stack:save', { stack: { ...newDemo, id: 'broken' }, create: true })).rejects.toThrow('"broken" is taken')
+    expect(fs.readFileSync(brokenFile, 'utf8')).toBe('{ "id": "broken", oops')
+    fs.rmSync(brokenFile)
+  })
+
   it('deletes a stopped stack (and refuses while it runs), telling every face', async () => {
     const { stack } = await engine.invoke('stack:get', { id: 'demo' })
     await engine.invoke('stack:save', { stack: { ...stack, id: 'scratch', name: 'Scratch', proxy: { ...stack.proxy, httpPort: await findFreePort() } } })

@@ -32,7 +32,8 @@ export const api = {
   stacks: {
     list: () => invoke('stack:list', {}),
     get: (id: string) => invoke('stack:get', { id }),
-    save: (stack: StackInput) => invoke('stack:save', { stack }),
+    /** `create`: a new stack, refused (never saved over another) when its id is taken. */
+    save: (stack: StackInput, options: { create?: boolean } = {}) => invoke('stack:save', { stack, create: options.create ?? false }),
     start: (id: string) => invoke('stack:start', { id }),
     stop: (id: string) => invoke('stack:stop', { id }),
     restart: (id: string) => invoke('stack:restart', { id }),
