@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { RingBuffer } from '../../../src-main/core/telemetry/ring-buffer.js'
-import { LineSplitter } from '../../../src-main/core/util/line-splitter.js'
+import { LineSplitter, MAX_LINE_CHARS, SPLIT_MARK } from '../../../src-main/core/util/line-splitter.js'
 
 describe('RingBuffer', () => {
   it('keeps the newest items, oldest first', () => {
@@ -26,5 +26,19 @@ describe('LineSplitter', () => {
     expect(s.push('tail')).toEqual([])
     expect(s.flush()).toEqual(['tail'])
     expect(s.flush()).toEqual([])
+  })
+
+  it('splits a line with no newline at 64 KiB, marks each piece, and loses nothing', () => {
+    const s = new LineSplitter()
+    const line = 'x'.repeat(10 * 1024 * 1024 + 5)
+    const out: string[] = []
+    for (let i = 0; i < line.length; i += 4096) out.push(...s.push(line.slice(i, i + 4096)))
+    out.push(...s.push('\nnext\n'))
+    expect(out).toHaveLength(Math.ceil(line.length / MAX_LINE_CHARS) + 1)
+    expect(out.slice(0, -2).every((l) => l.length === MAX_LINE_CHARS + SPLIT_MARK.length && l.endsWith(SPLIT_MARK))).toBe(true)
+    expect(out.slice(0, -1).map((l) => l.replace(SPLIT_MARK, '')).join('')).toBe(line)
+    expect(out.at(-1)).toBe('next')
+    // A line of exactly the limit is not split.
+    expect(new LineSplitter().push(`${'y'.repeat(MAX_LINE_CHARS)}\n`)).toEqual(['y'.repeat(MAX_LINE_CHARS)])
   })
 })
