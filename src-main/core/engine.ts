@@ -88,6 +88,8 @@ export class Engine implements EngineApi {
       await this.store.save(StackSchema.parse(demoStack()))
       await fs.writeFile(marker, new Date().toISOString() + '\n')
     }
+    const { removed } = await this.store.tidy()
+    if (removed.length) this.telemetry.log('aerie', 'aerie', 'system', [`removed ${removed.length} temp file(s) of stack writes that never finished: ${removed.join(', ')}`])
     const reaped = await this.registry.reapSurvivors()
     if (reaped.length) this.telemetry.log('aerie', 'aerie', 'system', [`stopped ${reaped.length} process(es) left running by an earlier Aerie that did not shut down: ${reaped.map((r) => `${r.id} (pid ${r.pid})`).join(', ')}`])
     const { stacks, broken } = await this.store.list()

@@ -13,6 +13,10 @@ export type StackLink = z.infer<typeof LinksSchema>[number]
  * Stacks as one JSON file each under `<dataDir>/stacks/`, plus stacks that live in an app's
  * own repository as aerie.stack.json, remembered in `<dataDir>/links.json`.
  */
+const STACK_FILE_MODE = 0o600
+/** A temp file older than this belongs to a write that will never finish. */
+const STALE_TEMP_MS = 60_000
+
 export class StackStore {
   readonly dir: string
   private readonly linksFile: string
@@ -90,8 +94,31 @@ export class StackStore {
     }
   }
 
+  /** Mode 0600: a stack's env may hold secrets (connection strings, API keys). */
   async save(stack: Stack): Promise<void> {
-    await writeFileAtomic(this.fileOf(stack.id), JSON.stringify(stack, null, 2) + '\n')
+    await writeFileAtomic(this.fileOf(stack.id), JSON.stringify(stack, null, 2) + '\n', STACK_FILE_MODE)
+  }
+
+  /**
+   * At start: removes the temp files of writes that never finished (a crash between write and
+   * rename), and narrows stack files written before they were private to 0600.
+   */
+  async tidy(now = Date.now()): Promise<{ removed: string[] }> {
+    const names = await fs.readdir(this.dir).catch(() => [] as string[])
+    const removed: string[] = []
+    for (const name of names) {
+      const file = path.join(this.dir, name)
+      const stat = await fs.stat(file).catch(() => undefined)
+      if (!stat?.isFile()) continue
+      if (/\.json\.[0-9a-f]+\.tmp$/.test(name)) {
+        // Older than any write in progress (a write takes milliseconds): another engine's rename is never raced.
+        if (now - stat.mtimeMs > STALE_TEMP_MS) {
+          await fs.rm(file, { force: true })
+          removed.push(name)
+        }
+      } else if (name.endsWith('.json') && (stat.mode & 0o077) !== 0) await fs.chmod(file, STACK_FILE_MODE).catch(() => undefined)
+    }
+    return { removed }
   }
 
   async remove(id: string): Promise<void> {

@@ -18,6 +18,22 @@ describe('StackStore', () => {
     expect(fs.readdirSync(store.dir)).toEqual(['demo.json'])
   })
 
+  it('writes stack files 0600 (env may hold secrets); at start removes stale temp files and narrows old 0644 files', async () => {
+    const store = new StackStore(home.dir)
+    await store.save(StackSchema.parse(demoStack({})))
+    expect(fs.statSync(store.fileOf('demo')).mode & 0o777).toBe(0o600)
+    fs.chmodSync(store.fileOf('demo'), 0o644)
+    const stale = path.join(store.dir, 'demo.json.0a1b2c3d4e5f.tmp')
+    const fresh = path.join(store.dir, 'demo.json.ffffffffffff.tmp')
+    fs.writeFileSync(stale, '{')
+    fs.writeFileSync(fresh, '{')
+    const old = new Date(Date.now() - 5 * 60_000)
+    fs.utimesSync(stale, old, old)
+    expect(await store.tidy()).toEqual({ removed: ['demo.json.0a1b2c3d4e5f.tmp'] })
+    expect(fs.existsSync(fresh)).toBe(true)
+    expect(fs.statSync(store.fileOf('demo')).mode & 0o777).toBe(0o600)
+  })
+
   it('reports a broken file by name and keeps it, while listing the good ones', async () => {
     const store = new StackStore(home.dir)
     await store.save(StackSchema.parse(demoStack({})))
