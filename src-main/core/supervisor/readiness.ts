@@ -19,19 +19,27 @@ export interface ReadinessCheck {
   timeoutMs: number
 }
 
-function httpProbe(port: number, check: ReadinessCheck): Promise<boolean> {
+/** One probe: ready, or what it got instead (for the message when readiness times out). */
+export interface ProbeResult {
+  ready: boolean
+  got?: string
+}
+
+function httpProbe(port: number, check: ReadinessCheck): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: check.path, timeout: READINESS_PROBE_TIMEOUT_MS, agent: false }, (res) => {
       res.resume()
-      resolve(res.statusCode === check.expectStatus)
+      const location = res.headers.location ? ` (Location: ${res.headers.location})` : ''
+      resolve({ ready: res.statusCode === check.expectStatus, got: `it answered ${res.statusCode}${location}` })
     })
-    req.once('timeout', () => req.destroy())
-    req.once('error', () => resolve(false))
+    req.once('timeout', () => req.destroy(new Error(`no answer within ${READINESS_PROBE_TIMEOUT_MS} ms`)))
+    req.once('error', (err: NodeJS.ErrnoException) => resolve({ ready: false, got: err.code === 'ECONNREFUSED' ? 'nothing listened on the port' : err.message }))
   })
 }
 
-export function probeOnce(port: number, check: ReadinessCheck): Promise<boolean> {
-  return check.kind === 'http' ? httpProbe(port, check) : canConnect(port, '127.0.0.1', READINESS_PROBE_TIMEOUT_MS)
+export async function probeOnce(port: number, check: ReadinessCheck): Promise<ProbeResult> {
+  if (check.kind === 'http') return httpProbe(port, check)
+  return (await canConnect(port, '127.0.0.1', READINESS_PROBE_TIMEOUT_MS)) ? { ready: true } : { ready: false }
 }
 
 /**
@@ -42,9 +50,13 @@ export async function waitUntilReady(port: number, check: ReadinessCheck, signal
   const deadline = Date.now() + check.timeoutMs
   const started = Date.now()
   while (!signal.aborted) {
-    if (await probeOnce(port, check)) return
+    const probe = await probeOnce(port, check)
+    if (probe.ready) return
     if (Date.now() >= deadline) {
-      const what = check.kind === 'http' ? `GET http://127.0.0.1:${port}${check.path} did not answer ${check.expectStatus}` : `nothing accepted a TCP connection on 127.0.0.1:${port}`
+      const what =
+        check.kind === 'http'
+          ? `GET http://127.0.0.1:${port}${check.path} was to answer ${check.expectStatus}, but ${probe.got ?? 'got nothing'}`
+          : `nothing accepted a TCP connection on 127.0.0.1:${port}`
       throw new Error(`not ready after ${check.timeoutMs} ms: ${what}`)
     }
     const interval = Date.now() - started < READINESS_FAST_PHASE_MS ? READINESS_FAST_INTERVAL_MS : READINESS_SLOW_INTERVAL_MS
