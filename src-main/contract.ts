@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { EXPORT_TARGETS, ExportParamsSchema } from './core/proxy/export/export-params.js'
 import { HostnameSchema, IdSchema, StackSchema } from './core/stacks/stack-schema.js'
 
-export const ProcessStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'crashed', 'backoff', 'failed'])
+export const ProcessStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'exited', 'crashed', 'backoff', 'failed'])
 export const StackStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'failed'])
 
 export const ProcessViewSchema = z.object({

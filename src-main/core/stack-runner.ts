@@ -259,7 +259,7 @@ export class StackRunner {
       process.onState((s) => {
         if (!s.pid && s.state !== 'starting') this.registry.remove(process.spec.id)
         this.proxy?.instancesChanged?.()
-        if (s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
+        if (s.state === 'exited' || s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
         const view = this.view()
         const own = view.processes.find((p) => p.id === process.spec.id)
         if (own) this.deps.processChanged(own)

@@ -40,6 +40,13 @@ describe('ManagedProcess', () => {
     expect(p.current).toMatchObject({ state: 'crashed', exitCode: 3 })
   })
 
+  it('names a process that ends on its own with code 0 "exited", not "crashed"', async () => {
+    const p = new ManagedProcess(await spec(['-e', listen('setTimeout(() => process.exit(0), 300)')]))
+    await p.start()
+    await waitFor(() => p.current.state !== 'running', 5000, 'the exit')
+    expect(p.current).toMatchObject({ state: 'exited', exitCode: 0, error: 'exited with code 0' })
+  })
+
   it('gives up on a process that never becomes ready, and stops it', async () => {
     const p = new ManagedProcess(await spec(['-e', 'setInterval(()=>{},1000)'], { readiness: { kind: 'tcp', path: '/', expectStatus: 200, timeoutMs: 500 } }))
     await expect(p.start()).rejects.toThrow(/not ready after 500 ms/)

@@ -17,7 +17,8 @@ const PTY_ROWS = 50
 /** Output lines kept with a crashed or failed process, for the UI to show why. */
 export const LAST_LINES_KEPT = 30
 
-export type ProcessState = 'stopped' | 'starting' | 'running' | 'stopping' | 'crashed' | 'backoff' | 'failed'
+/** `exited`: ended on its own with code 0 (not restarted under on-failure); `crashed`: with another code or a signal. */
+export type ProcessState = 'stopped' | 'starting' | 'running' | 'stopping' | 'exited' | 'crashed' | 'backoff' | 'failed'
 
 export interface ProcessSpec {
   /** `<stack>/<appServer>#<instance>` */
@@ -182,7 +183,8 @@ export class ManagedProcess {
     const reason = this.readinessFailure ?? `exited with ${signal ? `signal ${signal}` : `code ${exitCode}`}`
     const lastLines = this.recentLines.tail(LAST_LINES_KEPT)
     if (!this.restartArmed || !wantsRestart(this.policy.mode, exitCode, signal)) {
-      return this.setStatus({ ...base, state: 'crashed', error: reason, lastLines })
+      const clean = exitCode === 0 && !signal && !this.readinessFailure
+      return this.setStatus({ ...base, state: clean ? 'exited' : 'crashed', error: reason, lastLines })
     }
     const now = Date.now()
     this.crashTimes.push(now)

@@ -147,7 +147,7 @@ class ExternalProxy implements RunningProxy {
     })
     proc.onOutput((lines) => this.hooks.log(lines))
     proc.onState((s) => {
-      if (s.state === 'crashed' || s.state === 'backoff' || s.state === 'failed') this.hooks.log([`${this.spec.label} ${s.state === 'backoff' ? 'exited and will be started again' : s.state}: ${s.error ?? 'unknown reason'}`])
+      if (s.state === 'exited' || s.state === 'crashed' || s.state === 'backoff' || s.state === 'failed') this.hooks.log([`${this.spec.label} ${s.state === 'backoff' ? 'exited and will be started again' : s.state}: ${s.error ?? 'unknown reason'}`])
     })
     this.process = proc
     try {
