@@ -1,11 +1,11 @@
 import WebSocket from 'ws'
 import type { LogLine } from '../contract.js'
-import type { EngineLock } from '../core/engine-lock.js'
+import type { ReachableEngineLock } from '../core/engine-lock.js'
 import { WS_PATH } from '../server/wire.js'
 import { formatLogLine } from './format.js'
 
 /** `aerie logs -f`: prints new log lines from the running engine until Ctrl-C or until the engine goes away. */
-export function followLogs(lock: EngineLock, stackId: string | undefined): Promise<number> {
+export function followLogs(lock: ReachableEngineLock, stackId: string | undefined): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${lock.port}${WS_PATH}?token=${encodeURIComponent(lock.token)}`)
     ws.on('message', (data) => {

@@ -3,12 +3,13 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { EngineApi } from '../contract.js'
 import { Engine } from '../core/engine.js'
-import { readEngineLock } from '../core/engine-lock.js'
+import { isReachable, readEngineLock } from '../core/engine-lock.js'
 import { dataDir } from '../core/paths.js'
 import { EXPORT_TARGETS } from '../core/proxy/export/export-params.js'
 import { followLogs } from './follow-logs.js'
 import { formatLogLine, formatStackList, formatStackStatus, red } from './format.js'
 import { runInForeground } from './foreground.js'
+import { offlineLogTail, offlineStackView, offlineStackViews } from './offline.js'
 import { RemoteEngine } from './remote-engine.js'
 import { serve } from './serve.js'
 
@@ -43,13 +44,28 @@ function parsePort(value: string | undefined, flag = '--port'): number {
   return port
 }
 
-/** A running engine when there is one (the CLI then acts as its client), else a local one. */
-async function engineForCommand(): Promise<{ engine: EngineApi; remote: boolean }> {
+/** The running engine of this data directory, reached over its API; undefined when none runs. */
+async function runningEngine(): Promise<RemoteEngine | undefined> {
   const lock = await readEngineLock(dataDir())
-  if (lock) return { engine: new RemoteEngine(lock), remote: true }
-  const engine = new Engine({ dataDir: dataDir() })
+  if (!lock) return undefined
+  if (!isReachable(lock)) throw new Error(`an Aerie engine is starting for ${dataDir()} (pid ${lock.pid}); try again in a moment`)
+  return new RemoteEngine(lock)
+}
+
+/**
+ * A command that changes the data directory runs in the running engine when there is one, else in
+ * an engine of its own for the length of the command (it takes the data directory's lock like any).
+ */
+async function withEngine<T>(command: (engine: EngineApi) => Promise<T>): Promise<T> {
+  const remote = await runningEngine()
+  if (remote) return command(remote)
+  const engine = new Engine({ dataDir: dataDir(), face: 'embedded' })
   await engine.init()
-  return { engine, remote: false }
+  try {
+    return await command(engine)
+  } finally {
+    await engine.shutdown()
+  }
 }
 
 function needStack(positionals: string[], command: string): string {
@@ -95,48 +111,56 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'list': {
-        const { engine } = await engineForCommand()
-        console.log(formatStackList(await engine.invoke('stack:list', {})))
+        const engine = await runningEngine()
+        console.log(formatStackList(engine ? await engine.invoke('stack:list', {}) : await offlineStackViews(dataDir())))
         return 0
       }
       case 'status': {
-        const { engine } = await engineForCommand()
-        const views = positionals[1] ? [await engine.invoke('stack:get', { id: positionals[1] })] : await engine.invoke('stack:list', {})
+        const engine = await runningEngine()
+        const id = positionals[1]
+        const views = engine
+          ? id ? [await engine.invoke('stack:get', { id })] : await engine.invoke('stack:list', {})
+          : id ? [await offlineStackView(dataDir(), id)] : await offlineStackViews(dataDir())
         console.log(views.map(formatStackStatus).join('\n\n') || 'No stacks yet.')
+        if (!engine) console.log(`(no Aerie engine is running for ${dataDir()}: every stack is stopped)`)
         return 0
       }
       case 'start': {
         const id = needStack(positionals, command)
-        const lock = await readEngineLock(dataDir())
-        if (!lock) {
+        const engine = await runningEngine()
+        if (!engine) {
           await runInForeground(id)
           return -1 // keep running until a signal
         }
-        const view = await new RemoteEngine(lock).invoke('stack:start', { id })
+        const view = await engine.invoke('stack:start', { id })
         console.log(formatStackStatus(view))
         return 0
       }
       case 'stop': {
         const id = needStack(positionals, command)
-        const { engine, remote } = await engineForCommand()
-        const view = await engine.invoke('stack:stop', { id })
-        console.log(remote ? formatStackStatus(view) : `No Aerie engine is running for ${dataDir()}, so stack ${id} is not running.`)
+        const engine = await runningEngine()
+        if (!engine) {
+          await offlineStackView(dataDir(), id)
+          console.log(`No Aerie engine is running for ${dataDir()}, so stack ${id} is not running.`)
+          return 0
+        }
+        console.log(formatStackStatus(await engine.invoke('stack:stop', { id })))
         return 0
       }
       case 'logs': {
         const stackId = positionals[1]
         const lock = await readEngineLock(dataDir())
-        const { engine } = await engineForCommand()
-        for (const line of await engine.invoke('log:tail', { stackId, limit: 200 })) console.log(formatLogLine(line))
+        const engine = await runningEngine()
+        const tail = engine ? await engine.invoke('log:tail', { stackId, limit: 200 }) : await offlineLogTail(dataDir(), stackId, 200)
+        for (const line of tail) console.log(formatLogLine(line))
         if (!values.follow) return 0
-        if (!lock) throw new Error('no Aerie engine is running, so there is nothing to follow; start one with `aerie serve` or the app')
+        if (!isReachable(lock)) throw new Error('no Aerie engine is running, so there is nothing to follow; start one with `aerie serve` or the app')
         return followLogs(lock, stackId)
       }
       case 'import': {
         const folder = positionals[1]
         if (!folder) throw new UsageError('`aerie import` needs a folder that holds aerie.stack.json (or the file itself)')
-        const { engine } = await engineForCommand()
-        const view = await engine.invoke('stack:import', { path: path.resolve(folder) })
+        const view = await withEngine((engine) => engine.invoke('stack:import', { path: path.resolve(folder) }))
         console.log(`Imported ${view.stack.name} (${view.stack.id}) from ${view.source}`)
         return 0
       }
@@ -157,8 +181,7 @@ export async function main(argv: string[]): Promise<number> {
           console.error(
             'aerie: no --cert/--key given: the certificate paths are placeholders (/etc/ssl/…) to replace with yours; certbot (--nginx, --apache) can issue them; the Caddyfile leaves them to the automatic HTTPS of Caddy',
           )
-        const { engine } = await engineForCommand()
-        const { files } = await engine.invoke('stack:export', { id, to: values.to as (typeof EXPORT_TARGETS)[number], params })
+        const { files } = await withEngine((engine) => engine.invoke('stack:export', { id, to: values.to as (typeof EXPORT_TARGETS)[number], params }))
         for (const file of files) {
           if (values.out) {
             const target = path.join(values.out, file.name)

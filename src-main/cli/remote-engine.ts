@@ -1,5 +1,5 @@
 import { commandSchemas, CommandErrorSchema, type CommandName, type CommandRequest, type CommandResponse, type EngineApi } from '../contract.js'
-import type { EngineLock } from '../core/engine-lock.js'
+import type { ReachableEngineLock } from '../core/engine-lock.js'
 import { INVOKE_PATH } from '../server/wire.js'
 
 /** Thrown when a running engine answered a command with an error. */
@@ -7,7 +7,7 @@ export class RemoteCommandError extends Error {}
 
 /** The engine of a running Aerie (app or `aerie serve`), reached over its loopback API. */
 export class RemoteEngine implements EngineApi {
-  constructor(private readonly lock: EngineLock) {}
+  constructor(private readonly lock: ReachableEngineLock) {}
 
   get description(): string {
     return `the Aerie engine (${this.lock.face}, pid ${this.lock.pid}, port ${this.lock.port})`

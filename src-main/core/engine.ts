@@ -12,6 +12,7 @@ import {
   type StackView,
 } from '../contract.js'
 import { dataDir as defaultDataDir } from './paths.js'
+import { acquireEngineLock, publishEngineLock, releaseEngineLock, type EngineFace } from './engine-lock.js'
 import { StackRunner } from './stack-runner.js'
 import { ProcessRegistry } from './supervisor/process-registry.js'
 import { demoStack } from './stacks/demo-stack.js'
@@ -62,9 +63,13 @@ export class Engine implements EngineApi {
     'trace:batch': new Emitter(),
   }
 
+  private readonly face: EngineFace
+  private locked = false
+
   /** `now` is injectable so that tests can move the clock (certificate renewal). */
-  constructor(options: { dataDir?: string; now?: () => Date } = {}) {
+  constructor(options: { dataDir?: string; now?: () => Date; face?: EngineFace } = {}) {
     this.dataDir = options.dataDir ?? defaultDataDir()
+    this.face = options.face ?? 'embedded'
     this.store = new StackStore(this.dataDir)
     this.registry = new ProcessRegistry(this.dataDir)
     this.logFiles = new LogFiles(path.join(this.dataDir, 'logs'))
@@ -79,9 +84,33 @@ export class Engine implements EngineApi {
     this.telemetry.onTraces((traces) => this.emitters['trace:batch'].emit(traces))
   }
 
-  /** Creates the data directory and, on the very first run, the demo stack; loads every stack. */
+  /**
+   * Takes the data directory (one engine per data directory: a second one is refused with
+   * EngineBusyError before it touches any file or process), then on the very first run creates
+   * the demo stack, reaps what a killed engine left running and loads every stack.
+   */
   async init(): Promise<void> {
-    await fs.mkdir(this.dataDir, { recursive: true, mode: 0o700 })
+    await acquireEngineLock(this.dataDir, this.face)
+    this.locked = true
+    try {
+      await this.load()
+    } catch (err) {
+      await this.releaseLock()
+      throw err
+    }
+  }
+
+  /** Once the engine's loopback API listens: the CLI finds it through the lock. */
+  publish(api: { port: number; token: string }): Promise<void> {
+    return publishEngineLock(this.dataDir, api)
+  }
+
+  private async releaseLock(): Promise<void> {
+    if (this.locked) await releaseEngineLock(this.dataDir)
+    this.locked = false
+  }
+
+  private async load(): Promise<void> {
     const marker = path.join(this.dataDir, FIRST_RUN_MARKER)
     const firstRun = !(await fs.stat(marker).catch(() => undefined))
     if (firstRun) {
@@ -174,6 +203,7 @@ export class Engine implements EngineApi {
     this.telemetry.flush()
     await this.registry.flushed()
     await this.logFiles.close()
+    await this.releaseLock()
   }
 
   private runnerFor(id: string, stack?: Stack): StackRunner {

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { ProcessView, StackState, StackView } from '../contract.js'
 import type { AppServer, Stack } from './stacks/stack-schema.js'
+import { stackUrls } from './stacks/stack-urls.js'
 import { resourcesDir } from './paths.js'
 import type { CertificateManager } from './certs/certificate-manager.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
@@ -70,9 +71,7 @@ export class StackRunner {
       const { state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines } = process.current
       return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines }
     })
-    const named = stack.hostnames.filter((h) => !h.startsWith('*.'))
-    const { httpPort, httpsPort } = stack.proxy
-    const urls = [...(httpsPort ? named.map((h) => `https://${h}:${httpsPort}/`) : []), ...named.map((h) => `http://${h}:${httpPort}/`)]
+    const urls = stackUrls(stack)
     return { stack, state: this.state, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange }
   }
 

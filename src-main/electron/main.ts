@@ -1,8 +1,8 @@
 // The desktop shell: wires the engine to a window. Behaviour lives in core/; this file only connects.
 import path from 'node:path'
-import { app, BrowserWindow, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, session, shell } from 'electron'
 import { Engine } from '../core/engine.js'
-import { removeEngineLock, writeEngineLock } from '../core/engine-lock.js'
+import { EngineBusyError } from '../core/engine-lock.js'
 import { dataDir, rendererDir } from '../core/paths.js'
 import { startHeadlessServer } from '../server/headless-server.js'
 import { installAppMenu } from './app-menu.js'
@@ -13,7 +13,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 
 if (!app.requestSingleInstanceLock()) app.quit()
 
-const engine = new Engine({ dataDir: dataDir() })
+const engine = new Engine({ dataDir: dataDir(), face: 'electron' })
 let quitting = false
 let mainWindow: BrowserWindow | undefined
 let disposeIpc: (() => void) | undefined
@@ -64,10 +64,19 @@ app.whenReady().then(async () => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
   })
-  await engine.init()
+  try {
+    await engine.init()
+  } catch (err) {
+    // Another engine (`aerie serve`, a foreground `aerie start`) holds the data directory: its processes are left alone.
+    const busy = err instanceof EngineBusyError
+    dialog.showErrorBox(busy ? 'Aerie is already running' : 'Aerie could not start', (err as Error).message)
+    if (busy && err.holder.port) void shell.openExternal(`http://127.0.0.1:${err.holder.port}/`)
+    app.exit(1)
+    return
+  }
   // The CLI talks to this engine through the same loopback API that `aerie serve` offers.
   const server = await startHeadlessServer({ engine, rendererDir: rendererDir() })
-  await writeEngineLock(engine.dataDir, { pid: process.pid, port: server.port, token: server.token, face: 'electron', startedAt: new Date().toISOString() })
+  await engine.publish({ port: server.port, token: server.token })
   app.on('before-quit', (event) => {
     if (quitting) return
     event.preventDefault()
@@ -75,7 +84,6 @@ app.whenReady().then(async () => {
     void engine
       .shutdown()
       .then(() => server.close())
-      .then(() => removeEngineLock(engine.dataDir))
       .finally(() => app.quit())
   })
   installAppMenu(() => mainWindow, () => app.quit())

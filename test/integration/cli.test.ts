@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
-import { lockFile, readEngineLock } from '../../src-main/core/engine-lock.js'
+import { EngineBusyError, lockFile, readEngineLock, type ReachableEngineLock } from '../../src-main/core/engine-lock.js'
+import { Engine } from '../../src-main/core/engine.js'
 import { findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.js'
 import { RemoteEngine } from '../../src-main/cli/remote-engine.js'
 import { get } from '../support/http-client.js'
@@ -38,8 +39,32 @@ async function setup() {
 }
 
 describe('aerie CLI', () => {
+  it('list, status and logs with no engine running create nothing, start no engine and reap nothing', async () => {
+    const { home, env } = await setup()
+    const fresh = path.join(home.dir, 'never-created')
+    const untouched = { ...env, AERIE_HOME: fresh }
+    expect((await aerie(['list'], untouched)).stdout).toContain('No stacks yet.')
+    expect((await aerie(['status'], untouched)).stdout).toContain('no Aerie engine is running')
+    expect((await aerie(['logs'], untouched)).stdout).toBe('')
+    await expect(aerie(['stop', 'demo'], untouched)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no stack "demo"') })
+    expect(fs.existsSync(fresh)).toBe(false)
+
+    // A data directory with a recorded survivor: read-only commands leave it running and the files as they were.
+    const survivor = spawn('sleep', ['30'])
+    cleanups.push(() => survivor.kill('SIGKILL'))
+    fs.mkdirSync(path.join(home.dir, 'run'), { recursive: true })
+    fs.writeFileSync(path.join(home.dir, 'run', 'processes.json'), JSON.stringify([{ id: 'x/app#1', pid: survivor.pid, command: 'sleep', args: ['30'] }]))
+    const before = fs.readdirSync(home.dir, { recursive: true }).sort()
+    await aerie(['list'], env)
+    await aerie(['status'], env)
+    await aerie(['logs'], env)
+    expect(fs.readdirSync(home.dir, { recursive: true }).sort()).toEqual(before)
+    expect(isAlive(survivor.pid!)).toBe(true)
+  })
+
   it('lists the demo stack and exits 0; an unknown command exits 2 with usage', async () => {
     const { env } = await setup()
+    await aerie(['export', 'demo', '--to', 'nginx'], env) // the first engine run offers the demo stack
     const { stdout } = await aerie(['list'], env)
     expect(stdout).toMatch(/demo\s+Demo\s+stopped/)
     await expect(aerie(['frobnicate'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') })
@@ -66,8 +91,8 @@ describe('aerie CLI', () => {
 
     const { stdout } = await aerie(['status', 'demo'], env)
     expect(stdout).toMatch(/Demo \(demo\): running/)
-    const lock = await readEngineLock(home.dir)
-    const pids = (await new RemoteEngine(lock!).invoke('stack:get', { id: 'demo' })).processes.map((p) => p.pid!)
+    const lock = (await readEngineLock(home.dir)) as ReachableEngineLock
+    const pids = (await new RemoteEngine(lock).invoke('stack:get', { id: 'demo' })).processes.map((p) => p.pid!)
     expect(pids).toHaveLength(2)
 
     fg.child.kill('SIGTERM')
@@ -87,12 +112,17 @@ describe('aerie CLI', () => {
 
     const started = await aerie(['start', 'demo'], env)
     expect(started.stdout).toMatch(/Demo \(demo\): running/)
-    const lock = (await readEngineLock(home.dir))!
+    const lock = (await readEngineLock(home.dir)) as ReachableEngineLock
     expect(lock.face).toBe('serve')
     expect((fs.statSync(lockFile(home.dir)).mode & 0o777).toString(8)).toBe('600')
     const pids = (await new RemoteEngine(lock).invoke('stack:get', { id: 'demo' })).processes.map((p) => p.pid!)
 
-    await expect(aerie(['serve'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('already running') })
+    await expect(aerie(['serve'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('an Aerie engine already runs for') })
+    // A second engine on the same data directory (what the desktop app would be at launch) is refused before it touches anything.
+    const second = new Engine({ dataDir: home.dir, face: 'electron' })
+    await expect(second.init()).rejects.toBeInstanceOf(EngineBusyError)
+    expect(pids.every(isAlive)).toBe(true)
+    expect((await readEngineLock(home.dir))?.pid).toBe(lock.pid)
 
     const tail = await aerie(['logs', 'demo'], env)
     expect(tail.stdout).toContain('web#1 | demo-app instance 1 listening')
@@ -108,6 +138,11 @@ describe('aerie CLI', () => {
     for (const pid of pids) expect(isAlive(pid)).toBe(false)
     expect(await isPortFree(demoPort)).toBe(true)
     expect(fs.existsSync(lockFile(home.dir))).toBe(false)
+
+    // With no engine, `aerie logs` reads the log files.
+    const offline = await aerie(['logs', 'demo'], env)
+    expect(offline.stdout).toMatch(/web-1 \| .*demo-app instance 1 listening/)
+    expect(offline.stdout).toContain('/followed')
   })
 
   it('import adds a stack from a folder, and names the missing file otherwise', async () => {
@@ -123,6 +158,7 @@ describe('aerie CLI', () => {
 
   it('stop without a running engine says the stack is not running', async () => {
     const { env } = await setup()
+    await aerie(['export', 'demo', '--to', 'nginx'], env)
     const { stdout } = await aerie(['stop', 'demo'], env)
     expect(stdout).toContain('so stack demo is not running')
   })

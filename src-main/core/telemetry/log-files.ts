@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type { LogLine } from '../../contract.js'
 
@@ -86,5 +87,49 @@ export class LogFiles {
   async close(): Promise<void> {
     await Promise.all([...this.files.values()].map((f) => f.close()))
     this.files.clear()
+  }
+}
+
+/** How much of the end of each log file `readLogTail` reads: enough for any sensible `limit`. */
+const TAIL_READ_BYTES = 256 * 1024
+
+/**
+ * The last `limit` lines of the log files under `dir` (of one stack, or all), oldest first, read
+ * without an engine and without writing anything (`aerie logs` when no engine runs). A file's
+ * name stands for its source; `seq` numbers the result.
+ */
+export async function readLogTail(dir: string, stackId: string | undefined, limit: number): Promise<LogLine[]> {
+  const stacks = stackId ? [stackId] : await fsp.readdir(dir).catch(() => [] as string[])
+  const lines: LogLine[] = []
+  for (const stack of stacks) {
+    const names = await fsp.readdir(path.join(dir, stack)).catch(() => [] as string[])
+    for (const name of names.filter((n) => n.endsWith('.log'))) {
+      const source = name.slice(0, -'.log'.length)
+      for (const text of await readEnd(path.join(dir, stack, name))) {
+        const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (.*)$/s.exec(text)
+        if (!match) continue
+        const time = Date.parse(match[1])
+        lines.push({ seq: 0, time, stackId: stack, source, stream: source === 'aerie' || source === 'proxy' ? 'system' : 'out', text: match[2] })
+      }
+    }
+  }
+  // A stable sort keeps each file's own order for lines of the same millisecond.
+  lines.sort((a, b) => a.time - b.time)
+  return lines.slice(-limit).map((l, i) => ({ ...l, seq: i + 1 }))
+}
+
+async function readEnd(file: string): Promise<string[]> {
+  const handle = await fsp.open(file, 'r').catch(() => undefined)
+  if (!handle) return []
+  try {
+    const { size } = await handle.stat()
+    const start = Math.max(0, size - TAIL_READ_BYTES)
+    const buffer = Buffer.alloc(size - start)
+    await handle.read(buffer, 0, buffer.length, start)
+    const lines = buffer.toString('utf8').split('\n')
+    if (start > 0) lines.shift() // cut mid-line
+    return lines.filter((l) => l.length > 0)
+  } finally {
+    await handle.close()
   }
 }
