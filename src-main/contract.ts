@@ -8,7 +8,8 @@ import { EXPORT_TARGETS, ExportParamsSchema } from './core/proxy/export/export-p
 import { HostnameSchema, IdSchema, StackSchema } from './core/stacks/stack-schema.js'
 
 export const ProcessStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'exited', 'crashed', 'backoff', 'failed'])
-export const StackStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'failed'])
+/** `degraded`: running, with some instances not serving; `down`: running, with none serving (see stack-runner.ts). */
+export const StackStateSchema = z.enum(['stopped', 'starting', 'running', 'degraded', 'down', 'stopping', 'failed'])
 
 export const ProcessViewSchema = z.object({
   id: z.string(),

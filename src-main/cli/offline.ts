@@ -1,5 +1,5 @@
-import path from 'node:path'
 import type { LogLine, StackView } from '../contract.js'
+import { dataLayout } from '../core/data-layout.js'
 import { StackStore } from '../core/stacks/stack-store.js'
 import { stackUrls } from '../core/stacks/stack-urls.js'
 import { readLogTail } from '../core/telemetry/log-files.js'
@@ -26,5 +26,5 @@ export async function offlineStackView(dataDir: string, id: string): Promise<Sta
 }
 
 export function offlineLogTail(dataDir: string, stackId: string | undefined, limit: number): Promise<LogLine[]> {
-  return readLogTail(path.join(dataDir, 'logs'), stackId, limit)
+  return readLogTail(dataLayout(dataDir).logsDir, stackId, limit)
 }

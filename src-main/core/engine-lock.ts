@@ -1,8 +1,8 @@
 import { constants as fsConstants } from 'node:fs'
 import fs from 'node:fs/promises'
-import path from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from './atomic-file.js'
+import { dataLayout } from './data-layout.js'
 
 /**
  * One engine per data directory. The engine (the Electron app, `aerie serve` or a foreground
@@ -24,7 +24,7 @@ export type EngineFace = EngineLock['face']
 export type ReachableEngineLock = EngineLock & { port: number; token: string }
 
 export function lockFile(dataDir: string): string {
-  return path.join(dataDir, 'engine.lock.json')
+  return dataLayout(dataDir).lockFile
 }
 
 /** Thrown when another live engine holds the data directory. */

@@ -12,6 +12,7 @@ import {
   type StackView,
 } from '../contract.js'
 import { dataDir as defaultDataDir } from './paths.js'
+import { dataLayout, stackArtifacts, type DataLayout } from './data-layout.js'
 import { acquireEngineLock, publishEngineLock, releaseEngineLock, type EngineFace } from './engine-lock.js'
 import { StackRunner } from './stack-runner.js'
 import { ProcessRegistry } from './supervisor/process-registry.js'
@@ -33,8 +34,6 @@ import { parseOrThrow, ValidationError } from './validation-error.js'
 /** Running HTTPS stacks are checked this often for a certificate that needs renewing (30 days ahead: hours are plenty). */
 const CERT_RENEWAL_CHECK_MS = 6 * 60 * 60 * 1000
 
-/** Written once the demo stack was offered, so that deleting it does not bring it back. */
-const FIRST_RUN_MARKER = '.initialized'
 
 type ParsedRequest<C extends CommandName> = z.infer<(typeof commandSchemas)[C]['request']>
 type Handlers = { [C in CommandName]: (request: ParsedRequest<C>) => Promise<CommandResponse<C>> }
@@ -52,6 +51,8 @@ export class Engine implements EngineApi {
   readonly certificates: CertificateManager
   private readonly certCommands: CertificateCommands
   private readonly runners = new Map<string, StackRunner>()
+  /** Per stack id: the tail of its operations, run one after the other (save, file edit, start, stop, restart, delete…). */
+  private readonly queues = new Map<string, Promise<unknown>>()
   private readonly unwatch = new Map<string, () => void>()
   private problems: { file: string; message: string }[] = []
   private renewalTimer?: NodeJS.Timeout
@@ -64,15 +65,17 @@ export class Engine implements EngineApi {
   }
 
   private readonly face: EngineFace
+  private readonly layout: DataLayout
   private locked = false
 
   /** `now` is injectable so that tests can move the clock (certificate renewal). */
   constructor(options: { dataDir?: string; now?: () => Date; face?: EngineFace } = {}) {
     this.dataDir = options.dataDir ?? defaultDataDir()
     this.face = options.face ?? 'embedded'
+    this.layout = dataLayout(this.dataDir)
     this.store = new StackStore(this.dataDir)
     this.registry = new ProcessRegistry(this.dataDir)
-    this.logFiles = new LogFiles(path.join(this.dataDir, 'logs'))
+    this.logFiles = new LogFiles(this.layout.logsDir)
     this.certificates = new CertificateManager(this.dataDir, options.now)
     this.certCommands = new CertificateCommands(
       this.certificates,
@@ -111,7 +114,7 @@ export class Engine implements EngineApi {
   }
 
   private async load(): Promise<void> {
-    const marker = path.join(this.dataDir, FIRST_RUN_MARKER)
+    const marker = this.layout.firstRunMarker
     const firstRun = !(await fs.stat(marker).catch(() => undefined))
     if (firstRun) {
       await this.store.save(StackSchema.parse(demoStack()))
@@ -135,7 +138,7 @@ export class Engine implements EngineApi {
   private attachFile(runner: StackRunner, file: string): void {
     runner.source = file
     this.unwatch.get(runner.stack.id)?.()
-    this.unwatch.set(runner.stack.id, watchStackFile(file, () => void this.reloadFile(runner, file)))
+    this.unwatch.set(runner.stack.id, watchStackFile(file, () => void this.serial(runner.stack.id, () => this.reloadFile(runner, file))))
   }
 
   private async reloadFile(runner: StackRunner, file: string): Promise<void> {
@@ -160,6 +163,21 @@ export class Engine implements EngineApi {
     this.telemetry.log(stack.id, 'aerie', 'system', [runner.lastChange])
     this.emitters['stack:state'].emit(runner.view())
     return how
+  }
+
+  /**
+   * Runs `op` after every earlier operation on stack `id` has settled, so that no two operations
+   * on one stack interleave (a stop 30 ms after a save waits for the save). Operations on
+   * different stacks still run side by side.
+   */
+  private serial<T>(id: string, op: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(id) ?? Promise.resolve()).catch(() => undefined).then(op)
+    const tail = run.catch(() => undefined)
+    this.queues.set(id, tail)
+    void tail.then(() => {
+      if (this.queues.get(id) === tail) this.queues.delete(id)
+    })
+    return run
   }
 
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
@@ -188,8 +206,10 @@ export class Engine implements EngineApi {
       const reason = current ? this.certificates.renewalReason(current, names) : 'there is none'
       if (!reason) continue
       this.telemetry.log(stack.id, 'aerie', 'system', [`the certificate needs renewing (${reason}); restarting the stack to use a new one`])
-      await runner.stop()
-      await runner.start().catch(() => undefined)
+      await this.serial(stack.id, async () => {
+        await runner.stop()
+        await runner.start().catch(() => undefined)
+      })
       renewed.push(stack.id)
     }
     return renewed
@@ -226,73 +246,94 @@ export class Engine implements EngineApi {
     throw new ValidationError('The stack', [{ path: 'id', message: `"${id}" is taken by another stack${where ? ` (imported from ${where})` : ''}; pick another id, e.g. "${id}-${n}"` }])
   }
 
+  private async save(stack: Stack, create: boolean | undefined): Promise<StackView> {
+    if (create) await this.refuseTakenId(stack.id)
+    const runner = this.runners.get(stack.id)
+    if (!runner) {
+      await this.store.save(stack)
+      const view: StackView = this.runnerFor(stack.id, stack).view()
+      this.emitters['stack:state'].emit(view)
+      return view
+    }
+    const previous = runner.stack
+    // Applied first: a change that is refused (a port, the build, the proxy's validator) leaves the saved stack and every process as they were.
+    await this.apply(runner, stack, `saved ${runner.source ?? 'the stack'}`)
+    if (runner.source) await writeStackFileEdits(runner.source, previous, stack)
+    else await this.store.save(stack)
+    runner.configError = undefined
+    return runner.view()
+  }
+
+  private async importFile(stack: Stack, file: string): Promise<StackView> {
+    const existing = this.runners.get(stack.id)
+    if (existing && existing.source !== file) throw new Error(`a stack with id "${stack.id}" already exists${existing.source ? ` (from ${existing.source})` : ''}; change "id" in ${file}`)
+    await this.store.link(stack.id, file)
+    const runner = this.runnerFor(stack.id, stack)
+    runner.stack = stack
+    this.attachFile(runner, file)
+    const view = runner.view()
+    this.emitters['stack:state'].emit(view)
+    return view
+  }
+
   private readonly handlers: Handlers = {
     'stack:list': async () => [...this.runners.values()].map((r) => r.view()).sort((a, b) => a.stack.name.localeCompare(b.stack.name)),
     'stack:get': async ({ id }) => this.runnerFor(id).view(),
     'stack:save': async ({ stack: input, create }) => {
       const stack = parseOrThrow(StackSchema, input, 'The stack')
-      if (create) await this.refuseTakenId(stack.id)
-      const runner = this.runners.get(stack.id)
-      if (!runner) {
-        await this.store.save(stack)
-        const view: StackView = this.runnerFor(stack.id, stack).view()
-        this.emitters['stack:state'].emit(view)
-        return view
-      }
-      const previous = runner.stack
-      // Applied first: a proxy that refuses the new config leaves the saved stack as it was.
-      await this.apply(runner, stack, `saved ${runner.source ?? 'the stack'}`)
-      if (runner.source) await writeStackFileEdits(runner.source, previous, stack)
-      else await this.store.save(stack)
-      runner.configError = undefined
-      return runner.view()
+      return this.serial(stack.id, () => this.save(stack, create))
     },
     'stack:import': async ({ path: target }) => {
       const file = target.endsWith('.json') ? path.resolve(target) : path.join(path.resolve(target), STACK_FILE_NAME)
       if (!(await fs.stat(file).catch(() => undefined))) throw new Error(`${file} does not exist; a stack kept in a repository lives in ${STACK_FILE_NAME} at its root`)
       const stack = await readStackFile(file)
-      const existing = this.runners.get(stack.id)
-      if (existing && existing.source !== file) throw new Error(`a stack with id "${stack.id}" already exists${existing.source ? ` (from ${existing.source})` : ''}; change "id" in ${file}`)
-      await this.store.link(stack.id, file)
-      const runner = this.runnerFor(stack.id, stack)
-      runner.stack = stack
-      this.attachFile(runner, file)
-      const view = runner.view()
-      this.emitters['stack:state'].emit(view)
-      return view
+      return this.serial(stack.id, () => this.importFile(stack, file))
     },
     'stack:start': async ({ id }) => {
-      const runner = this.runnerFor(id)
-      await runner.start()
-      return runner.view()
+      return this.serial(id, async () => {
+        const runner = this.runnerFor(id)
+        await runner.start()
+        return runner.view()
+      })
     },
     'stack:restart': async ({ id }) => {
-      const runner = this.runnerFor(id)
-      await runner.stop()
-      await runner.start()
-      return runner.view()
+      return this.serial(id, async () => {
+        const runner = this.runnerFor(id)
+        await runner.stop()
+        await runner.start()
+        return runner.view()
+      })
     },
     'stack:delete': async ({ id }) => {
-      const runner = this.runnerFor(id)
-      if (runner.isActive) throw new Error(`stack "${id}" is running; stop it before deleting it`)
-      const keptFile = runner.source
-      if (keptFile) await this.store.unlink(id)
-      else await this.store.remove(id)
-      this.unwatch.get(id)?.()
-      this.unwatch.delete(id)
-      this.runners.delete(id)
-      this.emitters['stack:deleted'].emit({ id })
-      return keptFile ? { id, keptFile } : { id }
+      return this.serial(id, async () => {
+        const runner = this.runnerFor(id)
+        if (runner.isActive) throw new Error(`stack "${id}" is running; stop it before deleting it`)
+        const keptFile = runner.source
+        if (keptFile) await this.store.unlink(id)
+        else await this.store.remove(id)
+        this.unwatch.get(id)?.()
+        this.unwatch.delete(id)
+        this.runners.delete(id)
+        // Everything else that was this stack's: ports, builds, proxy configs, logs, traces, exports, certificate.
+        await this.logFiles.closeStack(id)
+        for (const artifact of await stackArtifacts(this.layout, id)) await fs.rm(artifact, { recursive: true, force: true })
+        this.emitters['stack:deleted'].emit({ id })
+        return keptFile ? { id, keptFile } : { id }
+      })
     },
     'appserver:restart': async ({ stackId, appServer }) => {
-      const runner = this.runnerFor(stackId)
-      await runner.restartAppServer(appServer)
-      return runner.view()
+      return this.serial(stackId, async () => {
+        const runner = this.runnerFor(stackId)
+        await runner.restartAppServer(appServer)
+        return runner.view()
+      })
     },
     'stack:stop': async ({ id }) => {
-      const runner = this.runnerFor(id)
-      await runner.stop()
-      return runner.view()
+      return this.serial(id, async () => {
+        const runner = this.runnerFor(id)
+        await runner.stop()
+        return runner.view()
+      })
     },
     'appserver:detect': async ({ folder, profile }) => {
       const project = await readDotnetProject(folder)

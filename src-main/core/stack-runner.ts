@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { ProcessView, StackState, StackView } from '../contract.js'
 import type { AppServer, Stack } from './stacks/stack-schema.js'
 import { stackUrls } from './stacks/stack-urls.js'
+import { dataLayout, type DataLayout } from './data-layout.js'
 import { resourcesDir } from './paths.js'
 import type { CertificateManager } from './certs/certificate-manager.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
@@ -22,6 +23,27 @@ interface Instance {
   process: ManagedProcess
 }
 
+/** How long replaced instances keep answering the requests already sent to them, once the proxy sends them no new ones. */
+export const DRAIN_MS = 1_500
+
+/** A change to the running instances, planned before any process is touched. */
+interface Rollout {
+  /** Instances that carry on as they are. */
+  keep: Instance[]
+  /** New instances, created (ports allocated, .NET built) but not started. */
+  fresh: Instance[]
+  /** Old instances stopped once the proxy sends them nothing new (after DRAIN_MS). */
+  retire: Instance[]
+  /** Old instances that must stop before their replacements start: fixed ports, or `dotnet run` building into the folder they run from. */
+  before: Instance[]
+  /** Replacements of `before`, created once those stopped. */
+  deferred: { app: AppServer; index: number; held: Map<number, number> }[]
+  words: string[]
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const json = (value: unknown) => JSON.stringify(value)
+
 /** Runs one stack: its app-server instances, then its proxy; stops them in reverse. */
 export class StackRunner {
   private state: StackState = 'stopped'
@@ -29,10 +51,13 @@ export class StackRunner {
   private instances: Instance[] = []
   private proxy?: RunningProxy
   private readonly ports: PortAllocator
+  private readonly layout: DataLayout
   private busy?: Promise<void>
   private tls?: { certPem: string; keyPem: string }
   private traceFile?: RotatingFile
   private adminPort?: number
+  /** Per app server: which of two build folders its running instances use (build-once), so a rolling build never overwrites them. */
+  private readonly buildSlots = new Map<string, number>()
   /** The aerie.stack.json this stack lives in, when it is kept in an app's repository. */
   source?: string
   /** Why the last edit of `source` was not applied (file, line, field); the stack keeps its last valid config. */
@@ -58,11 +83,23 @@ export class StackRunner {
     this.telemetry = deps.telemetry
     this.registry = deps.registry
     this.changed = deps.changed
-    this.ports = new PortAllocator(path.join(deps.dataDir, 'run', `ports-${stack.id}.json`))
+    this.layout = dataLayout(deps.dataDir)
+    this.ports = new PortAllocator(this.layout.ports(stack.id))
   }
 
   get isActive(): boolean {
     return this.state !== 'stopped' && this.state !== 'failed'
+  }
+
+  /**
+   * The state users see: a running stack is `degraded` while some of its instances do not serve
+   * (crashed, in backoff, failed, exited, restarting) and `down` when none does.
+   */
+  private get derivedState(): StackState {
+    if (this.state !== 'running' || !this.instances.length) return this.state
+    const serving = this.instances.filter((i) => i.process.current.state === 'running').length
+    if (serving === this.instances.length) return 'running'
+    return serving === 0 ? 'down' : 'degraded'
   }
 
   view(): StackView {
@@ -72,7 +109,7 @@ export class StackRunner {
       return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines }
     })
     const urls = stackUrls(stack)
-    return { stack, state: this.state, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange }
+    return { stack, state: this.derivedState, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange }
   }
 
   async start(): Promise<void> {
@@ -83,71 +120,157 @@ export class StackRunner {
   }
 
   /**
-   * Applies a changed stack, touching only what changed: with the same host names and proxy
-   * ports, changed app servers are restarted (the others keep running) and the proxy reloads
-   * gracefully (a config it refuses is reverted and the error thrown, the old one keeps
-   * serving). Any other change restarts the whole stack. Returns what it did, in words.
+   * Applies a changed stack to the running one without dropping requests, touching only what
+   * changed. Everything is checked before any process is touched (ports, the build, the proxy's
+   * own validator on the new config): a refused change changes nothing. Then, per app server:
+   * a changed instance count adds or drains instances; any other change is rolling (new
+   * instances on new ports pass readiness, join the proxy, then the old ones drain and stop),
+   * except where old and new cannot run side by side (fixed ports; `dotnet run`, which builds
+   * into the folder the old ones run from), which are replaced in place. Host names, listeners
+   * and the proxy kind restart only the proxy. Returns what it did, in words.
    */
-  async applyChange(next: Stack): Promise<string> {
+  async applyChange(next: Stack, replace: string[] = []): Promise<string> {
     if (this.busy) await this.busy.catch(() => undefined)
     const previous = this.stack
     if (!this.isActive || !this.proxy) {
       this.stack = next
       return 'saved (the stack is not running)'
     }
-    const same = (pick: (s: Stack) => unknown) => JSON.stringify(pick(previous)) === JSON.stringify(pick(next))
     const proxyIdentity = (s: Stack) => [s.hostnames, s.proxy.kind, s.proxy.listenHost, s.proxy.httpPort, s.proxy.httpsPort, s.proxy.tlsKeyKind, s.proxy.traceFile]
-    if (!same(proxyIdentity)) {
-      await this.stop()
-      this.stack = next
-      await this.start().catch(() => undefined)
-      return 'restarted the stack (its host names or proxy listeners changed)'
-    }
-    const json = (s: Stack, name: string) => JSON.stringify(s.appServers.find((a) => a.name === name))
-    const changed = next.appServers.filter((a) => json(previous, a.name) !== json(next, a.name)).map((a) => a.name)
-    const removed = previous.appServers.filter((a) => !next.appServers.some((b) => b.name === a.name)).map((a) => a.name)
-    const outgoing = this.instances.filter((i) => changed.includes(i.appServer) || removed.includes(i.appServer))
-    this.stack = next
-    /** App servers whose new instances did not start: the change is kept (it is valid), the failure reported. */
-    const failures: string[] = []
-    if (outgoing.length || changed.length) {
-      await Promise.all(outgoing.map((i) => i.process.stop()))
-      this.instances = this.instances.filter((i) => !outgoing.includes(i))
-      for (const name of changed) {
-        const index = next.appServers.findIndex((a) => a.name === name)
-        try {
-          const fresh = await this.createInstancesFor(next.appServers[index], index)
-          this.instances.push(...fresh)
-          const results = await Promise.allSettled(fresh.map((i) => i.process.start()))
-          for (const r of results) if (r.status === 'rejected') failures.push((r.reason as Error).message)
-        } catch (err) {
-          failures.push(`${name}: ${(err as Error).message}`)
-        }
-      }
-    }
+    const proxyChanged = json(proxyIdentity(previous)) !== json(proxyIdentity(next))
+    if (proxyChanged) await this.checkListeners(next, previous)
+    const rollout = await this.planRollout(previous, next, replace)
+    let tls = this.tls
     try {
-      await this.proxy.reload(this.plan())
+      if (proxyChanged) tls = await this.issueTls(next)
+      // Stand-ins for replacements not created yet: the validator checks the config, not the ports.
+      const candidate = this.planFor(next, [...rollout.keep, ...rollout.fresh, ...rollout.before], tls)
+      await proxyDriver(next.proxy.kind).validate?.(candidate)
     } catch (err) {
-      if (!changed.length && !removed.length) this.stack = previous
+      await this.discard(rollout.fresh)
       throw err
     }
-    const restarted = [...changed, ...removed.map((r) => `${r} (removed)`)]
-    const what = `${restarted.length ? `restarted ${restarted.join(', ')}; ` : ''}reloaded the ${next.proxy.kind === 'builtin' ? 'built-in proxy' : next.proxy.kind} gracefully${failures.length ? `; but ${failures.join('; ')}` : ''}`
+
+    // From here on, processes change.
+    const previousInstances = this.instances
+    const replacedWereServing = [...rollout.retire, ...rollout.before].some((i) => i.process.current.state === 'running')
+    await Promise.all(rollout.before.map((i) => i.process.stop()))
+    const failures: string[] = []
+    for (const { app, index, held } of rollout.deferred) {
+      try {
+        rollout.fresh.push(...(await this.createInstancesFor(app, index, { held })))
+      } catch (err) {
+        failures.push(`${app.name}: ${(err as Error).message}`)
+      }
+    }
+    const results = await Promise.allSettled(rollout.fresh.map((i) => i.process.start()))
+    for (const r of results) if (r.status === 'rejected') failures.push((r.reason as Error).message)
+    const revert = async () => {
+      await this.discard(rollout.fresh)
+      this.instances = previousInstances
+      this.stack = previous
+      await Promise.allSettled(rollout.before.map((i) => i.process.start()))
+    }
+    if (failures.length && replacedWereServing) {
+      await revert()
+      this.changed(this.view())
+      throw new Error(`the new instances did not start, so nothing changed and the old ones keep serving: ${failures.join('; ')}`)
+    }
+
+    const order = (i: Instance) => next.appServers.findIndex((a) => a.name === i.appServer) * 1000 + i.instance
+    this.instances = [...rollout.keep, ...rollout.fresh].sort((a, b) => order(a) - order(b))
+    this.stack = next
+    let proxyWords: string
+    try {
+      if (proxyChanged) {
+        await this.restartProxy(tls, revert)
+        proxyWords = `restarted the ${this.proxyLabel(next)} (host names, listeners or kind changed; the app servers kept running)`
+      } else {
+        await this.proxy.reload(this.plan())
+        proxyWords = `reloaded the ${this.proxyLabel(next)} gracefully`
+      }
+    } catch (err) {
+      if (!proxyChanged) await revert()
+      this.changed(this.view())
+      throw err
+    }
+    if (rollout.retire.length) {
+      await sleep(DRAIN_MS)
+      await Promise.all(rollout.retire.map((i) => i.process.stop()))
+    }
+    const what = [...rollout.words, proxyWords].join('; ') + (failures.length ? `; but ${failures.join('; ')}` : '')
     this.system(what)
     this.changed(this.view())
     return what
   }
 
-  /** Restarts every instance of one app server, one after the other, on the same ports; the proxy keeps serving with the others. */
-  async restartAppServer(name: string): Promise<void> {
-    if (!this.stack.appServers.some((a) => a.name === name)) throw new Error(`stack "${this.stack.id}" has no app server "${name}"`)
-    if (this.state !== 'running') throw new Error(`stack "${this.stack.id}" is ${this.state}; start it first`)
+  private proxyLabel(stack: Stack): string {
+    return stack.proxy.kind === 'builtin' ? 'built-in proxy' : stack.proxy.kind
+  }
+
+  /** What each app server needs for `next`; creates (never starts) the new instances. Nothing running is touched. */
+  private async planRollout(previous: Stack, next: Stack, replace: string[]): Promise<Rollout> {
+    const rollout: Rollout = { keep: [], fresh: [], retire: [], before: [], deferred: [], words: [] }
+    try {
+      for (const [index, app] of next.appServers.entries()) {
+        const old = this.instances.filter((i) => i.appServer === app.name)
+        const was = previous.appServers.find((a) => a.name === app.name)
+        if (!was) {
+          rollout.fresh.push(...(await this.createInstancesFor(app, index)))
+          rollout.words.push(`started ${app.name} (new)`)
+        } else if (json(was) === json(app) && !replace.includes(app.name)) {
+          rollout.keep.push(...old)
+        } else if (scalesOnly(was, app) && !replace.includes(app.name)) {
+          const kept = old.filter((i) => i.instance <= app.instances)
+          rollout.keep.push(...kept)
+          rollout.retire.push(...old.filter((i) => i.instance > app.instances))
+          const numbers = Array.from({ length: Math.max(0, app.instances - was.instances) }, (_, k) => was.instances + k + 1)
+          rollout.fresh.push(...(await this.createInstancesFor(app, index, { numbers, held: new Map(kept.map((i) => [i.instance, i.process.spec.port])) })))
+          rollout.words.push(`scaled ${app.name} from ${was.instances} to ${app.instances} instance(s)`)
+        } else if (app.ports === 'auto' && !(app.kind === 'dotnet' && app.dotnetMode === 'run')) {
+          const slot = 1 - (this.buildSlots.get(app.name) ?? 0)
+          rollout.fresh.push(...(await this.createInstancesFor(app, index, { slot })))
+          rollout.retire.push(...old)
+          rollout.words.push(`replaced ${app.name} rolling (new instances on new ports, then the old ones drained)`)
+        } else {
+          rollout.before.push(...old)
+          rollout.deferred.push({ app, index, held: new Map(old.map((i) => [i.instance, i.process.spec.port])) })
+          const why = app.ports === 'auto' ? '`dotnet run` builds into the folder the old instances run from' : 'its ports are fixed'
+          rollout.words.push(`restarted ${app.name} in place (${why}, so old and new cannot run side by side)`)
+        }
+      }
+      for (const gone of previous.appServers.filter((a) => !next.appServers.some((b) => b.name === a.name))) {
+        rollout.retire.push(...this.instances.filter((i) => i.appServer === gone.name))
+        rollout.words.push(`stopped ${gone.name} (removed)`)
+      }
+    } catch (err) {
+      await this.discard(rollout.fresh)
+      throw err
+    }
+    return rollout
+  }
+
+  /** Drops instances that were created for a change that did not happen (stopping any that started). */
+  private async discard(instances: Instance[]): Promise<void> {
+    await Promise.all(instances.map((i) => i.process.stop()))
+  }
+
+  /**
+   * Restarts every instance of one app server without a gap: rolling where old and new can run
+   * side by side (new instances first), else one instance after the other on the same ports.
+   */
+  async restartAppServer(name: string): Promise<string> {
+    const app = this.stack.appServers.find((a) => a.name === name)
+    if (!app) throw new Error(`stack "${this.stack.id}" has no app server "${name}"`)
+    if (!this.isActive || this.state !== 'running') throw new Error(`stack "${this.stack.id}" is ${this.derivedState}; start it first`)
     this.system(`restarting ${name}`)
+    if (app.ports === 'auto' && !(app.kind === 'dotnet' && app.dotnetMode === 'run')) return this.applyChange(this.stack, [name])
     for (const instance of this.instances.filter((i) => i.appServer === name)) {
       await instance.process.stop()
       await instance.process.start()
     }
     this.changed(this.view())
+    return `restarted ${name} one instance after the other`
   }
 
   async stop(): Promise<void> {
@@ -167,39 +290,35 @@ export class StackRunner {
     this.changed(this.view())
   }
 
+  /** The proxy's ports are free, or already the proxy's (shared by host name, or this stack's own before a change). */
+  private async checkListeners(stack: Stack, current?: Stack): Promise<void> {
+    const { listenHost, httpPort, httpsPort } = stack.proxy
+    const driver = proxyDriver(stack.proxy.kind)
+    const ours = (port: number) => current !== undefined && current.proxy.listenHost === listenHost && [current.proxy.httpPort, current.proxy.httpsPort].includes(port)
+    const usable = async (port: number) => ours(port) || driver.ownsPort?.(listenHost, port) || (await isPortFree(port, listenHost))
+    if (!(await usable(httpPort))) throw new Error(portInUseMessage(httpPort, listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
+    if (httpsPort !== undefined && !(await usable(httpsPort))) throw new Error(portInUseMessage(httpsPort, listenHost, 'proxy.httpsPort', 'stop what holds it or pick another port'))
+  }
+
+  /** The certificate for an HTTPS stack, issued or renewed from the local CA when needed. */
+  private async issueTls(stack: Stack): Promise<{ certPem: string; keyPem: string } | undefined> {
+    if (stack.proxy.httpsPort === undefined) return undefined
+    const leaf = await this.deps.certificates.ensureLeaf(stack.id, stack.hostnames, stack.proxy.tlsKeyKind)
+    if (leaf.renewed) this.system(`issued a certificate for ${leaf.info.names.join(', ')} from Aerie's local CA (${leaf.renewed}), valid until ${leaf.info.notAfter.slice(0, 10)}`)
+    return { certPem: leaf.certPem + leaf.chainPem, keyPem: leaf.keyPem }
+  }
+
   private async doStart(): Promise<void> {
     const { stack } = this
     this.setState('starting')
     this.system(`starting stack ${stack.id}`)
     try {
-      const { listenHost, httpPort } = stack.proxy
-      // A port the proxy already serves for another stack is shared (routing by host name), not taken.
-      const driver = proxyDriver(stack.proxy.kind)
-      const usable = async (port: number) => driver.ownsPort?.(listenHost, port) || (await isPortFree(port, listenHost))
-      if (!(await usable(httpPort)))
-        throw new Error(portInUseMessage(httpPort, listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
-      const { httpsPort } = stack.proxy
-      this.tls = undefined
-      if (httpsPort !== undefined) {
-        if (!(await usable(httpsPort)))
-          throw new Error(portInUseMessage(httpsPort, listenHost, 'proxy.httpsPort', 'stop what holds it or pick another port'))
-        const leaf = await this.deps.certificates.ensureLeaf(stack.id, stack.hostnames, stack.proxy.tlsKeyKind)
-        if (leaf.renewed) this.system(`issued a certificate for ${leaf.info.names.join(', ')} from Aerie's local CA (${leaf.renewed}), valid until ${leaf.info.notAfter.slice(0, 10)}`)
-        this.tls = { certPem: leaf.certPem + leaf.chainPem, keyPem: leaf.keyPem }
-      }
+      await this.checkListeners(stack)
+      this.tls = await this.issueTls(stack)
       this.instances = []
       this.instances = await this.createInstances()
       await Promise.all(this.instances.map((i) => i.process.start()))
-      this.adminPort = stack.proxy.kind === 'caddy' ? await findFreePort() : undefined
-      const traceFile = stack.proxy.traceFile ? new RotatingFile(path.join(this.deps.dataDir, 'traces', `${stack.id}.ndjson`), LOG_FILE_MAX_BYTES) : undefined
-      this.traceFile = traceFile
-      this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), {
-        log: (lines) => this.telemetry.log(stack.id, 'proxy', 'system', lines),
-        trace: (t) => {
-          this.telemetry.trace(t)
-          traceFile?.write(`${JSON.stringify(t)}\n`)
-        },
-      })
+      await this.startProxy()
       this.setState('running')
       this.system(`stack ${stack.id} is running: ${this.view().urls.join(' ')}`)
     } catch (err) {
@@ -207,6 +326,42 @@ export class StackRunner {
       this.system(`stack ${stack.id} failed to start: ${message}`)
       await this.teardown()
       this.setState('failed', message)
+      throw err
+    }
+  }
+
+  private async startProxy(): Promise<void> {
+    const { stack } = this
+    this.adminPort = stack.proxy.kind === 'caddy' ? await findFreePort() : undefined
+    const traceFile = stack.proxy.traceFile ? new RotatingFile(this.layout.traces(stack.id), LOG_FILE_MAX_BYTES) : undefined
+    this.traceFile = traceFile
+    this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), {
+      log: (lines) => this.telemetry.log(stack.id, 'proxy', 'system', lines),
+      trace: (t) => {
+        this.telemetry.trace(t)
+        traceFile?.write(`${JSON.stringify(t)}\n`)
+      },
+    })
+  }
+
+  private async stopProxy(): Promise<void> {
+    await this.proxy?.stop()
+    this.proxy = undefined
+    await this.traceFile?.close()
+    this.traceFile = undefined
+  }
+
+  /** Replaces the running proxy with one for the current stack; when that fails, `revert` restores the old stack and its proxy comes back. */
+  private async restartProxy(tls: { certPem: string; keyPem: string } | undefined, revert: () => Promise<void>): Promise<void> {
+    const oldTls = this.tls
+    await this.stopProxy()
+    this.tls = tls
+    try {
+      await this.startProxy()
+    } catch (err) {
+      await revert()
+      this.tls = oldTls
+      await this.startProxy().catch((again) => this.system(`the previous proxy did not come back either: ${(again as Error).message}`))
       throw err
     }
   }
@@ -220,10 +375,7 @@ export class StackRunner {
   }
 
   private async teardown(): Promise<void> {
-    await this.proxy?.stop()
-    this.proxy = undefined
-    await this.traceFile?.close()
-    this.traceFile = undefined
+    await this.stopProxy()
     await Promise.all(this.instances.map((i) => i.process.stop()))
   }
 
@@ -233,13 +385,20 @@ export class StackRunner {
     return created
   }
 
-  /** The supervised processes of one app server: ports checked or allocated, a .NET project built once. */
-  private async createInstancesFor(app: AppServer, index: number): Promise<Instance[]> {
+  /**
+   * The supervised processes of one app server (instances `numbers`, default all): ports checked
+   * or allocated (`held`: ports its running instances keep), a .NET project built once (into
+   * build folder `slot`, which becomes the app server's current one).
+   */
+  private async createInstancesFor(app: AppServer, index: number, options: { numbers?: number[]; held?: Map<number, number>; slot?: number } = {}): Promise<Instance[]> {
     const { stack } = this
-    const ports = await this.ports.portsFor(app, index)
-    const launch = await this.launchFor(app)
+    const ports = await this.ports.portsFor(app, index, options.held)
+    const slot = options.slot ?? this.buildSlots.get(app.name) ?? 0
+    const launch = await this.launchFor(app, slot)
+    this.buildSlots.set(app.name, slot)
     const created: Instance[] = []
-    for (let n = 1; n <= app.instances; n++) {
+    const numbers = options.numbers ?? Array.from({ length: app.instances }, (_, k) => k + 1)
+    for (const n of numbers) {
       const port = ports[n - 1]
       const process = new ManagedProcess({
         id: `${stack.id}/${app.name}#${n}`,
@@ -251,16 +410,24 @@ export class StackRunner {
         readiness: app.readiness,
         restart: { mode: app.restart, initialDelayMs: app.restartBackoff.initialMs, maxDelayMs: app.restartBackoff.maxMs, burst: app.restartLimit.burst, windowMs: app.restartLimit.windowMs },
         stopGraceMs: app.stopGraceMs,
+        owner: this.registry.owner,
       })
       const source = `${app.name}#${n}`
+      let recordedPid: number | undefined
       process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
-      process.onSpawn(({ pid, command, args }) => this.registry.add({ pid, command, args, id: process.spec.id }))
+      process.onSpawn(({ pid, command, args, startTime, tag }) => {
+        recordedPid = pid
+        this.registry.add({ pid, command, args, id: process.spec.id, startTime, tag })
+      })
       process.onState((s) => {
-        if (!s.pid && s.state !== 'starting') this.registry.remove(process.spec.id)
+        if (!s.pid && recordedPid !== undefined) {
+          this.registry.remove(recordedPid)
+          recordedPid = undefined
+        }
         this.proxy?.instancesChanged?.()
         if (s.state === 'exited' || s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
         const view = this.view()
-        const own = view.processes.find((p) => p.id === process.spec.id)
+        const own = view.processes.find((p) => p.id === process.spec.id && p.pid === s.pid)
         if (own) this.deps.processChanged(own)
         this.changed(view)
       })
@@ -274,26 +441,30 @@ export class StackRunner {
     return this.source ? path.dirname(this.source) : resourcesDir()
   }
 
-  /** What to run for each instance of `app`; builds a .NET project once first. */
-  private async launchFor(app: AppServer): Promise<Launch> {
+  /** What to run for each instance of `app`; builds a .NET project once first (build-once: into build folder `slot`). */
+  private async launchFor(app: AppServer, slot: number): Promise<Launch> {
     const cwd = app.cwd ? path.resolve(this.baseDir, expandTokens(app.cwd)) : this.baseDir
     if (app.kind !== 'dotnet') return { command: expandTokens(app.command), args: [], cwd }
-    const outDir = path.join(this.deps.dataDir, 'builds', this.stack.id, app.name)
+    const outDir = path.join(this.layout.builds(this.stack.id), app.name, String(slot))
     const project = path.resolve(this.baseDir, expandTokens(app.project ?? ''))
     const launch = await prepareDotnet({ ...app, project }, outDir, (lines) => this.telemetry.log(this.stack.id, `${app.name}:build`, 'out', lines))
     return app.cwd ? { ...launch, cwd } : launch
   }
 
   private plan(): ProxyPlan {
-    const { stack } = this
+    return this.planFor(this.stack, this.instances, this.tls)
+  }
+
+  private planFor(stack: Stack, instances: Instance[], tls: { certPem: string; keyPem: string } | undefined): ProxyPlan {
     return {
       stackId: stack.id,
       listenHost: stack.proxy.listenHost,
       httpPort: stack.proxy.httpPort,
       httpsPort: stack.proxy.httpsPort,
-      tls: this.tls,
-      workDir: path.join(this.deps.dataDir, 'proxies', stack.id),
+      tls,
+      workDir: this.layout.proxies(stack.id),
       adminPort: this.adminPort,
+      owner: this.registry.owner,
       hostnames: stack.hostnames,
       settings: {
         redirectToHttps: stack.proxy.redirectToHttps,
@@ -309,7 +480,7 @@ export class StackRunner {
         pathPrefix: r.pathPrefix,
         appServer: r.appServer,
         staticDir: r.staticDir ? path.resolve(this.baseDir, expandTokens(r.staticDir)) : undefined,
-        upstreams: this.instances
+        upstreams: instances
           .filter((i) => i.appServer === r.appServer)
           .map((i) => ({
             id: `${i.appServer}#${i.instance}`,
@@ -321,4 +492,13 @@ export class StackRunner {
       })),
     }
   }
+}
+
+/** True when two versions of an app server differ only in how many instances run (and the ports of the added ones). */
+function scalesOnly(was: AppServer, app: AppServer): boolean {
+  const rest = (a: AppServer) => json({ ...a, instances: 0, ports: a.ports === 'auto' ? 'auto' : 'fixed' })
+  if (rest(was) !== rest(app)) return false
+  if (was.ports === 'auto' || app.ports === 'auto') return true
+  const shared = Math.min(was.ports.length, app.ports.length)
+  return json(was.ports.slice(0, shared)) === json(app.ports.slice(0, shared))
 }

@@ -129,7 +129,7 @@ describe('the demo stack on the real engine', () => {
     await expect(connect(port)).rejects.toThrow(/ECONNREFUSED/)
   })
 
-  it('restarts an app server instance by instance on the same ports while requests keep succeeding', async () => {
+  it('restarts an app server rolling (new instances on new ports, then the old ones drain) while requests keep succeeding', async () => {
     const before = await engine.invoke('stack:start', { id: 'demo' })
     let failures = 0
     let done = false
@@ -144,8 +144,9 @@ describe('the demo stack on the real engine', () => {
     const after = await engine.invoke('appserver:restart', { stackId: 'demo', appServer: 'web' })
     done = true
     await load
-    expect(after.processes.map((p) => p.port)).toEqual(before.processes.map((p) => p.port))
-    expect(after.processes.map((p) => p.pid)).not.toEqual(before.processes.map((p) => p.pid))
+    expect(after.processes.map((p) => p.port).filter((p) => before.processes.some((b) => b.port === p))).toEqual([])
+    expect(after.processes.map((p) => p.pid).filter((p) => before.processes.some((b) => b.pid === p))).toEqual([])
+    for (const old of before.processes) expect(isAlive(old.pid!)).toBe(false)
     expect(after.processes.every((p) => p.state === 'running')).toBe(true)
     expect(served).toBeGreaterThan(10)
     expect(failures).toBe(0)
@@ -161,18 +162,21 @@ describe('the demo stack on the real engine', () => {
     const pidsOf = (v: typeof before, app: string) => v.processes.filter((p) => p.appServer === app).map((p) => p.pid)
     const changed = { ...withWorker, appServers: [withWorker.appServers[0], { ...withWorker.appServers[1], env: { MODE: 'changed' } }] }
     const after = await engine.invoke('stack:save', { stack: changed })
-    expect(after.lastChange).toBe('saved the stack: restarted worker; reloaded the built-in proxy gracefully')
+    expect(after.lastChange).toBe('saved the stack: replaced worker rolling (new instances on new ports, then the old ones drained); reloaded the built-in proxy gracefully')
     expect(pidsOf(after, 'web')).toEqual(pidsOf(before, 'web'))
     expect(pidsOf(after, 'worker')).not.toEqual(pidsOf(before, 'worker'))
     expect(after.processes.every((p) => p.state === 'running')).toBe(true)
     const broken = { ...changed, appServers: [changed.appServers[0], { ...changed.appServers[1], command: '/nonexistent/program' }] }
-    const failed = await engine.invoke('stack:save', { stack: broken })
-    expect(failed.lastChange).toContain('restarted worker; reloaded the built-in proxy gracefully; but demo/worker#1 could not start: program /nonexistent/program does not exist')
-    expect(failed.processes.find((p) => p.appServer === 'worker')?.state).toBe('crashed')
+    // The worker serves, so a replacement that does not start is refused: nothing changes, in memory or on disk.
+    await expect(engine.invoke('stack:save', { stack: broken })).rejects.toThrow('the new instances did not start, so nothing changed and the old ones keep serving: demo/worker#1 could not start: program /nonexistent/program does not exist')
+    const failed = await engine.invoke('stack:get', { id: 'demo' })
+    expect(failed.processes.find((p) => p.appServer === 'worker')?.state).toBe('running')
     expect(pidsOf(failed, 'web')).toEqual(pidsOf(before, 'web'))
-    expect((await engine.invoke('stack:get', { id: 'demo' })).stack.appServers[1].command).toBe('/nonexistent/program')
+    expect(pidsOf(failed, 'worker')).toEqual(pidsOf(after, 'worker'))
+    expect(failed.stack.appServers[1].env).toEqual({ MODE: 'changed' })
+    expect(JSON.parse(fs.readFileSync(path.join(home.dir, 'stacks', 'demo.json'), 'utf8')).appServers[1].env).toEqual({ MODE: 'changed' })
     const removed = await engine.invoke('stack:save', { stack })
-    expect(removed.lastChange).toContain('restarted worker (removed)')
+    expect(removed.lastChange).toContain('stopped worker (removed)')
     expect(removed.processes.map((p) => p.appServer)).toEqual(['web', 'web'])
     expect((await get(port, '/api/whoami', `demo.localhost:${port}`)).status).toBe(200)
     await engine.invoke('stack:stop', { id: 'demo' })
@@ -183,12 +187,12 @@ describe('the demo stack on the real engine', () => {
     await engine.invoke('stack:stop', { id: 'demo' })
     const second = await engine.invoke('stack:start', { id: 'demo' })
     expect(second.processes.map((p) => p.port)).toEqual(first.processes.map((p) => p.port))
-    await engine.invoke('stack:stop', { id: 'demo' })
-    const next = new Engine({ dataDir: home.dir })
-    await next.init()
-    const third = await next.invoke('stack:start', { id: 'demo' })
+    await engine.shutdown() // one engine per data directory
+    engine = new Engine({ dataDir: home.dir })
+    await engine.init()
+    const third = await engine.invoke('stack:start', { id: 'demo' })
     expect(third.processes.map((p) => p.port)).toEqual(first.processes.map((p) => p.port))
-    await next.shutdown()
+    await engine.invoke('stack:stop', { id: 'demo' })
   })
 
   it('rejects an invalid stack on save with the field named, and keeps the stored one', async () => {

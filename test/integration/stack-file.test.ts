@@ -89,36 +89,33 @@ describe('a stack kept in the app repository as aerie.stack.json', () => {
 
   it('is listed again by the next engine, from its file', async () => {
     await engine.invoke('stack:stop', { id: 'api' })
-    const next = new Engine({ dataDir: home.dir })
-    await next.init()
-    const view = await next.invoke('stack:get', { id: 'api' })
+    await engine.shutdown() // one engine per data directory: the next one starts after it
+    engine = new Engine({ dataDir: home.dir })
+    await engine.init()
+    const view = await engine.invoke('stack:get', { id: 'api' })
     expect(view.source).toBe(file)
     expect(view.stack.name).toBe('Orders API (local)')
-    await next.shutdown()
   })
 
   it('reports a stack file that cannot be read at start, and leaves it untouched', async () => {
     const brokenFile = path.join(home.dir, 'stacks', 'broken.json')
     fs.writeFileSync(brokenFile, '{ "id": "broken", ')
-    const next = new Engine({ dataDir: home.dir })
-    await next.init()
-    const problems = await next.invoke('engine:problems', {})
+    await engine.shutdown()
+    engine = new Engine({ dataDir: home.dir })
+    await engine.init()
+    const problems = await engine.invoke('engine:problems', {})
     expect(problems).toEqual([{ file: brokenFile, message: expect.stringContaining('is not valid JSON') }])
     expect(fs.readFileSync(brokenFile, 'utf8')).toBe('{ "id": "broken", ')
-    await next.shutdown()
     fs.rmSync(brokenFile)
   })
 
   it('deleting a linked stack only unlinks it: the file stays in the repository', async () => {
-    const next = new Engine({ dataDir: home.dir })
-    await next.init()
-    expect(await next.invoke('stack:delete', { id: 'api' })).toEqual({ id: 'api', keptFile: file })
+    expect(await engine.invoke('stack:delete', { id: 'api' })).toEqual({ id: 'api', keptFile: file })
     expect(fs.existsSync(file)).toBe(true)
-    await next.shutdown()
-    const after = new Engine({ dataDir: home.dir })
-    await after.init()
-    expect((await after.invoke('stack:list', {})).map((v) => v.stack.id)).not.toContain('api')
-    await after.shutdown()
+    await engine.shutdown()
+    engine = new Engine({ dataDir: home.dir })
+    await engine.init()
+    expect((await engine.invoke('stack:list', {})).map((v) => v.stack.id)).not.toContain('api')
   })
 
   it('refuses a folder without aerie.stack.json, naming the file it looked for', async () => {

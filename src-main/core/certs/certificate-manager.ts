@@ -4,6 +4,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from '../atomic-file.js'
+import { dataLayout } from '../data-layout.js'
 import type { KeyKind } from './key-algorithms.js'
 import { LocalCA } from './local-ca.js'
 import { buildPfx, readPfx } from './pfx.js'
@@ -65,8 +66,9 @@ export class CertificateManager {
     dataDir: string,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.caDir = path.join(dataDir, 'ca')
-    this.certsDir = path.join(dataDir, 'certs')
+    const layout = dataLayout(dataDir)
+    this.caDir = layout.caDir
+    this.certsDir = layout.certsDir
   }
 
   /** The CA, created on first use. */

@@ -37,6 +37,8 @@ export interface ProxyPlan {
   workDir?: string
   /** A free loopback port for a proxy's admin API (Caddy). */
   adminPort?: number
+  /** The data directory's process owner tag (supervisor/process-tree.ts), for a proxy that runs as a process. */
+  owner?: string
 }
 
 /** The stack's proxy settings that every proxy kind renders its own way. */
@@ -79,6 +81,8 @@ export interface ProxyDriver {
   readonly kind: string
   detect(): Promise<DriverAvailability>
   start(plan: ProxyPlan, hooks: ProxyHooks): Promise<RunningProxy>
+  /** Checks that `plan` would be served (a real server's own validator on the rendered config) without touching a running proxy. */
+  validate?(plan: ProxyPlan): Promise<void>
   /** True when this driver already listens on host:port for another stack (a port it can share). */
   ownsPort?(host: string, port: number): boolean
 }

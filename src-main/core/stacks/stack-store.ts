@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { writeFileAtomic } from '../atomic-file.js'
+import { dataLayout } from '../data-layout.js'
 import { parseOrThrow } from '../validation-error.js'
 import { z } from 'zod'
 import { readStackFile } from './stack-file.js'
@@ -22,8 +23,10 @@ export class StackStore {
   private readonly linksFile: string
 
   constructor(dataDir: string) {
-    this.dir = path.join(dataDir, 'stacks')
-    this.linksFile = path.join(dataDir, 'links.json')
+    const layout = dataLayout(dataDir)
+    this.dir = layout.stacksDir
+    this.linksFile = layout.links
+    this.fileOf = layout.stackFile
   }
 
   async links(): Promise<StackLink[]> {
@@ -59,9 +62,7 @@ export class StackStore {
     return { stacks, broken }
   }
 
-  fileOf(id: string): string {
-    return path.join(this.dir, `${id}.json`)
-  }
+  readonly fileOf: (id: string) => string
 
   /** Every readable stack; a broken file is reported in `broken`, never dropped or overwritten. */
   async list(): Promise<{ stacks: Stack[]; broken: { file: string; message: string }[] }> {

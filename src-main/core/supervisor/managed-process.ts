@@ -4,6 +4,7 @@ import { RingBuffer } from '../telemetry/ring-buffer.js'
 import { Emitter } from '../util/emitter.js'
 import { LineSplitter } from '../util/line-splitter.js'
 import { waitUntilReady, type ReadinessCheck } from './readiness.js'
+import { launchTag, processStartTime, SUPERVISED_ENV, taggedProcesses } from './process-tree.js'
 import { resolveCommand } from './resolve-command.js'
 import { DEFAULT_RESTART_POLICY, nextRestartDelay, wantsRestart, type RestartPolicy } from './restart-policy.js'
 
@@ -31,6 +32,8 @@ export interface ProcessSpec {
   readiness: ReadinessCheck
   restart?: RestartPolicy
   stopGraceMs?: number
+  /** The data directory's owner tag (process-tree.ts): each launch is tagged, so a stop reaches descendants that left the group. */
+  owner?: string
 }
 
 export interface ProcessStatus {
@@ -53,6 +56,9 @@ export interface SpawnRecord {
   pid: number
   command: string
   args: string[]
+  /** /proc start time, where the OS tells: with the pid, who this is. */
+  startTime?: string
+  tag?: string
 }
 
 /**
@@ -82,6 +88,8 @@ export class ManagedProcess {
   private restartTimer?: NodeJS.Timeout
   private readinessFailure?: string
   private readonly recentLines = new RingBuffer<string>(LAST_LINES_KEPT)
+  /** This launch's AERIE_SUPERVISED value. */
+  private tag?: string
 
   constructor(readonly spec: ProcessSpec) {
     this.status = { state: 'stopped', port: spec.port, restarts: 0 }
@@ -119,12 +127,12 @@ export class ManagedProcess {
     if (this.status.state !== 'stopping') {
       this.abortReadiness?.abort()
       this.setStatus({ ...this.status, state: 'stopping' })
-      this.killGroup('SIGTERM')
+      this.signalTree('SIGTERM')
     }
     const grace = this.spec.stopGraceMs ?? DEFAULT_STOP_GRACE_MS
     if (await settlesWithin(exited, grace)) return
     this.emitLines([`[aerie] ${this.spec.id} did not stop within ${grace} ms; killing its process group`])
-    this.killGroup('SIGKILL')
+    this.signalTree('SIGKILL')
     await settlesWithin(exited, KILL_CONFIRM_MS)
   }
 
@@ -136,13 +144,15 @@ export class ManagedProcess {
     try {
       if (!fs.statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`working directory ${spec.cwd} does not exist`)
       command = resolveCommand(spec.command, spec.env, spec.cwd)
-      child = pty.spawn(command, spec.args, { name: 'xterm-256color', cols: PTY_COLS, rows: PTY_ROWS, cwd: spec.cwd, env: spec.env })
+      this.tag = spec.owner ? launchTag(spec.owner, spec.id) : undefined
+      const env = this.tag ? { ...spec.env, [SUPERVISED_ENV]: this.tag } : spec.env
+      child = pty.spawn(command, spec.args, { name: 'xterm-256color', cols: PTY_COLS, rows: PTY_ROWS, cwd: spec.cwd, env })
     } catch (err) {
       this.setStatus({ ...this.status, state: initial ? 'crashed' : 'failed', pid: undefined, error: `could not start: ${(err as Error).message}` })
       throw new Error(`${spec.id} ${this.status.error}`)
     }
     this.child = child
-    this.spawnEmitter.emit({ pid: child.pid, command, args: spec.args })
+    this.spawnEmitter.emit({ pid: child.pid, command, args: spec.args, startTime: processStartTime(child.pid), tag: this.tag })
     this.setStatus({ state: 'starting', pid: child.pid, port: spec.port, startedAt: Date.now(), restarts: this.status.restarts })
 
     const lines = new LineSplitter()
@@ -174,7 +184,7 @@ export class ManagedProcess {
   }
 
   private onChildExit(exitCode: number, signal: number | undefined): void {
-    this.killGroup('SIGKILL') // anything the child left behind in its group
+    this.signalTree('SIGKILL') // anything the child left behind: in its group, or tagged and gone elsewhere
     this.child = undefined
     this.abortReadiness?.abort()
     const base = { port: this.spec.port, exitCode, signal, startedAt: this.status.startedAt, restarts: this.status.restarts }
@@ -209,6 +219,19 @@ export class ManagedProcess {
     if (!lines.length) return
     for (const line of lines) this.recentLines.push(line)
     this.outputEmitter.emit(lines)
+  }
+
+  /** The child's process group, and every process of this launch's tag that left it (setsid, re-parented). */
+  private signalTree(signal: NodeJS.Signals): void {
+    this.killGroup(signal)
+    if (!this.tag) return
+    for (const pid of taggedProcesses({ tag: this.tag })) {
+      try {
+        process.kill(pid, signal)
+      } catch {
+        // gone meanwhile
+      }
+    }
   }
 
   private killGroup(signal: NodeJS.Signals): void {

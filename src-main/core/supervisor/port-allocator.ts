@@ -21,10 +21,15 @@ export class PortAllocator {
     this.auto = new Map(Object.entries(saved).filter(([, v]) => Array.isArray(v) && v.every((p) => Number.isInteger(p))))
   }
 
-  async portsFor(app: AppServer, index: number): Promise<number[]> {
+  /**
+   * Ports for instances 1…n of `app`. `held` are ports this stack's own running instances hold
+   * (by instance number): kept as they are during a scale, and not counted as taken by a stranger.
+   */
+  async portsFor(app: AppServer, index: number, held: ReadonlyMap<number, number> = new Map()): Promise<number[]> {
+    const ours = new Set(held.values())
     if (app.ports !== 'auto') {
       for (const [j, port] of app.ports.entries()) {
-        if (!(await isPortFree(port)))
+        if (!ours.has(port) && !(await isPortFree(port)))
           throw new Error(portInUseMessage(port, '127.0.0.1', `appServers[${index}].ports[${j}]`, 'stop what holds it, pick another port or use "auto"'))
       }
       return app.ports
@@ -32,8 +37,15 @@ export class PortAllocator {
     const previous = this.auto.get(app.name) ?? []
     const ports: number[] = []
     for (let i = 0; i < app.instances; i++) {
+      const kept = held.get(i + 1)
       const old = previous[i]
-      ports.push(old !== undefined && !ports.includes(old) && (await isPortFree(old)) ? old : await findFreePort())
+      if (kept !== undefined) ports.push(kept)
+      else if (old !== undefined && !ports.includes(old) && !ours.has(old) && (await isPortFree(old))) ports.push(old)
+      else {
+        let port = await findFreePort()
+        while (ports.includes(port)) port = await findFreePort()
+        ports.push(port)
+      }
     }
     this.auto.set(app.name, ports)
     this.save()

@@ -2,11 +2,20 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from '../atomic-file.js'
+import { dataLayout } from '../data-layout.js'
+import { isAlive, ownerTag, processStartTime, tagOf, taggedProcesses, terminate } from './process-tree.js'
 
 /** After SIGTERM, how long a survivor of a crashed run gets before SIGKILL. */
 const REAP_GRACE_MS = 3_000
 
-const EntrySchema = z.object({ pid: z.number().int().positive(), command: z.string(), args: z.array(z.string()), id: z.string() })
+const EntrySchema = z.object({
+  pid: z.number().int().positive(),
+  command: z.string(),
+  args: z.array(z.string()),
+  id: z.string(),
+  startTime: z.string().optional(),
+  tag: z.string().optional(),
+})
 type Entry = z.infer<typeof EntrySchema>
 
 /** The argv of a live process (Linux /proc), or undefined where the OS does not tell. */
@@ -19,42 +28,46 @@ function argvOf(pid: number): string[] | undefined {
   }
 }
 
-/** True when the live `pid` still runs the command Aerie started (pids are reused). */
-export function stillOurs(entry: Entry, argv: string[] | undefined): boolean {
+/**
+ * True when the live `pid` is still the process Aerie started (pids are reused): its start time
+ * matches the recorded one. Only where no start time was recorded (no /proc at spawn) is the
+ * command line compared, which a shebang script or `sh -c` defeats.
+ */
+export function stillOurs(entry: Entry, now: { startTime?: string; argv?: string[] }): boolean {
+  if (entry.startTime !== undefined) return now.startTime === entry.startTime
+  const argv = now.argv
   if (!argv || argv.length === 0) return false
   return path.basename(argv[0]) === path.basename(entry.command) && argv.length - 1 === entry.args.length && entry.args.every((a, i) => argv[i + 1] === a)
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
+/** `stack/app#1` out of `<owner>/stack/app#1/<nonce>`. */
+function idOfTag(tag: string | undefined): string {
+  return tag?.split('/').slice(1, -1).join('/') || 'unknown'
 }
 
 /**
- * Every process group Aerie started and has not seen exit, in `<dataDir>/run/processes.json`,
- * so that the next engine start can reap survivors of an engine that was killed.
+ * Every process Aerie started and has not seen exit, in `<dataDir>/run/processes.json` (pid,
+ * start time, tag), so that the next engine can reap survivors of an engine that was killed.
  */
 export class ProcessRegistry {
   private readonly file: string
-  /** By process id (`stack/app#n`): one live child per supervised process. */
-  private entries = new Map<string, Entry>()
+  readonly owner: string
+  /** By pid: a rolling change runs two launches of one process id side by side. */
+  private entries = new Map<number, Entry>()
   private writing = Promise.resolve()
 
   constructor(dataDir: string) {
-    this.file = path.join(dataDir, 'run', 'processes.json')
+    this.file = dataLayout(dataDir).processes
+    this.owner = ownerTag(dataDir)
   }
 
   add(entry: Entry): void {
-    this.entries.set(entry.id, entry)
+    this.entries.set(entry.pid, entry)
     this.persist()
   }
 
-  remove(id: string): void {
-    if (this.entries.delete(id)) this.persist()
+  remove(pid: number): void {
+    if (this.entries.delete(pid)) this.persist()
   }
 
   /** Waits for pending writes (tests and shutdown). */
@@ -63,40 +76,31 @@ export class ProcessRegistry {
   }
 
   /**
-   * Kills the process group of every recorded process that is still alive and still runs
-   * the recorded command; returns what it reaped. Entries whose pid now runs something
-   * else are dropped untouched.
+   * Stops what an earlier engine of this data directory left running: each recorded process that
+   * is still the one it started (its process group), and every process that carries this data
+   * directory's tag (descendants that left the group or were re-parented). A recorded pid that
+   * now belongs to another process is left alone. Returns what it reaped.
    */
-  async reapSurvivors(): Promise<Entry[]> {
+  async reapSurvivors(): Promise<{ id: string; pid: number }[]> {
     let recorded: Entry[] = []
     try {
       recorded = z.array(EntrySchema).parse(JSON.parse(fs.readFileSync(this.file, 'utf8')))
     } catch {
       recorded = []
     }
-    const survivors = recorded.filter((e) => stillOurs(e, argvOf(e.pid)))
-    for (const s of survivors) signalGroup(s.pid, 'SIGTERM')
-    const deadline = Date.now() + REAP_GRACE_MS
-    while (survivors.some((s) => alive(s.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    for (const s of survivors) signalGroup(s.pid, 'SIGKILL')
+    const groups = recorded.filter((e) => isAlive(e.pid) && stillOurs(e, { startTime: processStartTime(e.pid), argv: argvOf(e.pid) }))
+    const tagged = taggedProcesses({ prefix: this.owner }).filter((pid) => !groups.some((g) => g.pid === pid))
+    const reaped = [...groups.map((g) => ({ id: g.id, pid: g.pid })), ...tagged.map((pid) => ({ id: idOfTag(tagOf(pid)), pid }))]
+    await terminate(groups.map((g) => g.pid), REAP_GRACE_MS, (pid) => [-pid, pid])
+    await terminate(tagged, REAP_GRACE_MS)
     this.entries.clear()
     this.persist()
     await this.flushed()
-    return survivors
+    return reaped
   }
 
   private persist(): void {
     const snapshot = JSON.stringify([...this.entries.values()], null, 1)
     this.writing = this.writing.then(() => writeFileAtomic(this.file, snapshot + '\n', 0o600)).catch((err) => console.error(`aerie: could not record processes: ${(err as Error).message}`))
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, signal)
-    } catch {
-      // already gone
-    }
   }
 }

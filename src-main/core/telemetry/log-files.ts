@@ -88,6 +88,16 @@ export class LogFiles {
     await Promise.all([...this.files.values()].map((f) => f.close()))
     this.files.clear()
   }
+
+  /** Closes the files of one stack (before they are removed with it). */
+  async closeStack(stackId: string): Promise<void> {
+    const dir = path.join(this.dir, stackId) + path.sep
+    for (const [file, target] of this.files) {
+      if (!file.startsWith(dir)) continue
+      this.files.delete(file)
+      await target.close()
+    }
+  }
 }
 
 /** How much of the end of each log file `readLogTail` reads: enough for any sensible `limit`. */

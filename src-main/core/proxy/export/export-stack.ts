@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { createTwoFilesPatch } from 'diff'
 import { writeFileAtomic } from '../../atomic-file.js'
+import { dataLayout } from '../../data-layout.js'
 import type { Stack } from '../../stacks/stack-schema.js'
 import type { ExportParams, ExportTarget, ExportedFile } from './export-params.js'
 import { renderApacheVhost } from './render-apache-vhost.js'
@@ -37,7 +38,7 @@ export function renderExport(stack: Stack, to: ExportTarget, params: ExportParam
  * `<dataDir>/exports/`), and keeps this one as the new "last".
  */
 export async function exportStack(dataDir: string, stack: Stack, to: ExportTarget, params: ExportParams): Promise<{ files: (ExportedFile & { diff?: string })[] }> {
-  const dir = path.join(dataDir, 'exports', stack.id, to)
+  const dir = path.join(dataLayout(dataDir).exports(stack.id), to)
   const files = renderExport(stack, to, params)
   const out = []
   for (const file of files) {

@@ -90,6 +90,29 @@ function instanceByAddress(plan: ProxyPlan): Map<string, string> {
   return map
 }
 
+async function writeTls(plan: ProxyPlan, paths: ProxyPaths): Promise<void> {
+  if (!plan.tls) return
+  await writeFileAtomic(paths.keyFile, plan.tls.keyPem, 0o600)
+  await writeFileAtomic(paths.certFile, plan.tls.certPem)
+}
+
+/** Writes the config for `plan` to `file` and runs the proxy's validator on it. */
+async function renderAndValidate(spec: ExternalProxySpec, binary: string, plan: ProxyPlan, paths: ProxyPaths, file: string): Promise<void> {
+  await writeFileAtomic(file, spec.render(plan, paths))
+  try {
+    await run(binary, spec.validateArgs(file, paths), { timeout: VALIDATE_TIMEOUT_MS, env: { ...process.env, ...spec.env?.(paths) } })
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string }
+    const output = `${e.stderr ?? ''}\n${e.stdout ?? ''}`.trim() || e.message
+    const { file: where, line, message } = spec.parseError(output)
+    throw new ProxyConfigError(spec.label, where ?? file, line, message)
+  }
+}
+
+function proxyPaths(dir: string, plan: ProxyPlan): ProxyPaths {
+  return { dir, accessLog: path.join(dir, 'access.log'), certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), adminPort: plan.adminPort ?? 0 }
+}
+
 class ExternalProxy implements RunningProxy {
   private process?: ManagedProcess
   private tail?: FileTail
@@ -107,23 +130,12 @@ class ExternalProxy implements RunningProxy {
     this.instances = instanceByAddress(plan)
   }
 
-  private async writeTls(plan: ProxyPlan): Promise<void> {
-    if (!plan.tls) return
-    await writeFileAtomic(this.paths.keyFile, plan.tls.keyPem, 0o600)
-    await writeFileAtomic(this.paths.certFile, plan.tls.certPem)
+  private writeTls(plan: ProxyPlan): Promise<void> {
+    return writeTls(plan, this.paths)
   }
 
-  /** Writes the config for `plan` to `file` and runs the proxy's validator on it. */
-  private async renderAndValidate(plan: ProxyPlan, file: string): Promise<void> {
-    await writeFileAtomic(file, this.spec.render(plan, this.paths))
-    try {
-      await run(this.binary, this.spec.validateArgs(file, this.paths), { timeout: VALIDATE_TIMEOUT_MS, env: { ...process.env, ...this.spec.env?.(this.paths) } })
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string; message: string }
-      const output = `${e.stderr ?? ''}\n${e.stdout ?? ''}`.trim() || e.message
-      const { file: where, line, message } = this.spec.parseError(output)
-      throw new ProxyConfigError(this.spec.label, where ?? file, line, message)
-    }
+  private renderAndValidate(plan: ProxyPlan, file: string): Promise<void> {
+    return renderAndValidate(this.spec, this.binary, plan, this.paths, file)
   }
 
   async start(): Promise<void> {
@@ -144,6 +156,7 @@ class ExternalProxy implements RunningProxy {
       // A proxy that dies on its own is started again (it re-reads its last good config), as app servers are.
       restart: { ...DEFAULT_RESTART_POLICY, initialDelayMs: PROXY_RESTART_DELAY_MS },
       stopGraceMs: PROXY_STOP_GRACE_MS,
+      owner: this.plan.owner,
     })
     proc.onOutput((lines) => this.hooks.log(lines))
     proc.onState((s) => {
@@ -201,6 +214,15 @@ class ExternalProxy implements RunningProxy {
 /** A ProxyDriver for a real server binary described by `spec`. */
 export function externalProxyDriver(spec: ExternalProxySpec, binaryOverride?: () => string | undefined): ProxyDriver {
   const locate = () => findBinary(spec.binaryNames, spec.binaryDirs, binaryOverride?.())
+  const need = () => {
+    const binary = locate()
+    if (!binary) throw new Error(`${spec.label} is not installed; install it with: ${installHint(spec.install)}, or pick the built-in proxy`)
+    return binary
+  }
+  const workDirOf = (plan: ProxyPlan) => {
+    if (!plan.workDir) throw new Error('internal: no work folder for the proxy')
+    return plan.workDir
+  }
   return {
     kind: spec.kind,
     async detect(): Promise<DriverAvailability> {
@@ -208,12 +230,17 @@ export function externalProxyDriver(spec: ExternalProxySpec, binaryOverride?: ()
       if (!binary) return { available: false, problem: `${spec.label} is not installed (looked for ${spec.binaryNames.join(', ')} on PATH and in ${spec.binaryDirs.join(', ')}); install it with: ${installHint(spec.install)}` }
       return { available: true, version: await binaryVersion(binary, spec.versionArgs, spec.versionPattern) }
     },
+    async validate(plan) {
+      const binary = need()
+      // A private folder of its own: the running server's files stay as they are.
+      const paths = proxyPaths(path.join(workDirOf(plan), spec.kind, 'check'), plan)
+      await fs.promises.mkdir(paths.dir, { recursive: true, mode: 0o700 })
+      await writeTls(plan, paths)
+      await renderAndValidate(spec, binary, plan, paths, path.join(paths.dir, spec.configName))
+    },
     async start(plan, hooks) {
-      const binary = locate()
-      if (!binary) throw new Error(`${spec.label} is not installed; install it with: ${installHint(spec.install)}, or pick the built-in proxy`)
-      if (!plan.workDir) throw new Error('internal: no work folder for the proxy')
-      const dir = path.join(plan.workDir, spec.kind)
-      const paths: ProxyPaths = { dir, accessLog: path.join(dir, 'access.log'), certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), adminPort: plan.adminPort ?? 0 }
+      const binary = need()
+      const paths = proxyPaths(path.join(workDirOf(plan), spec.kind), plan)
       const proxy = new ExternalProxy(spec, binary, plan, paths, hooks)
       await proxy.start()
       return proxy
