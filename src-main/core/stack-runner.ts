@@ -136,13 +136,16 @@ export class StackRunner {
       this.stack = next
       return 'saved (the stack is not running)'
     }
-    const proxyIdentity = (s: Stack) => [s.hostnames, s.proxy.kind, s.proxy.listenHost, s.proxy.httpPort, s.proxy.httpsPort, s.proxy.tlsKeyKind, s.proxy.traceFile]
-    const proxyChanged = json(proxyIdentity(previous)) !== json(proxyIdentity(next))
-    if (proxyChanged) await this.checkListeners(next, previous)
+    const ports = (s: Stack) => json([s.proxy.listenHost, s.proxy.httpPort, s.proxy.httpsPort])
+    const portsChanged = ports(previous) !== ports(next)
+    const namesChanged = json([previous.hostnames, previous.proxy.tlsKeyKind]) !== json([next.hostnames, next.proxy.tlsKeyKind])
+    // A real server's process is supervised on its ports, so new ports start a new one; the built-in proxy moves its listeners on reload.
+    const proxyChanged = previous.proxy.kind !== next.proxy.kind || previous.proxy.traceFile !== next.proxy.traceFile || (portsChanged && next.proxy.kind !== 'builtin')
+    if (portsChanged || proxyChanged) await this.checkListeners(next, previous)
     const rollout = await this.planRollout(previous, next, replace)
     let tls = this.tls
     try {
-      if (proxyChanged) tls = await this.issueTls(next)
+      if (namesChanged || portsChanged || proxyChanged) tls = await this.issueTls(next)
       // Stand-ins for replacements not created yet: the validator checks the config, not the ports.
       const candidate = this.planFor(next, [...rollout.keep, ...rollout.fresh, ...rollout.before], tls)
       await proxyDriver(next.proxy.kind).validate?.(candidate)
@@ -184,10 +187,17 @@ export class StackRunner {
     try {
       if (proxyChanged) {
         await this.restartProxy(tls, revert)
-        proxyWords = `restarted the ${this.proxyLabel(next)} (host names, listeners or kind changed; the app servers kept running)`
+        proxyWords = `restarted the ${this.proxyLabel(next)} (its kind, ports or trace file changed; the app servers kept running)`
       } else {
-        await this.proxy.reload(this.plan())
-        proxyWords = `reloaded the ${this.proxyLabel(next)} gracefully`
+        const oldTls = this.tls
+        this.tls = tls
+        try {
+          await this.proxy.reload(this.plan())
+        } catch (err) {
+          this.tls = oldTls
+          throw err
+        }
+        proxyWords = `reloaded the ${this.proxyLabel(next)} gracefully${namesChanged || portsChanged ? ' with the new host names and listeners' : ''}`
       }
     } catch (err) {
       if (!proxyChanged) await revert()

@@ -23,7 +23,11 @@ describe('orphan reaping', () => {
         id: 'hup',
         name: 'Hup',
         hostnames: ['hup.localhost'],
-        appServers: [{ name: 'app', command: process.execPath, args: ['-e', app], instances: 2 }],
+        appServers: [
+          { name: 'app', command: process.execPath, args: ['-e', app], instances: 2 },
+          // Through a shell that execs (argv[0] is no longer the recorded command), with a child that left the group by setsid.
+          { name: 'shell', command: 'sh', args: ['-c', `setsid ${process.execPath} -e 'setInterval(()=>{},1000)/*${marker}-detached*/' & exec ${process.execPath} -e "${app}"`], instances: 1 },
+        ],
         routes: [{ appServer: 'app' }],
         proxy: { httpPort: await findFreePort() },
       }),
@@ -32,8 +36,9 @@ describe('orphan reaping', () => {
     let out = ''
     cli.stdout.on('data', (d) => (out += d))
     await waitFor(() => out.includes('Press Ctrl-C'), 20_000, 'the stack to start')
+    await waitFor(() => processesMatching(marker).length === 4, 5000, 'every process of the stack')
     const survivors = processesMatching(marker)
-    expect(survivors).toHaveLength(2)
+    expect(survivors).toHaveLength(4) // two app instances, the shell's exec'd app, its detached child
 
     // An unrelated process whose pid is not in the registry must be left alone.
     const bystander = spawn(process.execPath, ['-e', `setInterval(()=>{},1000)/*${marker}-bystander*/`])
@@ -47,7 +52,7 @@ describe('orphan reaping', () => {
     await engine.init()
     await waitFor(() => survivors.every((pid) => !isAlive(pid)), 5000, 'the survivors to be reaped')
     const logs = await engine.invoke('log:tail', { limit: 10 })
-    expect(logs.map((l) => l.text).join('\n')).toMatch(/stopped 2 process\(es\) left running by an earlier Aerie/)
+    expect(logs.map((l) => l.text).join('\n')).toMatch(/stopped 4 process\(es\) left running by an earlier Aerie that did not shut down: .*hup\/shell#1/)
     expect(isAlive(bystander.pid!)).toBe(true)
     bystander.kill()
     await engine.shutdown()

@@ -24,10 +24,8 @@ class BuiltinProxy implements RunningProxy {
   }
 
   async reload(plan: ProxyPlan): Promise<void> {
-    const same = plan.listenHost === this.plan.listenHost && plan.httpPort === this.plan.httpPort && plan.httpsPort === this.plan.httpsPort && plan.tls?.certPem === this.plan.tls?.certPem
-    if (!same) throw new Error('the built-in proxy applies a new port or certificate by restarting the stack')
-    this.plan = plan
     await proxyHost.update(this.key, plan)
+    this.plan = plan
   }
 
   async stop(): Promise<void> {

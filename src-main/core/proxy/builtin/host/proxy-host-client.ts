@@ -72,9 +72,10 @@ export class ProxyHostClient {
   async update(key: string, plan: ProxyPlan): Promise<void> {
     const entry = this.stacks.get(key)
     if (!entry) throw new Error(`stack ${key} is not on the built-in proxy`)
+    // Kept only once the proxy process took it: a refused plan (a port taken, a host name served by another stack) changes nothing.
+    await this.send({ type: 'update', id: 0, key, plan: toWirePlan(plan), states: upstreamStates(plan) })
     entry.plan = plan
     entry.states = JSON.stringify(upstreamStates(plan))
-    await this.send({ type: 'update', id: 0, key, plan: toWirePlan(plan), states: upstreamStates(plan) })
   }
 
   async detach(key: string): Promise<void> {

@@ -66,8 +66,24 @@ async function run(command: HostCommand): Promise<void> {
       const entry = attached.get(command.key)
       if (!entry) throw new Error(`no stack ${command.key} in the proxy process`)
       entry.states = command.states
-      entry.plan = livePlan(command.plan, entry)
-      entry.stack.update(entry.plan)
+      const before = entry.plan
+      const next = livePlan(command.plan, entry)
+      entry.stack.update(next)
+      try {
+        // New host names, certificate or ports: attached again (a listener it already has takes the new names and certificate).
+        await listen(next, entry.stack)
+      } catch (err) {
+        entry.stack.update(before)
+        await listen(before, entry.stack).catch(() => undefined)
+        throw err
+      }
+      entry.plan = next
+      const listening = (p: ProxyPlan) => [p.httpPort, ...(p.httpsPort && p.tls ? [p.httpsPort] : [])].map((port) => `${p.listenHost}:${port}`)
+      for (const address of listening(before)) {
+        if (listening(next).includes(address)) continue
+        const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))]
+        await detachStack(host, port, entry.stack)
+      }
       return
     }
     case 'detach': {
