@@ -45,7 +45,10 @@ export const AppServerSchema = z.object({
   dotnetMode: z.enum(['run', 'build-once']).default('run'),
   args: z.array(z.string()).default([]),
   cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).default({}),
+  /** An environment holds no NUL; a name holds no `=` or white space (no OS could pass it on). */
+  env: z
+    .record(z.string().regex(/^[^=\s\0]+$/, 'an environment variable name must not be empty or hold "=", spaces or NUL'), z.string().refine((v) => !v.includes('\0'), 'an environment value cannot hold a NUL character'))
+    .default({}),
   instances: z.number().int().min(1, 'must be at least 1').max(32, 'must be at most 32').default(1),
   /** `auto` picks free ports at start; a list fixes one port per instance. */
   ports: z.union([z.literal('auto'), z.array(portNumber)]).default('auto'),

@@ -2,11 +2,14 @@ import type { StackInput } from '../../../src-main/contract'
 
 /** The stack editor's form: text where users type lists, converted to a stack on every change. */
 export interface AppServerDraft {
+  /** The app server's name in the stack this form was opened from: its fields the form does not show are kept by it. */
+  origin?: string
   name: string
   kind: 'command' | 'dotnet'
   command: string
   project: string
-  args: string
+  /** One entry per argument, byte for byte (args-line.ts shows and reads them as a quoted line). */
+  args: string[]
   cwd: string
   env: string
   instances: number | null
@@ -45,7 +48,7 @@ export interface StackDraft {
 const words = (s: string) => s.split(/[\s,]+/).filter(Boolean)
 
 export function emptyAppServer(name = 'web'): AppServerDraft {
-  return { name, kind: 'command', command: '', project: '', args: '', cwd: '', env: '', instances: 1, autoPorts: true, ports: '', readinessKind: 'tcp', readinessPath: '/', restart: 'on-failure' }
+  return { name, kind: 'command', command: '', project: '', args: [], cwd: '', env: '', instances: 1, autoPorts: true, ports: '', readinessKind: 'tcp', readinessPath: '/', restart: 'on-failure' }
 }
 
 export function emptyDraft(): StackDraft {
@@ -57,13 +60,40 @@ export function idFromName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40)
 }
 
-function parseEnv(text: string): Record<string, string> {
+/** A value that a `KEY=value` line cannot hold as it is (a line break, or a leading quote) is written as a JSON string. */
+const needsJson = (value: string) => /[\r\n]/.test(value) || value.startsWith('"')
+
+/** The environment as `KEY=value` lines; `parseEnv(formatEnv(env))` gives `env` back exactly. */
+export function formatEnv(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => `${k}=${needsJson(v) ? JSON.stringify(v) : v}`)
+    .join('\n')
+}
+
+/** `KEY=value` lines; the value is everything after the first `=`, spaces included. */
+export function parseEnv(text: string): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    if (!line.trim()) continue
     const eq = line.indexOf('=')
-    env[eq === -1 ? line : line.slice(0, eq).trim()] = eq === -1 ? '' : line.slice(eq + 1).trim()
+    if (eq === -1) {
+      env[line.trim()] = ''
+      continue
+    }
+    const value = line.slice(eq + 1)
+    env[line.slice(0, eq).trim()] = value.startsWith('"') ? jsonString(value) : value
   }
   return env
+}
+
+function jsonString(text: string): string {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return typeof parsed === 'string' ? parsed : text
+  } catch {
+    return text
+  }
 }
 
 /** The stack the form describes; the contract's schema validates it (and names the fields at fault). */
@@ -74,21 +104,29 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
     id: d.id,
     name: d.name,
     hostnames: words(d.hostnames),
-    appServers: d.appServers.map((a) => ({
-      ...(base?.appServers?.find((b) => b.name === a.name) ?? {}),
+    appServers: d.appServers.map((a) => {
+      const was = base?.appServers?.find((b) => b.name === (a.origin ?? a.name))
+      return {
+      ...(was ?? {}),
       name: a.name,
       kind: a.kind,
-      command: a.kind === 'command' ? a.command : '',
-      ...(a.kind === 'dotnet' ? { project: a.project } : { project: undefined }),
-      args: words(a.args),
+      // Both are kept whatever the kind: switching kind and back loses neither.
+      command: a.command,
+      project: a.project === '' ? undefined : a.project,
+      args: [...a.args],
       ...(a.cwd ? { cwd: a.cwd } : { cwd: undefined }),
       env: parseEnv(a.env),
       instances: Number(a.instances),
       ports: a.autoPorts ? 'auto' : words(a.ports).map(Number),
-      readiness: { kind: a.readinessKind, path: a.readinessPath || '/', expectStatus: 200, timeoutMs: a.kind === 'dotnet' ? 120_000 : 30_000 },
+      // What the form does not show (the expected status, the timeout) is kept.
+      readiness: { expectStatus: 200, timeoutMs: a.kind === 'dotnet' ? 120_000 : 30_000, ...(was?.readiness ?? {}), kind: a.readinessKind, path: a.readinessPath || '/' },
       restart: a.restart,
-    })),
-    routes: d.routes.map((r) => (r.target === 'app' ? { pathPrefix: r.pathPrefix, appServer: r.appServer } : { pathPrefix: r.pathPrefix, staticDir: r.staticDir })),
+      }
+    }),
+    routes: d.routes.map((r, i) => {
+      const { appServer: _app, staticDir: _dir, ...kept } = base?.routes?.[i] ?? {}
+      return r.target === 'app' ? { ...kept, pathPrefix: r.pathPrefix, appServer: r.appServer } : { ...kept, pathPrefix: r.pathPrefix, staticDir: r.staticDir }
+    }),
     proxy: {
       ...(base?.proxy ?? {}),
       kind: d.kind,
@@ -117,13 +155,14 @@ export function stackToDraft(s: StackInput): StackDraft {
     healthIntervalMs: s.proxy.healthCheck?.intervalMs ?? 5000,
     compression: s.proxy.compression ?? true,
     appServers: s.appServers.map((a) => ({
+      origin: a.name,
       name: a.name,
       kind: a.kind ?? 'command',
       command: a.command ?? '',
       project: a.project ?? '',
-      args: (a.args ?? []).join(' '),
+      args: [...(a.args ?? [])],
       cwd: a.cwd ?? '',
-      env: Object.entries(a.env ?? {}).map(([k, v]) => `${k}=${v}`).join('\n'),
+      env: formatEnv(a.env ?? {}),
       instances: a.instances ?? 1,
       autoPorts: a.ports === undefined || a.ports === 'auto',
       ports: Array.isArray(a.ports) ? a.ports.join(' ') : '',

