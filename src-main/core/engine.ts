@@ -265,8 +265,12 @@ export class Engine implements EngineApi {
   }
 
   private async importFile(stack: Stack, file: string): Promise<StackView> {
-    const existing = this.runners.get(stack.id)
-    if (existing && existing.source !== file) throw new Error(`a stack with id "${stack.id}" already exists${existing.source ? ` (from ${existing.source})` : ''}; change "id" in ${file}`)
+    // Importing the same file again refreshes it; any other stack with that id (loaded, imported, or a file that failed to load) is never replaced.
+    if (this.runners.get(stack.id)?.source !== file) {
+      await this.refuseTakenId(stack.id).catch((err: Error) => {
+        throw err instanceof ValidationError ? new Error(`${file}: "id" ${err.issues[0].message}`) : err
+      })
+    }
     await this.store.link(stack.id, file)
     const runner = this.runnerFor(stack.id, stack)
     runner.stack = stack

@@ -1,5 +1,5 @@
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
-import { expect, test } from './fixtures.js'
+import { expect, invoke, test } from './fixtures.js'
 import { snap } from './screenshots.js'
 
 test('create a stack from the form (a bad port first), start it, see its logs and traces, open a trace, stop it', async ({ page, aerie }) => {
@@ -81,4 +81,22 @@ test('a new stack whose id is taken is refused at the Id field, and the existing
   await snap(page, 'stack-editor-id-taken.png', { fullPage: true })
   await page.keyboard.press('Alt+1')
   await expect(page.locator('[data-stack="demo"]')).toContainText('demo.localhost')
+})
+
+test('saving from the editor without a change gives back the stack byte for byte: quoted arguments, padded values, readiness it does not show', async ({ page, aerie, request }) => {
+  const stack = {
+    id: 'lossless',
+    name: 'Lossless',
+    hostnames: ['lossless.localhost'],
+    appServers: [{ name: 'web', command: '{node}', args: ['-e', "console.log('a b')", '--urls=http://a,http://b'], env: { PADDED: '  two words  ' }, readiness: { kind: 'http', path: '/', expectStatus: 204, timeoutMs: 90_000 } }],
+    routes: [{ appServer: 'web' }],
+    proxy: { httpPort: await findFreePort() },
+  }
+  const saved = ((await invoke(request, aerie, 'stack:save', { stack, create: true })) as { stack: unknown }).stack
+  await page.goto(aerie.url)
+  await page.locator('[data-stack="lossless"]').getByTestId('edit').click()
+  await expect(page.getByTestId('args-list').locator('li')).toHaveText(['-e', "console.log('a b')", '--urls=http://a,http://b'])
+  await page.getByTestId('save').click()
+  await expect(page.locator('[data-stack="lossless"]')).toBeVisible()
+  expect(((await invoke(request, aerie, 'stack:get', { id: 'lossless' })) as { stack: unknown }).stack).toEqual(saved)
 })

@@ -118,6 +118,17 @@ describe('a stack kept in the app repository as aerie.stack.json', () => {
     expect((await engine.invoke('stack:list', {})).map((v) => v.stack.id)).not.toContain('api')
   })
 
+  it('refuses to import a file whose id another stack has, and leaves that stack as it was', async () => {
+    const other = path.join(repo.dir, 'taken')
+    fs.mkdirSync(other, { recursive: true })
+    fs.writeFileSync(path.join(other, 'aerie.stack.json'), JSON.stringify({ id: 'demo', name: 'Not the demo', hostnames: ['x.localhost'], appServers: [{ name: 'web', command: 'true' }], routes: [{ appServer: 'web' }], proxy: { httpPort: 18998 } }))
+    const demoFile = path.join(home.dir, 'stacks', 'demo.json')
+    const before = fs.readFileSync(demoFile, 'utf8')
+    await expect(engine.invoke('stack:import', { path: other })).rejects.toThrow(`${path.join(other, 'aerie.stack.json')}: "id" "demo" is taken by another stack; pick another id, e.g. "demo-2"`)
+    expect(fs.readFileSync(demoFile, 'utf8')).toBe(before)
+    expect((await engine.invoke('stack:get', { id: 'demo' })).stack.name).toBe('Demo')
+  })
+
   it('refuses a folder without aerie.stack.json, naming the file it looked for', async () => {
     await expect(engine.invoke('stack:import', { path: home.dir })).rejects.toThrow(`${path.join(home.dir, 'aerie.stack.json')} does not exist`)
   })
