@@ -16,7 +16,7 @@ const CONNECTIONS = 8
 /** The edits below: each reloads the proxy once. */
 const RELOADS = 4
 
-const kinds = ['builtin', ...(requireBinary('nginx') ? ['nginx'] : [])] as const
+const kinds = ['builtin', ...(['nginx', 'apache2', 'caddy'] as const).filter((b) => requireBinary(b)).map((b) => (b === 'apache2' ? 'apache' : b))] as const
 
 describe.each(kinds)('edits of a running stack under load (%s)', (kind) => {
   const home = tempHome()
@@ -85,8 +85,8 @@ describe.each(kinds)('edits of a running stack under load (%s)', (kind) => {
     expect({ non2xx, timeouts }).toEqual({ non2xx: 0, timeouts: 0 })
     if (kind === 'builtin') expect(errors).toBe(0)
     else {
-      // nginx's graceful reload closes idle keep-alive connections at once: a request the client sent on one at that
-      // instant is reset (browsers retry it on a new connection; autocannon counts it). Nothing else may fail.
+      // A real server's graceful reload (nginx, Caddy) closes idle keep-alive connections at once: a request the client
+      // sent on one at that instant is reset (browsers retry it on a new connection; autocannon counts it). Nothing else may fail.
       expect(failures.filter((f) => !f.startsWith('-- ') && f !== 'read ECONNRESET')).toEqual([])
       expect(errors).toBeLessThanOrEqual(RELOADS * CONNECTIONS)
     }
