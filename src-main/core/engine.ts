@@ -18,6 +18,7 @@ import { StackRunner } from './stack-runner.js'
 import { ProcessRegistry } from './supervisor/process-registry.js'
 import { demoStack } from './stacks/demo-stack.js'
 import { proposeAppServer, readDotnetProject } from './stacks/dotnet-project.js'
+import { parseStack } from './stacks/known-keys.js'
 import { StackSchema, type Stack } from './stacks/stack-schema.js'
 import { readStackFile, STACK_FILE_NAME, writeStackFileEdits } from './stacks/stack-file.js'
 import { watchStackFile } from './stacks/stack-file-watcher.js'
@@ -284,7 +285,7 @@ export class Engine implements EngineApi {
     'stack:list': async () => [...this.runners.values()].map((r) => r.view()).sort((a, b) => a.stack.name.localeCompare(b.stack.name)),
     'stack:get': async ({ id }) => this.runnerFor(id).view(),
     'stack:save': async ({ stack: input, create }) => {
-      const stack = parseOrThrow(StackSchema, input, 'The stack')
+      const stack = parseStack(input, 'The stack')
       return this.serial(stack.id, () => this.save(stack, create))
     },
     'stack:import': async ({ path: target }) => {

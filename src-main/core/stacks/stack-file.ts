@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import { applyEdits, findNodeAtLocation, modify, parseTree, printParseErrorCode, type JSONPath, type Node, type ParseError } from 'jsonc-parser'
 import { writeFileAtomic } from '../atomic-file.js'
 import { formatPath, ValidationError } from '../validation-error.js'
+import { unknownKeys } from './known-keys.js'
 import { StackSchema, type Stack } from './stack-schema.js'
 
 /** The file name of a stack kept in an app's own repository. */
@@ -35,12 +36,15 @@ export async function readStackFile(file: string): Promise<Stack> {
   }
   const json: unknown = tree ? nodeValue(tree) : undefined
   const result = StackSchema.safeParse(json)
-  if (result.success) return result.data
+  const issues = [...unknownKeys(json), ...(result.success ? [] : result.error.issues)]
+  if (!issues.length && result.success) return result.data
   throw new ValidationError(
     file,
-    result.error.issues.map((i) => {
+    issues.map((i) => {
       const node = nearestNode(tree, i.path as JSONPath)
-      return { path: `line ${node ? lineOf(text, node.offset) : 1}: ${formatPath(i.path)}`, message: i.message }
+      // A key's line is where the key is written (its property node), not its value.
+      const at = node?.parent?.type === 'property' ? node.parent : node
+      return { path: `line ${at ? lineOf(text, at.offset) : 1}: ${formatPath(i.path as PropertyKey[])}`, message: i.message }
     }),
   )
 }

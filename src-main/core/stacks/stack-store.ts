@@ -2,10 +2,10 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { writeFileAtomic } from '../atomic-file.js'
 import { dataLayout } from '../data-layout.js'
-import { parseOrThrow } from '../validation-error.js'
+import { parseStack } from './known-keys.js'
 import { z } from 'zod'
 import { readStackFile } from './stack-file.js'
-import { StackSchema, type Stack } from './stack-schema.js'
+import type { Stack } from './stack-schema.js'
 
 const LinksSchema = z.array(z.object({ id: z.string(), file: z.string() }))
 export type StackLink = z.infer<typeof LinksSchema>[number]
@@ -134,6 +134,6 @@ export class StackStore {
     } catch (err) {
       throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix or delete the file`)
     }
-    return parseOrThrow(StackSchema, json, `Stack file ${file}`)
+    return parseStack(json, `Stack file ${file}`)
   }
 }
