@@ -483,6 +483,7 @@ export class StackRunner {
         ejection: stack.proxy.ejection,
         timeouts: stack.proxy.timeouts,
         compression: stack.proxy.compression,
+        maxBodySize: stack.proxy.maxBodySize,
         forwardedHeader: stack.proxy.forwardedHeader,
         traceSecrets: stack.proxy.traceSecrets,
       },

@@ -3,7 +3,7 @@ import http2 from 'node:http2'
 import https from 'node:https'
 import { raw } from '../support/raw-client.js'
 import { wsRoundTrip } from '../support/ws-round-trip.js'
-import { BIG_BYTES, HOST, type InstanceControl } from './fixture.js'
+import { BIG_BYTES, BODY_LIMIT, HOST, type InstanceControl } from './fixture.js'
 
 /**
  * Where a case sends its requests: one engine serving the fixture. Plain HTTP redirects to HTTPS
@@ -53,6 +53,30 @@ export interface ConformanceCase {
 }
 
 const hostHeader = (t: CaseTarget) => `${HOST}:${t.port}`
+
+/** A POST of `bytes` in 64 KiB chunks without Content-Length (HTTP/1.1 chunked). */
+function chunked(t: CaseTarget, path: string, bytes: number): Promise<Answer> {
+  return new Promise((resolve) => {
+    const options = { host: '127.0.0.1', port: t.port, path, method: 'POST', headers: { host: hostHeader(t), 'transfer-encoding': 'chunked' }, agent: false, servername: HOST, ca: t.ca }
+    const req = (t.scheme === 'https' ? https : http).request(options, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' }))
+    })
+    req.on('error', (err) => resolve({ status: 0, headers: {}, body: err.message }))
+    const chunk = Buffer.alloc(64 * 1024, 99)
+    let sent = 0
+    const write = () => {
+      while (sent < bytes) {
+        sent += chunk.length
+        if (!req.write(chunk)) return void req.once('drain', write)
+      }
+      req.end()
+    }
+    write()
+  })
+}
 const ws = (t: CaseTarget, message: string, headers: Record<string, string> = {}) =>
   wsRoundTrip(`${t.scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${t.port}/ws`, message, { headers: { host: hostHeader(t), ...headers }, servername: HOST, ca: t.ca }).catch((err: Error) => `error ${err.message}`)
 const get = (t: CaseTarget, path: string, headers: Record<string, string> = {}) => request(t, path, headers)
@@ -195,6 +219,26 @@ export const CASES: ConformanceCase[] = [
     async run(t) {
       const res = await request(t, '/upload', {}, Buffer.alloc(10 * 1024 * 1024, 98))
       return res.status === 200 ? `200 ${JSON.parse(res.body).bytes}` : `${res.status}`
+    },
+  },
+  {
+    id: 'body-over-limit',
+    title: 'a body larger than proxy.maxBodySize, with Content-Length, gets 413 and never reaches the app',
+    async run(t) {
+      const path = `/too-big-${Math.random().toString(36).slice(2)}`
+      const res = await request(t, path, {}, Buffer.alloc(BODY_LIMIT + 500_000, 98))
+      const after = await seen(t, '/count')
+      return `${res.status} reached-app=${(after.body?.seen ?? []).includes(path) || after.status !== 200}`
+    },
+  },
+  {
+    id: 'chunked-over-limit',
+    title: 'a chunked body that grows past proxy.maxBodySize gets 413, and the app never sees a whole request',
+    async run(t) {
+      const path = `/too-big-chunked-${Math.random().toString(36).slice(2)}`
+      const res = await chunked(t, path, BODY_LIMIT + 500_000)
+      const after = await seen(t, '/count')
+      return `${res.status} reached-app=${(after.body?.seen ?? []).includes(path) || after.status !== 200}`
     },
   },
   {

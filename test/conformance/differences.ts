@@ -8,8 +8,10 @@ const NGINX = {}
 const APACHE = {
   traceparent: "Apache 2.4 has no W3C trace context: it forwards a client's traceparent but makes none",
   'all-instances-down': 'mod_proxy_balancer answers 503 (Service Unavailable) when no member is usable; the others answer 502',
+  'chunked-over-limit': "httpd's LimitRequestBody does not apply to proxied requests, so the limit is a Content-Length check (mod_rewrite): a chunked body reaches the app whole",
 }
 const CADDY = {
+  'body-over-limit': "Caddy 2.6's request_body max_size makes reverse_proxy fail on a body with Content-Length over the limit: 502 (Caddy 2.7 answers 413); the app does not get it either",
   traceparent: 'Caddy 2.6 makes no traceparent (tracing needs its OpenTelemetry module and a collector)',
   'client-forwarded-for': 'Caddy 2.6 drops a client-sent X-Forwarded-For unless the client is in trusted_proxies, and sends only the client address',
   'static-symlink-out': "Caddy 2.6's file_server follows symbolic links and has no setting to refuse them",

@@ -11,6 +11,8 @@ import { defaultSettings, startUpstream, type TestUpstream } from '../support/up
 export const HOSTILE_DIR_NAME = `odd dir; } location ~ pwned { return 200 "injected"; } # 'q'`
 export const HOST = 'app.localhost'
 export const BIG_BYTES = 1024 * 1024
+/** The fixture's `proxy.maxBodySize`: above the 10 MiB upload case, below the over-limit ones. */
+export const BODY_LIMIT = 12_000_000
 
 /** What every engine serves in the conformance suite: two instances, two routes to them, two static folders. */
 export interface Fixture {
@@ -43,6 +45,9 @@ function control(list: TestUpstream[], make: (id: string, port: number) => Promi
   }
 }
 
+/** Every request (path) an instance has read to its end, across all instances: `/count` answers it. */
+const completed: string[] = []
+
 /** The app both instances run: echoes what it saw, counts an upload, serves 1 MiB, echoes WebSocket messages. */
 async function instance(id: string, port = 0): Promise<TestUpstream> {
   const big = Buffer.alloc(BIG_BYTES, 97)
@@ -50,9 +55,11 @@ async function instance(id: string, port = 0): Promise<TestUpstream> {
   const up = await startUpstream(id, (req, res) => {
     if (req.url === '/big') return res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length }).end(big)
     if (req.url === '/text') return res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': text.length }).end(text)
+    if (req.url === '/count') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, seen: completed }))
     let bytes = 0
     req.on('data', (c: Buffer) => (bytes += c.length))
     req.on('end', () => {
+      completed.push(req.url ?? '')
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ id, url: req.url, headers: req.headers, bytes }))
     })
@@ -91,7 +98,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
     hostnames: [HOST],
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
     routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
-    proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky' },
+    proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT },
   })
   return {
     ca,
@@ -113,7 +120,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
         { pathPrefix: '/static', staticDir: www, upstreams: [] },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [] },
       ],
-      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true }),
+      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT }),
       workDir,
       adminPort: await findFreePort(),
     }),

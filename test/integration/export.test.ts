@@ -110,6 +110,7 @@ describe('export for production', () => {
       ClusterId: 'api',
       Match: { Hosts: ['shop.example.com', 'www.shop.example.com'], Path: '/api/{**catch-all}' },
       Transforms: [{ RequestHeaderOriginalHost: 'true' }, { 'X-Forwarded': 'Set', For: 'Append' }],
+      MaxRequestBodySize: 30_000_000,
     })
     expect(yarp.StaticFolders).toEqual({ '/assets': '/var/www/app/static/assets' })
     expect(Object.values(yarp.ReverseProxy.Clusters.api.Destinations)).toEqual([{ Address: 'http://127.0.0.1:5000/' }, { Address: 'http://127.0.0.1:5001/' }])

@@ -40,6 +40,7 @@ export function defaultSettings(overrides: Partial<ProxyPlan['settings']> = {}):
     ejection: { failures: 3, ejectMs: 10_000 },
     timeouts: { clientHeadersMs: 30_000, idleMs: 60_000, upstreamConnectMs: 5_000, upstreamResponseMs: 60_000 },
     compression: true,
+    maxBodySize: 30_000_000,
     forwardedHeader: false,
     traceSecrets: false,
     ...overrides,

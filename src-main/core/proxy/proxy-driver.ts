@@ -49,6 +49,8 @@ export interface ProxySettings {
   ejection: { failures: number; ejectMs: number }
   timeouts: { clientHeadersMs: number; idleMs: number; upstreamConnectMs: number; upstreamResponseMs: number }
   compression: boolean
+  /** Bytes; 0: no limit. */
+  maxBodySize: number
   forwardedHeader: boolean
   traceSecrets: boolean
 }

@@ -74,6 +74,9 @@ export const RouteSchema = z
   })
   .refine((r) => Boolean(r.appServer) !== Boolean(r.staticDir), { message: 'needs either "appServer" or "staticDir" (one of them)' })
 
+/** The largest body limit every engine can express (Apache's LimitRequestBody takes at most 2 GiB - 1). */
+export const MAX_BODY_SIZE = 2_147_483_647
+
 const ms = (min: number, max: number) => z.number().int().min(min, `must be at least ${min} ms`).max(max, `must be at most ${max} ms`)
 
 export const ProxySchema = z.object({
@@ -100,6 +103,8 @@ export const ProxySchema = z.object({
       upstreamResponseMs: ms(100, 3_600_000).default(60_000),
     })
     .default({ clientHeadersMs: 30_000, idleMs: 60_000, upstreamConnectMs: 5_000, upstreamResponseMs: 60_000 }),
+  /** The largest request body in bytes (0: no limit); a larger one gets 413 from every engine. The default is Kestrel's own, so that the proxy refuses what the app would. */
+  maxBodySize: z.number().int().min(0, 'must be 0 (no limit) or more').max(MAX_BODY_SIZE, `must be at most ${MAX_BODY_SIZE} (Apache's limit), or 0 for no limit`).default(30_000_000),
   /** gzip/brotli for compressible responses the app did not compress. */
   compression: z.boolean().default(true),
   /** Also send RFC 7239 `Forwarded` (X-Forwarded-* are always sent). */

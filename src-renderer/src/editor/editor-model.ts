@@ -41,6 +41,8 @@ export interface StackDraft {
   healthPath: string
   healthIntervalMs: number | null
   compression: boolean
+  /** Bytes; 0: no limit; null: the default (Kestrel's 30000000). */
+  maxBodySize: number | null
   appServers: AppServerDraft[]
   routes: RouteDraft[]
 }
@@ -52,7 +54,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -136,6 +138,7 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
       loadBalancing: d.loadBalancing,
       healthCheck: d.healthPath ? { path: d.healthPath, intervalMs: Number(d.healthIntervalMs) } : undefined,
       compression: d.compression,
+      maxBodySize: num(d.maxBodySize),
     },
   }
 }
@@ -154,6 +157,7 @@ export function stackToDraft(s: StackInput): StackDraft {
     healthPath: s.proxy.healthCheck?.path ?? '',
     healthIntervalMs: s.proxy.healthCheck?.intervalMs ?? 5000,
     compression: s.proxy.compression ?? true,
+    maxBodySize: s.proxy.maxBodySize ?? null,
     appServers: s.appServers.map((a) => ({
       origin: a.name,
       name: a.name,

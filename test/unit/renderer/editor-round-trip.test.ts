@@ -49,6 +49,7 @@ const stacks = fc
       ejection: fc.record({ failures: fc.integer({ min: 1, max: 100 }), ejectMs: ms(100, 600_000) }),
       timeouts: fc.record({ clientHeadersMs: ms(1000, 600_000), idleMs: ms(1000, 3_600_000), upstreamConnectMs: ms(100, 600_000), upstreamResponseMs: ms(100, 3_600_000) }),
       compression: fc.boolean(),
+      maxBodySize: fc.integer({ min: 0, max: 2_147_483_647 }),
       forwardedHeader: fc.boolean(),
       traceSecrets: fc.boolean(),
       traceFile: fc.boolean(),

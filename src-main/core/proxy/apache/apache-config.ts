@@ -5,7 +5,7 @@ import { renderApacheSite, secs, type ApacheSiteModel } from './apache-vhosts.js
 
 /** Where Debian (and most Linux distributions) keep Apache's modules; macOS/Homebrew keeps them under lib/httpd/modules. */
 const MODULE_DIRS = ['/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules', '/opt/homebrew/lib/httpd/modules', '/usr/local/lib/httpd/modules']
-const MODULES = ['mpm_event', 'authz_core', 'mime', 'headers', 'proxy', 'proxy_http', 'proxy_wstunnel', 'proxy_balancer', 'slotmem_shm', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'ssl', 'socache_shmcb', 'deflate', 'filter', 'alias', 'dir', 'http2', 'env', 'setenvif']
+const MODULES = ['mpm_event', 'authz_core', 'mime', 'headers', 'proxy', 'proxy_http', 'proxy_wstunnel', 'proxy_balancer', 'slotmem_shm', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'ssl', 'socache_shmcb', 'deflate', 'filter', 'alias', 'dir', 'http2', 'env', 'setenvif', 'rewrite']
 
 export function apacheModuleDir(): string {
   return MODULE_DIRS.find((d) => fs.existsSync(`${d}/mod_proxy.so`)) ?? MODULE_DIRS[0]

@@ -17,7 +17,7 @@ export interface ApacheSiteModel {
   redirect?: { status: 301 | 308; httpsPort?: number }
   balancers: { name: string; members: string[] }[]
   routes: { pathPrefix: string; balancer?: string; staticDir?: string }[]
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize'>
   /** Production: the per-site log lines Debian's layout expects. */
   logs?: string[]
 }
@@ -63,6 +63,9 @@ function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
     return [...lines, '</VirtualHost>'].join('\n')
   }
   if (scheme === 'https' && model.tls) lines.push('    SSLEngine on', `    SSLCertificateFile ${apacheQuote(model.tls.certificateFile)}`, `    SSLCertificateKeyFile ${apacheQuote(model.tls.keyFile)}`, '    Protocols h2 http/1.1')
+  // The stack's body limit (0: none): 413 above it. LimitRequestBody does not apply to proxied requests
+  // (httpd leaves r->proxyreq bodies unlimited), so it is a Content-Length check; a chunked body goes through.
+  if (settings.maxBodySize) lines.push('    RewriteEngine On', `    RewriteCond expr "%{HTTP:Content-Length} -gt ${settings.maxBodySize}"`, '    RewriteRule ^ - [R=413,L]')
   // mod_proxy appends the Host to X-Forwarded-Host: a client-sent one must not come first (the app would take it).
   lines.push('    ProxyPreserveHost On', '    RequestHeader unset X-Forwarded-Host early', `    RequestHeader set X-Forwarded-Proto "${scheme}"`)
   if (settings.forwardedHeader) lines.push(`    RequestHeader set Forwarded "for=%{REMOTE_ADDR}s;proto=${scheme};host=\\"%{HTTP_HOST}s\\""`)

@@ -19,6 +19,11 @@ export function noRoutePage(path: string): string {
   return page(404, 'No route', `<p>No route of this stack matches <code>${escape(path)}</code>.</p>`)
 }
 
+/** 413: the body is larger than the stack's `proxy.maxBodySize`. */
+export function bodyTooLargePage(limit: number): string {
+  return page(413, 'Content too large', `<p>The request body is larger than this stack's limit of ${limit} bytes (<code>proxy.maxBodySize</code>; Kestrel's own default is 30000000). Every engine and export refuses it the same way.</p>`)
+}
+
 /** Describes each instance as "web#2 is crashed — exited with code 1", so the user knows where to look. */
 export function describeUpstreams(upstreams: readonly Upstream[]): string[] {
   return upstreams.map((u) => {

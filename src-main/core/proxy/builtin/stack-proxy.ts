@@ -2,7 +2,7 @@ import http from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { ProxyHooks, ProxyPlan, PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
-import { badGatewayPage, describeUpstreams, noRoutePage } from './error-pages.js'
+import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage } from './error-pages.js'
 import { forwardedFor, nextTraceparent, upstreamRequestHeaders } from './forwarded-headers.js'
 import { HealthChecker } from './health-checker.js'
 import { ALLOWED_METHODS, isHttp2Request, type Refusal } from './request-target.js'
@@ -14,6 +14,8 @@ import { UpstreamConnections } from './upstream-connections.js'
 import { UpstreamExchange, type ExchangeFailure, type ExchangeHost, type ProxyRequest, type ProxyResponse } from './upstream-exchange.js'
 
 const PROTOCOLS: Record<string, string> = { '1.1': 'HTTP/1.1', '1.0': 'HTTP/1.0' }
+/** How long the rest of a refused (413) body is read and dropped before the connection is closed. */
+const LINGER_MS = 5_000
 /** Methods that may be sent again to another instance after a connect failure (no body). */
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -129,6 +131,8 @@ export class StackProxy implements ExchangeHost {
     // Body sizes come from Content-Length when there is one; chunked bodies are counted as they are forwarded.
     const requestLength = req.headers['content-length']
     if (requestLength !== undefined) trace.trace.requestBytes = Number(requestLength) || 0
+    // Refused before anything is read or forwarded, as nginx does; a body without Content-Length is counted as it goes (upstream-exchange.ts).
+    if (settings.maxBodySize && Number(requestLength) > settings.maxBodySize) return this.bodyTooLarge(req, res, trace)
 
     if (route.staticDir) {
       const rest = route.pathPrefix === '/' ? pathname : pathname.slice(route.pathPrefix.replace(/\/$/, '').length) || '/'
@@ -155,6 +159,20 @@ export class StackProxy implements ExchangeHost {
     if (settings.forwardedHeader) headers.forwarded = forwardedFor(req.socket?.remoteAddress ?? '', conn.proto, String(headers.host ?? conn.host))
     const bodyless = hasNoBody(req)
     new UpstreamExchange(req, res, member, settings, trace, stickyId, { conn, route, tried, bodyless }, this).start(this.connections.get(upstream), headers)
+  }
+
+  /**
+   * 413. The rest of an HTTP/1.1 body is read and dropped for a while (a lingering close, as
+   * nginx's), so that a client still sending gets the answer instead of a reset.
+   */
+  bodyTooLarge(req: ProxyRequest, res: ProxyResponse, trace: TraceRecorder): void {
+    const limit = this.plan.settings.maxBodySize
+    sendPage(res, trace, 413, bodyTooLargePage(limit), `the body is larger than proxy.maxBodySize (${limit} bytes)`)
+    if (isHttp2Request(req)) return
+    const linger = setTimeout(() => req.socket.destroy(), LINGER_MS)
+    linger.unref()
+    req.once('end', () => clearTimeout(linger)).once('close', () => clearTimeout(linger))
+    req.resume()
   }
 
   /** An exchange got no answer: a request without a body goes to another instance after a connect failure, else an error page. */

@@ -35,6 +35,8 @@ export interface ExchangeFailure {
 export interface ExchangeHost {
   log(lines: string[]): void
   failed(exchange: UpstreamExchange, failure: ExchangeFailure): void
+  /** The body passed `proxy.maxBodySize` while it was being sent: 413, the upstream request aborted. */
+  bodyTooLarge(req: ProxyRequest, res: ProxyResponse, trace: TraceRecorder): void
 }
 
 /** Where the request came from and what it may be retried on: carried along, read only on failure. */
@@ -83,8 +85,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     const { req } = this
     const { bodyless } = this.context
     let body: Dispatcher.DispatchOptions['body'] = bodyless ? null : req
-    if (!bodyless && isHttp2Request(req)) body = Readable.from(completeStreamBody(req, this.trace.trace, req.headers['content-length'] === undefined), { objectMode: false })
-    else if (!bodyless && req.headers['content-length'] === undefined) {
+    const unsized = req.headers['content-length'] === undefined
+    const limit = this.settings.maxBodySize
+    if (!bodyless && isHttp2Request(req)) body = Readable.from(limitedBody(completeStreamBody(req, this.trace.trace, unsized), unsized ? limit : 0), { objectMode: false })
+    else if (!bodyless && unsized && limit) body = Readable.from(limitedBody(countedBody(req, this.trace.trace), limit), { objectMode: false })
+    else if (!bodyless && unsized) {
       const trace = this.trace.trace
       req.on('data', (chunk: Buffer) => (trace.requestBytes! += chunk.length))
       // Paused until undici attaches its own reader (and resumes the body): no chunk goes by unsent.
@@ -173,6 +178,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.release()
     const { member, settings, trace, res } = this
     const answered = this.sink !== undefined
+    if (err instanceof BodyTooLargeError && !res.headersSent && !this.clientGone) {
+      res.removeListener('close', this.onClientClose)
+      return this.host.bodyTooLarge(this.req, res, trace)
+    }
     if (this.clientGone) return trace.finish(answered ? this.status : 499, undefined, answered ? 'the client closed the connection' : 'the client closed the connection before the response')
     const code = err.code ?? ''
     const id = member.upstream.id
@@ -237,4 +246,31 @@ async function* completeStreamBody(req: Http2ServerRequest, trace: Trace, count:
   await new Promise((resolve) => setImmediate(resolve))
   const { stream } = req
   if (stream.aborted || stream.destroyed) throw new Error('the client reset the stream before the request body was complete')
+}
+
+/** A body without Content-Length grew past `proxy.maxBodySize`. */
+export class BodyTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`the request body grew past proxy.maxBodySize (${limit} bytes)`)
+    this.name = 'BodyTooLargeError'
+  }
+}
+
+/** An HTTP/1.1 chunked body, counted into the trace as it goes. */
+async function* countedBody(req: Readable, trace: Trace): AsyncGenerator<Buffer> {
+  // Not destroyed when the limit stops the reading: the client still gets its 413.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    trace.requestBytes! += chunk.length
+    yield chunk
+  }
+}
+
+/** Passes a body on until it grows past `limit` bytes (0: no limit), then fails, which aborts the upstream request: the app never gets a whole request. */
+async function* limitedBody(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+  let total = 0
+  for await (const chunk of body) {
+    total += chunk.length
+    if (limit && total > limit) throw new BodyTooLargeError(limit)
+    yield chunk
+  }
 }

@@ -16,7 +16,7 @@ export interface CaddySiteModel {
   routes: { pathPrefix: string; servers?: string[]; staticDir?: string }[]
   /** Local only: name the instance in a response header, the one place Caddy 2.6's access log can show it (for traces). */
   exposeUpstream?: boolean
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck' | 'maxBodySize'>
 }
 
 /** A duration in Caddy syntax. */
@@ -63,7 +63,11 @@ function site(model: CaddySiteModel, s: CaddySiteModel['sites'][number]): string
   if (s.scheme === 'https' && model.tls) lines.push(`tls ${caddyQuote(model.tls.certificateFile)} ${caddyQuote(model.tls.keyFile)}`)
   if (model.accessLog) lines.push('log {', `  output file ${caddyQuote(model.accessLog)}`, '  format json', '}')
   if (s.redirectTo) lines.push(`redir ${s.redirectTo}{uri} 308`)
-  else lines.push(...(model.settings.compression ? ['encode zstd gzip'] : []), ...handlers(model))
+  else {
+    // The stack's body limit (0: none), as every engine: 413 above it.
+    if (model.settings.maxBodySize) lines.push('request_body {', `  max_size ${model.settings.maxBodySize}`, '}')
+    lines.push(...(model.settings.compression ? ['encode zstd gzip'] : []), ...handlers(model))
+  }
   return `${s.addresses.join(', ')} {\n${lines.map((l) => `  ${l}`).join('\n')}\n}`
 }
 

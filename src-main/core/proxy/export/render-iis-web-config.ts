@@ -31,6 +31,12 @@ export function renderIisWebConfigs(stack: Stack, _params: ExportParams): Export
 ${env}
         </environmentVariables>
       </aspNetCore>
+      <!-- The stack's body limit: IIS answers a larger request with 413 (${stack.proxy.maxBodySize ? `${stack.proxy.maxBodySize} bytes` : 'none: the largest IIS allows'}). -->
+      <security>
+        <requestFiltering>
+          <requestLimits maxAllowedContentLength="${stack.proxy.maxBodySize || 4294967295}" />
+        </requestFiltering>
+      </security>
     </system.webServer>
   </location>
 </configuration>

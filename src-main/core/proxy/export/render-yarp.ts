@@ -27,6 +27,8 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
           ClusterId: r.app!.name,
           Match: { Hosts: params.serverNames, Path: r.pathPrefix === '/' ? '/{**catch-all}' : `${r.pathPrefix.replace(/\/$/, '')}/{**catch-all}` },
           Transforms: [{ RequestHeaderOriginalHost: 'true' }, { 'X-Forwarded': 'Set', For: 'Append' }],
+          // The stack's body limit: 413 above it, as every engine (-1: none; YARP's default is the server's, 30000000 on Kestrel).
+          MaxRequestBodySize: stack.proxy.maxBodySize || -1,
         },
       ]),
   )

@@ -23,7 +23,7 @@ export interface NginxSiteModel {
   upstreams: { name: string; servers: string[] }[]
   /** Longest prefix first is not needed: nginx picks the longest matching prefix itself. */
   routes: { pathPrefix: string; upstream?: string; staticDir?: string }[]
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize'>
 }
 
 /** A duration in nginx syntax (it takes ms). */
@@ -96,8 +96,8 @@ function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): str
   const lines = ['server {', ...listen.map((l) => `    listen ${l}${tls ? ' ssl http2' : ''};`), `    server_name ${model.serverNames.join(' ')};`, '    server_tokens off;']
   if (!tls && model.redirectTo) return [...lines, `    return ${model.redirectTo.status} ${model.redirectTo.base}$request_uri;`, '}'].join('\n')
   if (tls && model.tls) lines.push('', `    ssl_certificate     ${nginxQuote(model.tls.certificateFile)};`, `    ssl_certificate_key ${nginxQuote(model.tls.keyFile)};`, '    ssl_protocols       TLSv1.2 TLSv1.3;')
-  // No body limit, as the built-in proxy (nginx's default, 1m, answers larger uploads with 413).
-  lines.push('    client_max_body_size 0;')
+  // The stack's body limit, as every engine (0: none; nginx's own default, 1m, would refuse most uploads).
+  lines.push(`    client_max_body_size ${model.settings.maxBodySize};`)
   if (model.settings.compression) lines.push('    gzip on;', '    gzip_vary on;', '    gzip_proxied any;', '    gzip_types text/plain text/css application/json application/javascript text/xml application/xml image/svg+xml;')
   lines.push('', ...model.routes.map((r) => location(model, r)), '}')
   return lines.join('\n')
