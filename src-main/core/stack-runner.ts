@@ -490,6 +490,7 @@ export class StackRunner {
       routes: stack.routes.map((r) => ({
         pathPrefix: r.pathPrefix,
         appServer: r.appServer,
+        stripPrefix: r.stripPrefix,
         staticDir: r.staticDir ? path.resolve(this.baseDir, expandTokens(r.staticDir)) : undefined,
         upstreams: instances
           .filter((i) => i.appServer === r.appServer)

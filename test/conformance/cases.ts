@@ -131,6 +131,22 @@ export const CASES: ConformanceCase[] = [
     },
   },
   {
+    id: 'strip-prefix',
+    title: 'a stripPrefix route: the app gets the path without the prefix (query kept) and X-Forwarded-Prefix; a longer name is not the prefix',
+    async run(t) {
+      const [sub, bare, longer] = [await seen(t, '/mounted/a/b?q=1'), await seen(t, '/mounted'), await seen(t, '/mountedx')]
+      return `${sub.status} ${sub.body?.url} ${sub.body?.headers['x-forwarded-prefix']} | ${bare.status} ${bare.body?.url} | ${longer.status} ${longer.body?.url} ${longer.body?.headers['x-forwarded-prefix'] ?? 'none'}`
+    },
+  },
+  {
+    id: 'client-forwarded-prefix',
+    title: 'a client-sent X-Forwarded-Prefix never reaches the app (it would move the links ASP.NET Core makes)',
+    async run(t) {
+      const [plain, mounted] = [await seen(t, '/hello', { 'x-forwarded-prefix': '/evil' }), await seen(t, '/mounted/x', { 'x-forwarded-prefix': '/evil' })]
+      return `${plain.body?.headers['x-forwarded-prefix'] ?? 'none'} ${mounted.body?.headers['x-forwarded-prefix']}`
+    },
+  },
+  {
     id: 'load-balancing',
     title: 'clients without a session cookie are spread over both instances',
     async run(t) {

@@ -97,7 +97,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
     name: 'Conformance',
     hostnames: [HOST],
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
-    routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
+    routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
     proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT },
   })
   return {
@@ -117,6 +117,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
       routes: [
         { pathPrefix: '/', appServer: 'web', upstreams: local.map((u) => u.upstream) },
         { pathPrefix: '/api', appServer: 'web', upstreams: local.map((u) => u.upstream) },
+        { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, upstreams: local.map((u) => u.upstream) },
         { pathPrefix: '/static', staticDir: www, upstreams: [] },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [] },
       ],

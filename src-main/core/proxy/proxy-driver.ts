@@ -20,6 +20,8 @@ export interface PlanRoute {
   upstreams: Upstream[]
   /** …or the absolute folder served for it. */
   staticDir?: string
+  /** Forward without the prefix, with X-Forwarded-Prefix. */
+  stripPrefix?: boolean
 }
 
 /** What a proxy must serve for one stack: derived from the stack and its running instances. */

@@ -64,6 +64,9 @@ export const AppServerSchema = z.object({
   stopGraceMs: z.number().int().min(0, 'must be 0 or more').max(600_000).default(10_000),
 })
 
+/** What a stripPrefix route's prefix may hold: every engine's matcher takes it literally. */
+export const STRIPPABLE_PREFIX = /^\/[A-Za-z0-9._~\/-]*$/
+
 export const RouteSchema = z
   .object({
     pathPrefix: z.string().startsWith('/', 'must start with /').default('/'),
@@ -71,8 +74,15 @@ export const RouteSchema = z
     appServer: IdSchema.optional(),
     /** …or are served from this folder (relative to the stack file, or absolute). */
     staticDir: z.string().min(1).optional(),
+    /** The app gets the path without the prefix, and `X-Forwarded-Prefix: <prefix>` (ASP.NET Core's UsePathBase / ForwardedHeaders.XForwardedPrefix). */
+    stripPrefix: z.boolean().default(false),
   })
   .refine((r) => Boolean(r.appServer) !== Boolean(r.staticDir), { message: 'needs either "appServer" or "staticDir" (one of them)' })
+  .refine((r) => !r.stripPrefix || (r.appServer && r.pathPrefix.replace(/\/+$/, '') !== ''), { message: 'stripPrefix needs an app server route under a prefix other than "/"', path: ['stripPrefix'] })
+  .refine((r) => !r.stripPrefix || STRIPPABLE_PREFIX.test(r.pathPrefix), {
+    message: 'a prefix to strip may hold only letters, digits and - . _ ~ / (so that every engine matches it the same way)',
+    path: ['pathPrefix'],
+  })
 
 /** The largest body limit every engine can express (Apache's LimitRequestBody takes at most 2 GiB - 1). */
 export const MAX_BODY_SIZE = 2_147_483_647

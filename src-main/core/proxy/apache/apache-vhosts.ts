@@ -16,7 +16,7 @@ export interface ApacheSiteModel {
   /** Plain HTTP redirects to HTTPS: locally to the stack's HTTPS port, in production to the same host on 443. */
   redirect?: { status: 301 | 308; httpsPort?: number }
   balancers: { name: string; members: string[] }[]
-  routes: { pathPrefix: string; balancer?: string; staticDir?: string }[]
+  routes: { pathPrefix: string; stripPrefix: boolean; balancer?: string; staticDir?: string }[]
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize'>
   /** Production: the per-site log lines Debian's layout expects. */
   logs?: string[]
@@ -49,6 +49,19 @@ function routeLines(route: ApacheSiteModel['routes'][number]): string[] {
       '    </Directory>',
     ]
   }
+  if (route.stripPrefix) {
+    // /api/x → /x at the app, which learns the prefix from X-Forwarded-Prefix (client-sent ones are unset for the whole host).
+    const prefix = route.pathPrefix.replace(/\/+$/, '')
+    // Without slashes on either side, mod_proxy maps /api to / and /api/x to /x (and leaves /apix alone).
+    const target = `balancer://${route.balancer}`
+    return [
+      `    ProxyPass ${apacheQuote(prefix)} ${target}`,
+      `    ProxyPassReverse ${apacheQuote(prefix)} ${target}`,
+      `    <Location ${apacheQuote(prefix)}>`,
+      `        RequestHeader set X-Forwarded-Prefix ${apacheQuote(prefix)}`,
+      '    </Location>',
+    ]
+  }
   const target = `balancer://${route.balancer}${route.pathPrefix === '/' ? '/' : route.pathPrefix}`
   return [`    ProxyPass ${apacheQuote(route.pathPrefix)} ${target}`, `    ProxyPassReverse ${apacheQuote(route.pathPrefix)} ${target}`]
 }
@@ -67,7 +80,7 @@ function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
   // (httpd leaves r->proxyreq bodies unlimited), so it is a Content-Length check; a chunked body goes through.
   if (settings.maxBodySize) lines.push('    RewriteEngine On', `    RewriteCond expr "%{HTTP:Content-Length} -gt ${settings.maxBodySize}"`, '    RewriteRule ^ - [R=413,L]')
   // mod_proxy appends the Host to X-Forwarded-Host: a client-sent one must not come first (the app would take it).
-  lines.push('    ProxyPreserveHost On', '    RequestHeader unset X-Forwarded-Host early', `    RequestHeader set X-Forwarded-Proto "${scheme}"`)
+  lines.push('    ProxyPreserveHost On', '    RequestHeader unset X-Forwarded-Host early', '    RequestHeader unset X-Forwarded-Prefix early', `    RequestHeader set X-Forwarded-Proto "${scheme}"`)
   if (settings.forwardedHeader) lines.push(`    RequestHeader set Forwarded "for=%{REMOTE_ADDR}s;proto=${scheme};host=\\"%{HTTP_HOST}s\\""`)
   if (settings.loadBalancing === 'sticky') lines.push('    Header add Set-Cookie "AERIE_ROUTE=.%{BALANCER_WORKER_ROUTE}e; Path=/; HttpOnly" env=BALANCER_ROUTE_CHANGED')
   if (settings.compression) lines.push('    AddOutputFilterByType DEFLATE text/html text/plain text/css application/json application/javascript image/svg+xml')

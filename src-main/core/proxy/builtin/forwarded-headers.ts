@@ -63,8 +63,22 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, clientIp: s
   out['x-forwarded-proto'] = proto
   const host = headers.host ?? (headers[':authority'] as string | undefined)
   if (host) out['x-forwarded-host'] = host
+  // Set by a stripPrefix route only: a client's would move the app's links (ForwardedHeaders.XForwardedPrefix).
+  delete out['x-forwarded-prefix']
   out.traceparent = traceparent
   return out
+}
+
+/** The prefix a stripPrefix route sends as X-Forwarded-Prefix, without a trailing slash: `/api`. */
+export function forwardedPrefix(pathPrefix: string): string {
+  return pathPrefix.replace(/\/+$/, '')
+}
+
+/** The request target without the route's prefix (`/api/x?y` → `/x?y`, `/api` → `/`). */
+export function stripPathPrefix(url: string, pathPrefix: string): string {
+  const prefix = forwardedPrefix(pathPrefix)
+  const rest = url.startsWith(prefix) ? url.slice(prefix.length) : url
+  return rest === '' || rest.startsWith('?') ? `/${rest}` : rest
 }
 
 /** RFC 7239 `Forwarded` for one hop; IPv6 addresses are quoted and bracketed as the RFC requires. */

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream'
 import type { ProxyHooks, ProxyPlan, PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
 import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage } from './error-pages.js'
-import { forwardedFor, nextTraceparent, upstreamRequestHeaders } from './forwarded-headers.js'
+import { forwardedFor, forwardedPrefix, nextTraceparent, stripPathPrefix, upstreamRequestHeaders } from './forwarded-headers.js'
 import { HealthChecker } from './health-checker.js'
 import { ALLOWED_METHODS, isHttp2Request, type Refusal } from './request-target.js'
 import { serveStatic } from './static-files.js'
@@ -157,6 +157,7 @@ export class StackProxy implements ExchangeHost {
     const headers = upstreamRequestHeaders(req.headers, req.socket?.remoteAddress ?? '', conn.proto, traceparent)
     if (isHttp2Request(req)) headers.host = conn.host + portSuffix(req.headers[':authority'] as string | undefined)
     if (settings.forwardedHeader) headers.forwarded = forwardedFor(req.socket?.remoteAddress ?? '', conn.proto, String(headers.host ?? conn.host))
+    if (route.stripPrefix) headers['x-forwarded-prefix'] = forwardedPrefix(route.pathPrefix)
     const bodyless = hasNoBody(req)
     new UpstreamExchange(req, res, member, settings, trace, stickyId, { conn, route, tried, bodyless }, this).start(this.connections.get(upstream), headers)
   }
@@ -215,8 +216,9 @@ export class StackProxy implements ExchangeHost {
     const headers = upstreamRequestHeaders(req.headers, req.socket.remoteAddress ?? '', conn.proto, traceparent)
     headers.connection = 'Upgrade'
     headers.upgrade = req.headers.upgrade
+    if (route.stripPrefix) headers['x-forwarded-prefix'] = forwardedPrefix(route.pathPrefix)
     let status = 0
-    tunnelUpgrade(req, socket, head, { host: member.upstream.host, port: member.upstream.port, connectTimeoutMs: this.plan.settings.timeouts.upstreamConnectMs }, headers, {
+    tunnelUpgrade(req, socket, head, { host: member.upstream.host, port: member.upstream.port, connectTimeoutMs: this.plan.settings.timeouts.upstreamConnectMs, path: route.stripPrefix ? stripPathPrefix(url, route.pathPrefix) : url }, headers, {
       onStatus: (s) => {
         status = s
         trace.firstByte()

@@ -5,7 +5,7 @@ import { pipeline, Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { PlanRoute, ProxySettings } from '../proxy-driver.js'
 import { chooseEncoding, compressor, varyWithEncoding } from './compression.js'
-import { withoutHopByHop } from './forwarded-headers.js'
+import { stripPathPrefix, withoutHopByHop } from './forwarded-headers.js'
 import { openFileLimit, OUT_OF_FDS } from './limits.js'
 import { isHttp2Request } from './request-target.js'
 import { singleValued } from './single-value-headers.js'
@@ -96,7 +96,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       req.pause()
     }
     pool.dispatch(
-      { method: req.method ?? 'GET', path: req.url ?? '/', headers: headers as Record<string, string | string[]>, body, headersTimeout: this.settings.timeouts.upstreamResponseMs, bodyTimeout: 0 },
+      { method: req.method ?? 'GET', path: this.context.route.stripPrefix ? stripPathPrefix(req.url ?? '/', this.context.route.pathPrefix) : (req.url ?? '/'), headers: headers as Record<string, string | string[]>, body, headersTimeout: this.settings.timeouts.upstreamResponseMs, bodyTimeout: 0 },
       this,
     )
   }

@@ -30,11 +30,12 @@ export function tunnelUpgrade(
   req: IncomingMessage,
   client: Duplex,
   head: Buffer,
-  target: { host: string; port: number; connectTimeoutMs: number },
+  /** `path`: the request target sent upstream, when it is not the client's (a stripPrefix route). */
+  target: { host: string; port: number; connectTimeoutMs: number; path?: string },
   headers: OutgoingHttpHeaders,
   events: TunnelEvents,
 ): void {
-  const upstreamReq = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers, agent: false, setHost: false })
+  const upstreamReq = http.request({ host: target.host, port: target.port, method: req.method, path: target.path ?? req.url, headers, agent: false, setHost: false })
   let relayed = false
   let closed = false
   let bytesIn = 0

@@ -13,7 +13,7 @@ export interface CaddySiteModel {
   bind?: string
   tls?: { certificateFile: string; keyFile: string }
   accessLog?: string
-  routes: { pathPrefix: string; servers?: string[]; staticDir?: string }[]
+  routes: { pathPrefix: string; stripPrefix: boolean; servers?: string[]; staticDir?: string }[]
   /** Local only: name the instance in a response header, the one place Caddy 2.6's access log can show it (for traces). */
   exposeUpstream?: boolean
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck' | 'maxBodySize'>
@@ -25,7 +25,8 @@ export const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
 /** The response header that carries the instance to the access log (Caddy 2.6 logs no upstream otherwise). */
 export const UPSTREAM_HEADER = 'X-Aerie-Upstream'
 
-function reverseProxy(servers: string[], settings: CaddySiteModel['settings'], exposeUpstream: boolean): string[] {
+/** `prefix`: the X-Forwarded-Prefix a stripPrefix route sends; without it a client's is dropped. */
+function reverseProxy(servers: string[], settings: CaddySiteModel['settings'], exposeUpstream: boolean, prefix?: string): string[] {
   const policy = settings.loadBalancing === 'least-connections' ? 'least_conn' : settings.loadBalancing === 'sticky' ? `cookie ${STICKY_COOKIE}` : 'round_robin'
   return [
     `reverse_proxy ${servers.join(' ')} {`,
@@ -35,6 +36,7 @@ function reverseProxy(servers: string[], settings: CaddySiteModel['settings'], e
     `  fail_duration ${ms(settings.ejection.ejectMs)}`,
     `  max_fails ${settings.ejection.failures}`,
     ...(settings.healthCheck ? [`  health_uri ${caddyQuote(settings.healthCheck.path)}`, `  health_interval ${ms(settings.healthCheck.intervalMs)}`] : []),
+    prefix ? `  header_up X-Forwarded-Prefix ${caddyQuote(prefix)}` : '  header_up -X-Forwarded-Prefix',
     ...(settings.forwardedHeader ? ['  header_up Forwarded "for={remote_host};proto={scheme};host=\\"{host}\\""'] : []),
     ...(exposeUpstream ? [`  header_down ${UPSTREAM_HEADER} {http.reverse_proxy.upstream.hostport}`] : []),
     '  transport http {',
@@ -53,7 +55,7 @@ function handlers(model: CaddySiteModel): string[] {
     const body = route.staticDir
       ? // No dotfile (but Caddy hides .well-known/ too), as the built-in proxy.
         [...(matcher ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []), `root * ${caddyQuote(route.staticDir)}`, 'file_server {', '  hide .*', '}']
-      : reverseProxy(route.servers ?? [], model.settings, model.exposeUpstream ?? false)
+      : [...(route.stripPrefix ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []), ...reverseProxy(route.servers ?? [], model.settings, model.exposeUpstream ?? false, route.stripPrefix ? prefix : undefined)]
     return [...(matcher ? [`${matcher} path ${caddyQuote(prefix)} ${caddyQuote(`${prefix}/*`)}`] : []), `handle${matcher ? ` ${matcher}` : ''} {`, ...body.map((l) => `  ${l}`), '}']
   })
 }

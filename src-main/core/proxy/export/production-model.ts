@@ -13,6 +13,7 @@ export interface ProductionApp {
 
 export interface ProductionRoute {
   pathPrefix: string
+  stripPrefix: boolean
   app?: ProductionApp
   staticDir?: string
 }
@@ -27,6 +28,6 @@ export function productionModel(stack: Stack, params: ExportParams): { apps: Pro
   })
   const routes = [...stack.routes]
     .sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
-    .map((r) => ({ pathPrefix: r.pathPrefix, app: apps.find((a) => a.name === r.appServer), staticDir: r.staticDir && `${params.appDirectory}/static/${path.basename(r.staticDir)}` }))
+    .map((r) => ({ pathPrefix: r.pathPrefix, stripPrefix: r.stripPrefix, app: apps.find((a) => a.name === r.appServer), staticDir: r.staticDir && `${params.appDirectory}/static/${path.basename(r.staticDir)}` }))
   return { apps, routes }
 }

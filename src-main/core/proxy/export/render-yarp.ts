@@ -26,7 +26,12 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
         {
           ClusterId: r.app!.name,
           Match: { Hosts: params.serverNames, Path: r.pathPrefix === '/' ? '/{**catch-all}' : `${r.pathPrefix.replace(/\/$/, '')}/{**catch-all}` },
-          Transforms: [{ RequestHeaderOriginalHost: 'true' }, { 'X-Forwarded': 'Set', For: 'Append' }],
+          // X-Forwarded sets X-Forwarded-Prefix from PathBase (none here), dropping a client's; a stripPrefix route then sets its own.
+          Transforms: [
+            { RequestHeaderOriginalHost: 'true' },
+            { 'X-Forwarded': 'Set', For: 'Append' },
+            ...(r.stripPrefix ? [{ PathRemovePrefix: r.pathPrefix.replace(/\/+$/, '') }, { RequestHeader: 'X-Forwarded-Prefix', Set: r.pathPrefix.replace(/\/+$/, '') }] : []),
+          ],
           // The stack's body limit: 413 above it, as every engine (-1: none; YARP's default is the server's, 30000000 on Kestrel).
           MaxRequestBodySize: stack.proxy.maxBodySize || -1,
         },

@@ -22,9 +22,12 @@ export interface NginxSiteModel {
   /** One per app server, however many routes lead to it (nginx refuses a duplicate name). */
   upstreams: { name: string; servers: string[] }[]
   /** Longest prefix first is not needed: nginx picks the longest matching prefix itself. */
-  routes: { pathPrefix: string; upstream?: string; staticDir?: string }[]
+  routes: { pathPrefix: string; stripPrefix: boolean; upstream?: string; staticDir?: string }[]
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize'>
 }
+
+/** A stripPrefix prefix (letters, digits, - . _ ~ / only: STRIPPABLE_PREFIX) as a literal in a regular expression. */
+const regexEscape = (s: string) => s.replaceAll('.', '\\.')
 
 /** A duration in nginx syntax (it takes ms). */
 export const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
@@ -74,7 +77,14 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
   // The client's Host as it sent it, port included (the app builds URLs from it, as behind the built-in proxy);
   // on 443 a browser sends no port, so in production this is the Microsoft guide's $host.
   const host = '$http_host'
-  return `    location ${nginxQuote(route.pathPrefix)} {
+  const prefix = route.pathPrefix.replace(/\/+$/, '')
+  // stripPrefix: /api → /, /api/x → /x.
+  const strip = route.stripPrefix
+    ? `\n        rewrite ^${regexEscape(prefix)}$ / break;\n        rewrite ^${regexEscape(prefix)}(/.*)$ $1 break;`
+    : ''
+  // A prefix matches itself and what is below it, never a longer name (/api is not /apix), as in every engine.
+  const matches = route.pathPrefix === '/' || route.pathPrefix.endsWith('/') ? [nginxQuote(route.pathPrefix)] : [`= ${nginxQuote(route.pathPrefix)}`, nginxQuote(`${route.pathPrefix}/`)]
+  return matches.map((match) => `    location ${match} {${strip}
         proxy_pass         http://${route.upstream};
         proxy_http_version 1.1;
         proxy_set_header   Upgrade $http_upgrade;
@@ -85,11 +95,13 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
         proxy_set_header   X-Forwarded-Proto $scheme;
         # Set, never passed on: a client-sent X-Forwarded-Host would otherwise reach the app.
         proxy_set_header   X-Forwarded-Host ${host};
-        proxy_set_header   traceparent ${traceparentVariable(model.prefix)};${settings.loadBalancing === 'sticky' ? `\n        add_header         Set-Cookie ${stickyVariable(model)}_cookie always;` : ''}${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
+        proxy_set_header   traceparent ${traceparentVariable(model.prefix)};
+        # Set by a stripPrefix route only; a client's is dropped (an empty value is not sent).
+        proxy_set_header   X-Forwarded-Prefix ${route.stripPrefix ? nginxQuote(prefix) : '""'};${settings.loadBalancing === 'sticky' ? `\n        add_header         Set-Cookie ${stickyVariable(model)}_cookie always;` : ''}${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
         proxy_connect_timeout ${ms(settings.timeouts.upstreamConnectMs)};
         proxy_read_timeout ${ms(settings.timeouts.upstreamResponseMs)};
         proxy_next_upstream error timeout http_502;
-    }`
+    }`).join('\n')
 }
 
 function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): string {
