@@ -63,6 +63,20 @@ describe.skipIf(!dotnet)('Kestrel apps (the sample project, real dotnet)', () =>
     })
   }
 
+  it('mounted under /api with stripPrefix, the app gets / and the links it makes carry /api (it applies X-Forwarded-Prefix)', async () => {
+    const { appServer } = await engine.invoke('appserver:detect', { folder: sample })
+    const port = await findFreePort()
+    await engine.invoke('stack:save', {
+      stack: { id: 'kestrel-mounted', name: 'Kestrel mounted', hostnames: ['kestrel.localhost'], appServers: [{ ...appServer, dotnetMode: 'build-once' }], routes: [{ pathPrefix: '/api', appServer: appServer.name, stripPrefix: true }], proxy: { httpPort: port } },
+    })
+    await engine.invoke('stack:start', { id: 'kestrel-mounted' })
+    const res = await get(port, '/api', `kestrel.localhost:${port}`)
+    expect(res.status).toBe(200)
+    expect(JSON.parse(res.body)).toMatchObject({ app: 'KestrelSample', pathBase: '/api', healthLink: `http://kestrel.localhost:${port}/api/healthz` })
+    expect((await get(port, '/api/healthz', `kestrel.localhost:${port}`)).status).toBe(200)
+    await engine.invoke('stack:stop', { id: 'kestrel-mounted' })
+  })
+
   it('refuses a missing project folder, and reports a failed build with the compiler output', async () => {
     const save = async (id: string, project: string) =>
       engine.invoke('stack:save', {

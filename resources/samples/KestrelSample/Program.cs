@@ -1,11 +1,16 @@
 // Aerie's Kestrel sample: says which instance answered and what ASP.NET Core made of the
 // forwarded headers (with ASPNETCORE_FORWARDEDHEADERS_ENABLED=true, Request.Scheme and
 // RemoteIpAddress come from X-Forwarded-Proto and X-Forwarded-For).
+using Microsoft.AspNetCore.HttpOverrides;
+
 var builder = WebApplication.CreateBuilder(args);
+// Behind a route with "stripPrefix", the proxy sends X-Forwarded-Prefix: taking it as the path base
+// makes every link the app generates carry the prefix (/api/...), as the browser needs.
+builder.Services.Configure<ForwardedHeadersOptions>(options => options.ForwardedHeaders |= ForwardedHeaders.XForwardedPrefix);
 var app = builder.Build();
 
-app.MapGet("/healthz", () => Results.Ok("healthy"));
-app.MapGet("/", (HttpContext ctx) => Results.Json(new
+app.MapGet("/healthz", () => Results.Ok("healthy")).WithName("health");
+app.MapGet("/", (HttpContext ctx, LinkGenerator links) => Results.Json(new
 {
     app = "KestrelSample",
     instance = Environment.GetEnvironmentVariable("INSTANCE"),
@@ -13,8 +18,11 @@ app.MapGet("/", (HttpContext ctx) => Results.Json(new
     environment = app.Environment.EnvironmentName,
     scheme = ctx.Request.Scheme,
     host = ctx.Request.Host.Value,
+    pathBase = ctx.Request.PathBase.Value,
     remoteIp = ctx.Connection.RemoteIpAddress?.ToString(),
     greeting = app.Configuration["Greeting"],
+    // A link as the app makes it: it carries the path base.
+    healthLink = links.GetUriByName(ctx, "health"),
 }));
 
 app.Run();

@@ -22,6 +22,8 @@ export interface AppServerDraft {
 
 export interface RouteDraft {
   pathPrefix: string
+  /** Forward without the prefix, with X-Forwarded-Prefix (app routes only). */
+  stripPrefix: boolean
   target: 'app' | 'static'
   appServer: string
   staticDir: string
@@ -54,7 +56,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -127,7 +129,7 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
     }),
     routes: d.routes.map((r, i) => {
       const { appServer: _app, staticDir: _dir, ...kept } = base?.routes?.[i] ?? {}
-      return r.target === 'app' ? { ...kept, pathPrefix: r.pathPrefix, appServer: r.appServer } : { ...kept, pathPrefix: r.pathPrefix, staticDir: r.staticDir }
+      return r.target === 'app' ? { ...kept, pathPrefix: r.pathPrefix, appServer: r.appServer, stripPrefix: r.stripPrefix } : { ...kept, pathPrefix: r.pathPrefix, staticDir: r.staticDir, stripPrefix: false }
     }),
     proxy: {
       ...(base?.proxy ?? {}),
@@ -174,7 +176,7 @@ export function stackToDraft(s: StackInput): StackDraft {
       readinessPath: a.readiness?.path ?? '/',
       restart: a.restart ?? 'on-failure',
     })),
-    routes: s.routes.map((r) => ({ pathPrefix: r.pathPrefix ?? '/', target: r.staticDir ? 'static' : 'app', appServer: r.appServer ?? '', staticDir: r.staticDir ?? '' })),
+    routes: s.routes.map((r) => ({ pathPrefix: r.pathPrefix ?? '/', stripPrefix: r.stripPrefix ?? false, target: r.staticDir ? 'static' : 'app', appServer: r.appServer ?? '', staticDir: r.staticDir ?? '' })),
   }
 }
 
