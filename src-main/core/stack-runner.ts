@@ -484,6 +484,7 @@ export class StackRunner {
         timeouts: stack.proxy.timeouts,
         compression: stack.proxy.compression,
         maxBodySize: stack.proxy.maxBodySize,
+        hsts: stack.proxy.hsts,
         forwardedHeader: stack.proxy.forwardedHeader,
         traceSecrets: stack.proxy.traceSecrets,
       },

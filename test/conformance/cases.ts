@@ -147,6 +147,15 @@ export const CASES: ConformanceCase[] = [
     },
   },
   {
+    id: 'hsts',
+    title: 'Strict-Transport-Security on HTTPS answers, proxied and static, and not on plain HTTP',
+    async run(t) {
+      const [proxied, file] = [await get(t, '/hello'), await get(t, '/static/hello.txt')]
+      const plain = await request({ ...t, scheme: 'http', port: t.httpPort }, '/hello')
+      return `${proxied.headers['strict-transport-security']} | ${file.headers['strict-transport-security']} | http ${plain.headers['strict-transport-security'] ?? 'none'}`
+    },
+  },
+  {
     id: 'load-balancing',
     title: 'clients without a session cookie are spread over both instances',
     async run(t) {

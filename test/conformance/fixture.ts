@@ -98,7 +98,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
     hostnames: [HOST],
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
     routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
-    proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT },
+    proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true } },
   })
   return {
     ca,
@@ -121,7 +121,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
         { pathPrefix: '/static', staticDir: www, upstreams: [] },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [] },
       ],
-      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT }),
+      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true } }),
       workDir,
       adminPort: await findFreePort(),
     }),

@@ -53,6 +53,8 @@ export interface ProxySettings {
   compression: boolean
   /** Bytes; 0: no limit. */
   maxBodySize: number
+  /** Strict-Transport-Security on HTTPS answers. */
+  hsts?: { maxAgeSeconds: number; includeSubDomains: boolean }
   forwardedHeader: boolean
   traceSecrets: boolean
 }
@@ -89,4 +91,9 @@ export interface ProxyDriver {
   validate?(plan: ProxyPlan): Promise<void>
   /** True when this driver already listens on host:port for another stack (a port it can share). */
   ownsPort?(host: string, port: number): boolean
+}
+
+/** The Strict-Transport-Security value every engine sends: `max-age=600; includeSubDomains`. */
+export function hstsValue(hsts: NonNullable<ProxySettings['hsts']>): string {
+  return `max-age=${hsts.maxAgeSeconds}${hsts.includeSubDomains ? '; includeSubDomains' : ''}`
 }

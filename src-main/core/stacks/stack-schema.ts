@@ -115,6 +115,8 @@ export const ProxySchema = z.object({
     .default({ clientHeadersMs: 30_000, idleMs: 60_000, upstreamConnectMs: 5_000, upstreamResponseMs: 60_000 }),
   /** The largest request body in bytes (0: no limit); a larger one gets 413 from every engine. The default is Kestrel's own, so that the proxy refuses what the app would. */
   maxBodySize: z.number().int().min(0, 'must be 0 (no limit) or more').max(MAX_BODY_SIZE, `must be at most ${MAX_BODY_SIZE} (Apache's limit), or 0 for no limit`).default(30_000_000),
+  /** Strict-Transport-Security on HTTPS answers (off by default: a browser would then refuse plain HTTP for the name, for max-age seconds). */
+  hsts: z.object({ maxAgeSeconds: z.number().int().min(0).max(63_072_000, 'must be at most 63072000 (two years)'), includeSubDomains: z.boolean().default(false) }).optional(),
   /** gzip/brotli for compressible responses the app did not compress. */
   compression: z.boolean().default(true),
   /** Also send RFC 7239 `Forwarded` (X-Forwarded-* are always sent). */

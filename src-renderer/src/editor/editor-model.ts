@@ -45,6 +45,9 @@ export interface StackDraft {
   compression: boolean
   /** Bytes; 0: no limit; null: the default (Kestrel's 30000000). */
   maxBodySize: number | null
+  /** Null: no Strict-Transport-Security. */
+  hstsMaxAge: number | null
+  hstsIncludeSubDomains: boolean
   appServers: AppServerDraft[]
   routes: RouteDraft[]
 }
@@ -56,7 +59,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -141,6 +144,7 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
       healthCheck: d.healthPath ? { path: d.healthPath, intervalMs: Number(d.healthIntervalMs) } : undefined,
       compression: d.compression,
       maxBodySize: num(d.maxBodySize),
+      hsts: d.hstsMaxAge === null ? undefined : { maxAgeSeconds: Number(d.hstsMaxAge), includeSubDomains: d.hstsIncludeSubDomains },
     },
   }
 }
@@ -160,6 +164,8 @@ export function stackToDraft(s: StackInput): StackDraft {
     healthIntervalMs: s.proxy.healthCheck?.intervalMs ?? 5000,
     compression: s.proxy.compression ?? true,
     maxBodySize: s.proxy.maxBodySize ?? null,
+    hstsMaxAge: s.proxy.hsts?.maxAgeSeconds ?? null,
+    hstsIncludeSubDomains: s.proxy.hsts?.includeSubDomains ?? false,
     appServers: s.appServers.map((a) => ({
       origin: a.name,
       name: a.name,
@@ -192,4 +198,5 @@ export function fieldOf(path: string): string {
     .replace(/^hostnames\[\d+\]$/, 'hostnames')
     .replace(/^healthCheck\.path$/, 'healthPath')
     .replace(/^healthCheck\.intervalMs$/, 'healthIntervalMs')
+    .replace(/^hsts\.\w+$/, 'hsts')
 }

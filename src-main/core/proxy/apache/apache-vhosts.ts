@@ -1,4 +1,4 @@
-import type { ProxySettings } from '../proxy-driver.js'
+import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { apacheQuote } from '../config-quoting.js'
 
 /**
@@ -17,7 +17,7 @@ export interface ApacheSiteModel {
   redirect?: { status: 301 | 308; httpsPort?: number }
   balancers: { name: string; members: string[] }[]
   routes: { pathPrefix: string; stripPrefix: boolean; balancer?: string; staticDir?: string }[]
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts'>
   /** Production: the per-site log lines Debian's layout expects. */
   logs?: string[]
 }
@@ -83,6 +83,7 @@ function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
   lines.push('    ProxyPreserveHost On', '    RequestHeader unset X-Forwarded-Host early', '    RequestHeader unset X-Forwarded-Prefix early', `    RequestHeader set X-Forwarded-Proto "${scheme}"`)
   if (settings.forwardedHeader) lines.push(`    RequestHeader set Forwarded "for=%{REMOTE_ADDR}s;proto=${scheme};host=\\"%{HTTP_HOST}s\\""`)
   if (settings.loadBalancing === 'sticky') lines.push('    Header add Set-Cookie "AERIE_ROUTE=.%{BALANCER_WORKER_ROUTE}e; Path=/; HttpOnly" env=BALANCER_ROUTE_CHANGED')
+  if (scheme === 'https' && settings.hsts) lines.push(`    Header always set Strict-Transport-Security "${hstsValue(settings.hsts)}"`)
   if (settings.compression) lines.push('    AddOutputFilterByType DEFLATE text/html text/plain text/css application/json application/javascript image/svg+xml')
   for (const route of [...model.routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)) lines.push(...routeLines(route))
   lines.push(...(model.logs ?? []), '</VirtualHost>')

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { ProxyHooks, ProxyPlan, PlanRoute } from '../proxy-driver.js'
+import { hstsValue, type ProxyHooks, type ProxyPlan, type PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
 import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage } from './error-pages.js'
 import { forwardedFor, forwardedPrefix, nextTraceparent, stripPathPrefix, upstreamRequestHeaders } from './forwarded-headers.js'
@@ -108,6 +108,9 @@ export class StackProxy implements ExchangeHost {
   /** Routes one request. A fault while handling it ends that request only (500, or a reset once answering), logged with its trace id. */
   handle(req: ProxyRequest, res: ProxyResponse, conn: ConnectionInfo): void {
     const trace = this.recorder(req, conn, req.url ?? '/')
+    // On every HTTPS answer: proxied (upstream-exchange.ts sets it over the app's), static, error pages.
+    const { hsts } = this.plan.settings
+    if (hsts && conn.proto === 'https') res.setHeader('strict-transport-security', hstsValue(hsts))
     try {
       this.route(req, res, conn, trace)
     } catch (err) {

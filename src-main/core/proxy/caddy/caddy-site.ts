@@ -1,4 +1,4 @@
-import type { ProxySettings } from '../proxy-driver.js'
+import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
 import { caddyQuote } from '../config-quoting.js'
 
@@ -16,7 +16,7 @@ export interface CaddySiteModel {
   routes: { pathPrefix: string; stripPrefix: boolean; servers?: string[]; staticDir?: string }[]
   /** Local only: name the instance in a response header, the one place Caddy 2.6's access log can show it (for traces). */
   exposeUpstream?: boolean
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck' | 'maxBodySize'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck' | 'maxBodySize' | 'hsts'>
 }
 
 /** A duration in Caddy syntax. */
@@ -68,6 +68,8 @@ function site(model: CaddySiteModel, s: CaddySiteModel['sites'][number]): string
   else {
     // The stack's body limit (0: none), as every engine: 413 above it.
     if (model.settings.maxBodySize) lines.push('request_body {', `  max_size ${model.settings.maxBodySize}`, '}')
+    // Deferred: set on the way out, over the app's own, as every engine.
+    if (s.scheme === 'https' && model.settings.hsts) lines.push('header {', '  defer', `  Strict-Transport-Security ${caddyQuote(hstsValue(model.settings.hsts))}`, '}')
     lines.push(...(model.settings.compression ? ['encode zstd gzip'] : []), ...handlers(model))
   }
   return `${s.addresses.join(', ')} {\n${lines.map((l) => `  ${l}`).join('\n')}\n}`

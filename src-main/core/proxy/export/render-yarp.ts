@@ -1,4 +1,5 @@
 import type { Stack } from '../../stacks/stack-schema.js'
+import { hstsValue } from '../proxy-driver.js'
 import type { ExportParams } from './export-params.js'
 import { productionModel } from './production-model.js'
 
@@ -30,6 +31,7 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
           Transforms: [
             { RequestHeaderOriginalHost: 'true' },
             { 'X-Forwarded': 'Set', For: 'Append' },
+            ...(stack.proxy.hsts ? [{ ResponseHeader: 'Strict-Transport-Security', Set: hstsValue(stack.proxy.hsts), When: 'Always' }] : []),
             ...(r.stripPrefix ? [{ PathRemovePrefix: r.pathPrefix.replace(/\/+$/, '') }, { RequestHeader: 'X-Forwarded-Prefix', Set: r.pathPrefix.replace(/\/+$/, '') }] : []),
           ],
           // The stack's body limit: 413 above it, as every engine (-1: none; YARP's default is the server's, 30000000 on Kestrel).

@@ -1,4 +1,4 @@
-import type { ProxySettings } from '../proxy-driver.js'
+import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
 import { nginxQuote } from '../config-quoting.js'
 
@@ -23,7 +23,7 @@ export interface NginxSiteModel {
   upstreams: { name: string; servers: string[] }[]
   /** Longest prefix first is not needed: nginx picks the longest matching prefix itself. */
   routes: { pathPrefix: string; stripPrefix: boolean; upstream?: string; staticDir?: string }[]
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts'>
 }
 
 /** A stripPrefix prefix (letters, digits, - . _ ~ / only: STRIPPABLE_PREFIX) as a literal in a regular expression. */
@@ -62,7 +62,14 @@ function upstreamBlock(model: NginxSiteModel, u: NginxSiteModel['upstreams'][num
   return `upstream ${u.name} {\n${method}${servers}    keepalive 32;\n}`
 }
 
-function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]): string {
+/** Strict-Transport-Security in a TLS server's location (an add_header in a location replaces the server's), over the app's own. */
+function hstsLines(model: NginxSiteModel, tls: boolean, proxied: boolean): string {
+  const { hsts } = model.settings
+  if (!tls || !hsts) return ''
+  return `${proxied ? '\n        proxy_hide_header  Strict-Transport-Security;' : ''}\n        add_header         Strict-Transport-Security "${hstsValue(hsts)}" always;`
+}
+
+function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number], tls: boolean): string {
   const { settings } = model
   if (route.staticDir) {
     const prefix = route.pathPrefix.endsWith('/') ? route.pathPrefix : `${route.pathPrefix}/`
@@ -70,7 +77,7 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
     return `    location ${nginxQuote(prefix)} {
         alias ${nginxQuote(route.staticDir.replace(/\/?$/, '/'))};
         disable_symlinks on from=$document_root;
-        charset utf-8;
+        charset utf-8;${hstsLines(model, tls, false)}
         location ~ /\\.(?!well-known/) { return 404; }
     }`
   }
@@ -100,7 +107,7 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
         proxy_set_header   X-Forwarded-Prefix ${route.stripPrefix ? nginxQuote(prefix) : '""'};${settings.loadBalancing === 'sticky' ? `\n        add_header         Set-Cookie ${stickyVariable(model)}_cookie always;` : ''}${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
         proxy_connect_timeout ${ms(settings.timeouts.upstreamConnectMs)};
         proxy_read_timeout ${ms(settings.timeouts.upstreamResponseMs)};
-        proxy_next_upstream error timeout http_502;
+        proxy_next_upstream error timeout http_502;${hstsLines(model, tls, true)}
     }`).join('\n')
 }
 
@@ -111,7 +118,7 @@ function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): str
   // The stack's body limit, as every engine (0: none; nginx's own default, 1m, would refuse most uploads).
   lines.push(`    client_max_body_size ${model.settings.maxBodySize};`)
   if (model.settings.compression) lines.push('    gzip on;', '    gzip_vary on;', '    gzip_proxied any;', '    gzip_types text/plain text/css application/json application/javascript text/xml application/xml image/svg+xml;')
-  lines.push('', ...model.routes.map((r) => location(model, r)), '}')
+  lines.push('', ...model.routes.map((r) => location(model, r, tls)), '}')
   return lines.join('\n')
 }
 
