@@ -6,6 +6,7 @@ import { dataLayout, type DataLayout } from './data-layout.js'
 import { resourcesDir } from './paths.js'
 import type { CertificateManager } from './certs/certificate-manager.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
+import { routeHeaderEffects } from './proxy/header-rules.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
 import { prepareDotnet, type Launch } from './supervisor/dotnet-launch.js'
 import { expandTokens, instanceEnv } from './supervisor/instance-env.js'
@@ -492,6 +493,7 @@ export class StackRunner {
         pathPrefix: r.pathPrefix,
         appServer: r.appServer,
         stripPrefix: r.stripPrefix,
+        headers: routeHeaderEffects(stack.headers, r.headers),
         staticDir: r.staticDir ? path.resolve(this.baseDir, expandTokens(r.staticDir)) : undefined,
         upstreams: instances
           .filter((i) => i.appServer === r.appServer)

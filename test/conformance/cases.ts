@@ -156,6 +156,17 @@ export const CASES: ConformanceCase[] = [
     },
   },
   {
+    id: 'header-rules',
+    title: "the stack's header rules, and a route's on top: request headers set and removed, response headers set and removed",
+    async run(t) {
+      const spoof = { 'x-debug': '1', 'x-env': 'spoofed' }
+      const [root, mounted, file] = [await seen(t, '/hello', spoof), await seen(t, '/mounted/x', spoof), await get(t, '/static/hello.txt')]
+      const app = (s: typeof root) => `env=${s.body?.headers['x-env']} debug=${s.body?.headers['x-debug'] ?? 'none'}`
+      const client = (h: http.IncomingHttpHeaders) => `frame=${h['x-frame-options'] ?? 'none'} powered=${h['x-powered-by'] ?? 'none'}`
+      return `${app(root)} ${client(root.res.headers)} | ${app(mounted)} ${client(mounted.res.headers)} | static ${client(file.headers)}`
+    },
+  },
+  {
     id: 'load-balancing',
     title: 'clients without a session cookie are spread over both instances',
     async run(t) {

@@ -21,6 +21,7 @@ const YARP = {
   'static-file': "ASP.NET Core's static files (which serve the export's StaticFolders) send text/plain without a charset",
   compression: 'YARP compresses nothing itself: the app (or the host with UseResponseCompression) does',
   'redirect-to-https': "YARP's config cannot redirect: the host's Program.cs adds UseHttpsRedirection (the test's host, like the guide's, does not)",
+  'header-rules': "YARP's header transforms apply to proxied answers only: the host's static files (the export's StaticFolders) get no response header rules",
   hsts: "YARP's ResponseHeader transform covers proxied answers only, on both schemes: the host's UseHsts() sends it on HTTPS for everything, static files included",
   'one-instance-down': 'YARP does not retry a failed request on another destination; passive health checks take the instance out only after failures',
 }

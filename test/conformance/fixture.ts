@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { WebSocketServer } from 'ws'
 import { LocalCA } from '../../src-main/core/certs/local-ca.js'
+import { routeHeaderEffects } from '../../src-main/core/proxy/header-rules.js'
 import type { ProxyPlan } from '../../src-main/core/proxy/proxy-driver.js'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { StackSchema, type Stack } from '../../src-main/core/stacks/stack-schema.js'
@@ -60,7 +61,7 @@ async function instance(id: string, port = 0): Promise<TestUpstream> {
     req.on('data', (c: Buffer) => (bytes += c.length))
     req.on('end', () => {
       completed.push(req.url ?? '')
-      res.writeHead(200, { 'content-type': 'application/json' })
+      res.writeHead(200, { 'content-type': 'application/json', 'x-powered-by': 'fixture' })
       res.end(JSON.stringify({ id, url: req.url, headers: req.headers, bytes }))
     })
   }, port)
@@ -97,9 +98,11 @@ export async function startFixture(dir: string): Promise<Fixture> {
     name: 'Conformance',
     hostnames: [HOST],
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
-    routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
+    routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, headers: { request: { set: { 'X-Env': 'mounted' } }, response: { remove: ['X-Frame-Options'] } } }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
+    headers: { request: { set: { 'X-Env': 'local' }, remove: ['X-Debug'] }, response: { set: { 'X-Frame-Options': 'DENY' }, remove: ['X-Powered-By'] } },
     proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true } },
   })
+  const effectsOf = (prefix: string) => routeHeaderEffects(stack.headers, stack.routes.find((r) => r.pathPrefix === prefix)!.headers)
   return {
     ca,
     leaf,
@@ -115,11 +118,11 @@ export async function startFixture(dir: string): Promise<Fixture> {
       tls: { certPem: leaf.certPem + ca.certPem, keyPem: leaf.keyPem },
       hostnames: [HOST],
       routes: [
-        { pathPrefix: '/', appServer: 'web', upstreams: local.map((u) => u.upstream) },
-        { pathPrefix: '/api', appServer: 'web', upstreams: local.map((u) => u.upstream) },
-        { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, upstreams: local.map((u) => u.upstream) },
-        { pathPrefix: '/static', staticDir: www, upstreams: [] },
-        { pathPrefix: '/odd', staticDir: hostile, upstreams: [] },
+        { pathPrefix: '/', appServer: 'web', upstreams: local.map((u) => u.upstream), headers: effectsOf('/') },
+        { pathPrefix: '/api', appServer: 'web', upstreams: local.map((u) => u.upstream), headers: effectsOf('/api') },
+        { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, upstreams: local.map((u) => u.upstream), headers: effectsOf('/mounted') },
+        { pathPrefix: '/static', staticDir: www, upstreams: [], headers: effectsOf('/static') },
+        { pathPrefix: '/odd', staticDir: hostile, upstreams: [], headers: effectsOf('/odd') },
       ],
       settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true } }),
       workDir,

@@ -1,5 +1,6 @@
 import type { ProcessState } from '../supervisor/managed-process.js'
 import type { Trace } from '../../contract.js'
+import type { HeaderEffects } from './header-rules.js'
 
 /** One app-server instance a proxy can send requests to. */
 export interface Upstream {
@@ -22,6 +23,8 @@ export interface PlanRoute {
   staticDir?: string
   /** Forward without the prefix, with X-Forwarded-Prefix. */
   stripPrefix?: boolean
+  /** The stack's and the route's header rules, as final effects (header-rules.ts). */
+  headers?: { request: HeaderEffects; response: HeaderEffects }
 }
 
 /** What a proxy must serve for one stack: derived from the stack and its running instances. */

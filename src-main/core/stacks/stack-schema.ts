@@ -64,6 +64,22 @@ export const AppServerSchema = z.object({
   stopGraceMs: z.number().int().min(0, 'must be 0 or more').max(600_000).default(10_000),
 })
 
+/** Headers the proxy owns (framing, the connection, the Host and forwarding headers it sets itself): a stack cannot set or remove them. */
+export const PROXY_OWNED_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'keep-alive', 'te', 'trailer', 'proxy-connection', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'forwarded', 'traceparent']
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name (letters, digits and !#$%&\'*+.^_`|~-)')
+  .refine((n) => !PROXY_OWNED_HEADERS.includes(n.toLowerCase()), { message: `is one the proxy owns (${PROXY_OWNED_HEADERS.join(', ')})` })
+const headerEdits = z
+  .object({
+    set: z.record(headerName, z.string().regex(/^[^\r\n\0]*$/, 'must be one line')).default({}),
+    remove: z.array(headerName).default([]),
+  })
+  .default({ set: {}, remove: [] })
+/** Headers set on or removed from requests (to the app) and responses (to the client), on a stack or one route. */
+export const HeaderRulesSchema = z.object({ request: headerEdits, response: headerEdits }).default({ request: { set: {}, remove: [] }, response: { set: {}, remove: [] } })
+export type HeaderRules = z.infer<typeof HeaderRulesSchema>
+
 /** What a stripPrefix route's prefix may hold: every engine's matcher takes it literally. */
 export const STRIPPABLE_PREFIX = /^\/[A-Za-z0-9._~\/-]*$/
 
@@ -76,6 +92,8 @@ export const RouteSchema = z
     staticDir: z.string().min(1).optional(),
     /** The app gets the path without the prefix, and `X-Forwarded-Prefix: <prefix>` (ASP.NET Core's UsePathBase / ForwardedHeaders.XForwardedPrefix). */
     stripPrefix: z.boolean().default(false),
+    /** Added to (and over) the stack's `headers` for this route. */
+    headers: HeaderRulesSchema,
   })
   .refine((r) => Boolean(r.appServer) !== Boolean(r.staticDir), { message: 'needs either "appServer" or "staticDir" (one of them)' })
   .refine((r) => !r.stripPrefix || (r.appServer && r.pathPrefix.replace(/\/+$/, '') !== ''), { message: 'stripPrefix needs an app server route under a prefix other than "/"', path: ['stripPrefix'] })
@@ -135,6 +153,8 @@ export const StackSchema = z
     hostnames: z.array(HostnameSchema).min(1, 'needs at least one host name'),
     appServers: z.array(AppServerSchema).min(1, 'needs at least one app server'),
     routes: z.array(RouteSchema).min(1, 'needs at least one route'),
+    /** Headers for every route (a route's own come on top). */
+    headers: HeaderRulesSchema,
     proxy: ProxySchema,
   })
   .superRefine((stack, ctx) => {
@@ -165,7 +185,20 @@ export const StackSchema = z
           ctx.addIssue({ code: 'custom', path: ['routes', i, field], message: (err as Error).message })
         }
       }
+      checkHeaderValues(r.headers, ['routes', i, 'headers'])
     })
+    checkHeaderValues(stack.headers, ['headers'])
+    function checkHeaderValues(rules: HeaderRules, at: (string | number)[]) {
+      if (!quote) return
+      for (const side of ['request', 'response'] as const)
+        for (const [name, value] of Object.entries(rules[side].set)) {
+          try {
+            quote(value)
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', path: [...at, side, 'set', name], message: (err as Error).message })
+          }
+        }
+    }
   })
 
 export type Stack = z.infer<typeof StackSchema>

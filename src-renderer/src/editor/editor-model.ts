@@ -48,6 +48,11 @@ export interface StackDraft {
   /** Null: no Strict-Transport-Security. */
   hstsMaxAge: number | null
   hstsIncludeSubDomains: boolean
+  /** The stack's header rules: `Name: value` lines to set, names to remove (a route's own are kept as they are). */
+  requestSet: string
+  requestRemove: string
+  responseSet: string
+  responseRemove: string
   appServers: AppServerDraft[]
   routes: RouteDraft[]
 }
@@ -59,7 +64,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -103,6 +108,25 @@ function jsonString(text: string): string {
   }
 }
 
+/** Header rules to set as `Name: value` lines (the one space after the colon is the separator's). */
+export function formatHeaderLines(set: Record<string, string>): string {
+  return Object.entries(set)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n')
+}
+
+export function parseHeaderLines(text: string): Record<string, string> {
+  const set: Record<string, string> = {}
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    if (!line.trim()) continue
+    const colon = line.indexOf(':')
+    if (colon === -1) set[line.trim()] = ''
+    else set[line.slice(0, colon).trim()] = line.slice(colon + 1).replace(/^ /, '')
+  }
+  return set
+}
+
 /** The stack the form describes; the contract's schema validates it (and names the fields at fault). */
 export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
   const num = (v: number | null) => v ?? undefined
@@ -130,6 +154,10 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
       restart: a.restart,
       }
     }),
+    headers: {
+      request: { set: parseHeaderLines(d.requestSet), remove: words(d.requestRemove) },
+      response: { set: parseHeaderLines(d.responseSet), remove: words(d.responseRemove) },
+    },
     routes: d.routes.map((r, i) => {
       const { appServer: _app, staticDir: _dir, ...kept } = base?.routes?.[i] ?? {}
       return r.target === 'app' ? { ...kept, pathPrefix: r.pathPrefix, appServer: r.appServer, stripPrefix: r.stripPrefix } : { ...kept, pathPrefix: r.pathPrefix, staticDir: r.staticDir, stripPrefix: false }
@@ -166,6 +194,10 @@ export function stackToDraft(s: StackInput): StackDraft {
     maxBodySize: s.proxy.maxBodySize ?? null,
     hstsMaxAge: s.proxy.hsts?.maxAgeSeconds ?? null,
     hstsIncludeSubDomains: s.proxy.hsts?.includeSubDomains ?? false,
+    requestSet: formatHeaderLines(s.headers?.request?.set ?? {}),
+    requestRemove: (s.headers?.request?.remove ?? []).join(', '),
+    responseSet: formatHeaderLines(s.headers?.response?.set ?? {}),
+    responseRemove: (s.headers?.response?.remove ?? []).join(', '),
     appServers: s.appServers.map((a) => ({
       origin: a.name,
       name: a.name,
@@ -199,4 +231,5 @@ export function fieldOf(path: string): string {
     .replace(/^healthCheck\.path$/, 'healthPath')
     .replace(/^healthCheck\.intervalMs$/, 'healthIntervalMs')
     .replace(/^hsts\.\w+$/, 'hsts')
+    .replace(/^headers\.(request|response)\.(set|remove)(\.|\[).*$/, (_m, side: string, op: string) => `${side}${op === 'set' ? 'Set' : 'Remove'}`)
 }

@@ -8,6 +8,9 @@ import { draftToStack, formatEnv, parseEnv, stackToDraft } from '../../../src-re
 const text = fc.string({ unit: 'binary', maxLength: 24 }).filter((s) => !s.includes('\0'))
 const envName = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,12}$/)
 const port = fc.integer({ min: 1024, max: 65535 })
+const headerName = fc.stringMatching(/^X-[A-Za-z0-9-]{1,10}$/)
+/** One line, no NUL, and nothing a config language refuses ($ for nginx, \${ for Apache). */
+const headerValue = fc.string({ maxLength: 20 }).filter((v) => !/[\r\n\0$]/.test(v))
 const ms = (min: number, max: number) => fc.integer({ min, max })
 
 const appServer = (name: string) =>
@@ -32,6 +35,10 @@ const appServer = (name: string) =>
 /** Valid stacks with every field the schema knows, most of which the form does not show. */
 const stacks = fc
   .record({
+    headers: fc.record({
+      request: fc.record({ set: fc.dictionary(headerName, headerValue, { maxKeys: 3 }), remove: fc.uniqueArray(headerName, { maxLength: 2 }) }),
+      response: fc.record({ set: fc.dictionary(headerName, headerValue, { maxKeys: 3 }), remove: fc.uniqueArray(headerName, { maxLength: 2 }) }),
+    }),
     id: fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/),
     name: fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s.trim().length > 0),
     hostnames: fc.uniqueArray(fc.constantFrom('a.localhost', 'shop.test', '*.api.localhost', 'localhost'), { minLength: 1 }),

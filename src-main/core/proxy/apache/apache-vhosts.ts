@@ -1,3 +1,4 @@
+import { isRemoval, type HeaderEffects } from '../header-rules.js'
 import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { apacheQuote } from '../config-quoting.js'
 
@@ -16,7 +17,7 @@ export interface ApacheSiteModel {
   /** Plain HTTP redirects to HTTPS: locally to the stack's HTTPS port, in production to the same host on 443. */
   redirect?: { status: 301 | 308; httpsPort?: number }
   balancers: { name: string; members: string[] }[]
-  routes: { pathPrefix: string; stripPrefix: boolean; balancer?: string; staticDir?: string }[]
+  routes: { pathPrefix: string; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; balancer?: string; staticDir?: string }[]
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts'>
   /** Production: the per-site log lines Debian's layout expects. */
   logs?: string[]
@@ -66,6 +67,21 @@ function routeLines(route: ApacheSiteModel['routes'][number]): string[] {
   return [`    ProxyPass ${apacheQuote(route.pathPrefix)} ${target}`, `    ProxyPassReverse ${apacheQuote(route.pathPrefix)} ${target}`]
 }
 
+/**
+ * A route's header rules (its final effects: header-rules.ts) in a Location for its prefix. A
+ * response header is unset in both of mod_headers' tables (the app's answer is in "onsuccess").
+ */
+function headerSection(route: ApacheSiteModel['routes'][number]): string[] {
+  const { request, response } = route.headers
+  if (!request.length && !response.length) return []
+  const lines = [
+    ...request.map((e) => (isRemoval(e) ? `RequestHeader unset ${e.name}` : `RequestHeader set ${e.name} ${apacheQuote(e.value)}`)),
+    ...response.flatMap((e) => (isRemoval(e) ? [`Header unset ${e.name}`, `Header always unset ${e.name}`] : [`Header unset ${e.name}`, `Header always set ${e.name} ${apacheQuote(e.value)}`])),
+  ]
+  const prefix = route.pathPrefix.replace(/\/+$/, '') || '/'
+  return [`    <Location ${apacheQuote(prefix)}>`, ...lines.map((l) => `        ${l}`), '    </Location>']
+}
+
 function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
   const [first, ...aliases] = model.serverNames
   const { settings } = model
@@ -86,6 +102,8 @@ function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
   if (scheme === 'https' && settings.hsts) lines.push(`    Header always set Strict-Transport-Security "${hstsValue(settings.hsts)}"`)
   if (settings.compression) lines.push('    AddOutputFilterByType DEFLATE text/html text/plain text/css application/json application/javascript image/svg+xml')
   for (const route of [...model.routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)) lines.push(...routeLines(route))
+  // Shortest prefix first: httpd merges matching Location sections in order, so the longest (the route that serves) ends last.
+  for (const route of [...model.routes].sort((a, b) => a.pathPrefix.length - b.pathPrefix.length)) lines.push(...headerSection(route))
   lines.push(...(model.logs ?? []), '</VirtualHost>')
   return lines.join('\n')
 }

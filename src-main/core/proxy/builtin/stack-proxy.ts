@@ -1,5 +1,6 @@
 import http from 'node:http'
 import type { Duplex } from 'node:stream'
+import { applyHeaderEffects, isRemoval } from '../header-rules.js'
 import { hstsValue, type ProxyHooks, type ProxyPlan, type PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
 import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage } from './error-pages.js'
@@ -131,6 +132,8 @@ export class StackProxy implements ExchangeHost {
     const pathname = url.split('?')[0]
     const route = matchRoute(this.plan, pathname)
     if (!route) return sendPage(res, trace, 404, noRoutePage(url), 'no route')
+    // The route's response headers on every answer (static files and error pages too); a proxied answer applies them again over the app's.
+    for (const effect of route.headers?.response ?? []) if (!isRemoval(effect)) res.setHeader(effect.name, effect.value)
     // Body sizes come from Content-Length when there is one; chunked bodies are counted as they are forwarded.
     const requestLength = req.headers['content-length']
     if (requestLength !== undefined) trace.trace.requestBytes = Number(requestLength) || 0
@@ -161,6 +164,7 @@ export class StackProxy implements ExchangeHost {
     if (isHttp2Request(req)) headers.host = conn.host + portSuffix(req.headers[':authority'] as string | undefined)
     if (settings.forwardedHeader) headers.forwarded = forwardedFor(req.socket?.remoteAddress ?? '', conn.proto, String(headers.host ?? conn.host))
     if (route.stripPrefix) headers['x-forwarded-prefix'] = forwardedPrefix(route.pathPrefix)
+    if (route.headers) applyHeaderEffects(headers as Record<string, unknown>, route.headers.request)
     const bodyless = hasNoBody(req)
     new UpstreamExchange(req, res, member, settings, trace, stickyId, { conn, route, tried, bodyless }, this).start(this.connections.get(upstream), headers)
   }
@@ -220,6 +224,7 @@ export class StackProxy implements ExchangeHost {
     headers.connection = 'Upgrade'
     headers.upgrade = req.headers.upgrade
     if (route.stripPrefix) headers['x-forwarded-prefix'] = forwardedPrefix(route.pathPrefix)
+    if (route.headers) applyHeaderEffects(headers as Record<string, unknown>, route.headers.request)
     let status = 0
     tunnelUpgrade(req, socket, head, { host: member.upstream.host, port: member.upstream.port, connectTimeoutMs: this.plan.settings.timeouts.upstreamConnectMs, path: route.stripPrefix ? stripPathPrefix(url, route.pathPrefix) : url }, headers, {
       onStatus: (s) => {

@@ -3,6 +3,7 @@ import { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
 import type { Trace } from '../../../contract.js'
 import { pipeline, Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
+import { applyHeaderEffects } from '../header-rules.js'
 import { hstsValue, type PlanRoute, type ProxySettings } from '../proxy-driver.js'
 import { chooseEncoding, compressor, varyWithEncoding } from './compression.js'
 import { stripPathPrefix, withoutHopByHop } from './forwarded-headers.js'
@@ -132,6 +133,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     trace.firstByte()
     this.status = statusCode
     const outHeaders = withoutHopByHop(upstreamHeaders)
+    if (this.context.route.headers) applyHeaderEffects(outHeaders, this.context.route.headers.response)
     if (settings.hsts && this.context.conn.proto === 'https') outHeaders['strict-transport-security'] = hstsValue(settings.hsts)
     const id = this.member.upstream.id
     if (settings.loadBalancing === 'sticky' && this.stickyId !== id) {

@@ -1,3 +1,4 @@
+import { isRemoval, type HeaderEffects } from '../header-rules.js'
 import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
 import { caddyQuote } from '../config-quoting.js'
@@ -13,7 +14,7 @@ export interface CaddySiteModel {
   bind?: string
   tls?: { certificateFile: string; keyFile: string }
   accessLog?: string
-  routes: { pathPrefix: string; stripPrefix: boolean; servers?: string[]; staticDir?: string }[]
+  routes: { pathPrefix: string; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; servers?: string[]; staticDir?: string }[]
   /** Local only: name the instance in a response header, the one place Caddy 2.6's access log can show it (for traces). */
   exposeUpstream?: boolean
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck' | 'maxBodySize' | 'hsts'>
@@ -26,7 +27,7 @@ export const ms = (n: number) => `${Math.max(1, Math.round(n))}ms`
 export const UPSTREAM_HEADER = 'X-Aerie-Upstream'
 
 /** `prefix`: the X-Forwarded-Prefix a stripPrefix route sends; without it a client's is dropped. */
-function reverseProxy(servers: string[], settings: CaddySiteModel['settings'], exposeUpstream: boolean, prefix?: string): string[] {
+function reverseProxy(servers: string[], settings: CaddySiteModel['settings'], exposeUpstream: boolean, prefix: string | undefined, headers: CaddySiteModel['routes'][number]['headers']): string[] {
   const policy = settings.loadBalancing === 'least-connections' ? 'least_conn' : settings.loadBalancing === 'sticky' ? `cookie ${STICKY_COOKIE}` : 'round_robin'
   return [
     `reverse_proxy ${servers.join(' ')} {`,
@@ -37,6 +38,8 @@ function reverseProxy(servers: string[], settings: CaddySiteModel['settings'], e
     `  max_fails ${settings.ejection.failures}`,
     ...(settings.healthCheck ? [`  health_uri ${caddyQuote(settings.healthCheck.path)}`, `  health_interval ${ms(settings.healthCheck.intervalMs)}`] : []),
     prefix ? `  header_up X-Forwarded-Prefix ${caddyQuote(prefix)}` : '  header_up -X-Forwarded-Prefix',
+    ...headers.request.map((e) => (isRemoval(e) ? `  header_up -${e.name}` : `  header_up ${e.name} ${caddyQuote(e.value)}`)),
+    ...headers.response.map((e) => (isRemoval(e) ? `  header_down -${e.name}` : `  header_down ${e.name} ${caddyQuote(e.value)}`)),
     ...(settings.forwardedHeader ? ['  header_up Forwarded "for={remote_host};proto={scheme};host=\\"{host}\\""'] : []),
     ...(exposeUpstream ? [`  header_down ${UPSTREAM_HEADER} {http.reverse_proxy.upstream.hostport}`] : []),
     '  transport http {',
@@ -54,8 +57,15 @@ function handlers(model: CaddySiteModel): string[] {
     const matcher = route.pathPrefix === '/' ? '' : `@route${i}`
     const body = route.staticDir
       ? // No dotfile (but Caddy hides .well-known/ too), as the built-in proxy.
-        [...(matcher ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []), `root * ${caddyQuote(route.staticDir)}`, 'file_server {', '  hide .*', '}']
-      : [...(route.stripPrefix ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []), ...reverseProxy(route.servers ?? [], model.settings, model.exposeUpstream ?? false, route.stripPrefix ? prefix : undefined)]
+        [
+          ...(matcher ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []),
+          ...route.headers.response.filter((e) => !isRemoval(e)).map((e) => `header ${e.name} ${caddyQuote((e as { value: string }).value)}`),
+          `root * ${caddyQuote(route.staticDir)}`,
+          'file_server {',
+          '  hide .*',
+          '}',
+        ]
+      : [...(route.stripPrefix ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []), ...reverseProxy(route.servers ?? [], model.settings, model.exposeUpstream ?? false, route.stripPrefix ? prefix : undefined, route.headers)]
     return [...(matcher ? [`${matcher} path ${caddyQuote(prefix)} ${caddyQuote(`${prefix}/*`)}`] : []), `handle${matcher ? ` ${matcher}` : ''} {`, ...body.map((l) => `  ${l}`), '}']
   })
 }

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { AppServer, Stack } from '../../stacks/stack-schema.js'
 import type { ExportParams } from './export-params.js'
+import { routeHeaderEffects, type HeaderEffects } from '../header-rules.js'
 
 /** One app server as it runs in production: N Kestrel instances on consecutive localhost ports. */
 export interface ProductionApp {
@@ -14,6 +15,7 @@ export interface ProductionApp {
 export interface ProductionRoute {
   pathPrefix: string
   stripPrefix: boolean
+  headers: { request: HeaderEffects; response: HeaderEffects }
   app?: ProductionApp
   staticDir?: string
 }
@@ -28,6 +30,6 @@ export function productionModel(stack: Stack, params: ExportParams): { apps: Pro
   })
   const routes = [...stack.routes]
     .sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
-    .map((r) => ({ pathPrefix: r.pathPrefix, stripPrefix: r.stripPrefix, app: apps.find((a) => a.name === r.appServer), staticDir: r.staticDir && `${params.appDirectory}/static/${path.basename(r.staticDir)}` }))
+    .map((r) => ({ pathPrefix: r.pathPrefix, stripPrefix: r.stripPrefix, headers: routeHeaderEffects(stack.headers, r.headers), app: apps.find((a) => a.name === r.appServer), staticDir: r.staticDir && `${params.appDirectory}/static/${path.basename(r.staticDir)}` }))
   return { apps, routes }
 }

@@ -1,4 +1,5 @@
 import type { Stack } from '../../stacks/stack-schema.js'
+import { isRemoval } from '../header-rules.js'
 import { hstsValue } from '../proxy-driver.js'
 import type { ExportParams } from './export-params.js'
 import { productionModel } from './production-model.js'
@@ -31,6 +32,8 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
           Transforms: [
             { RequestHeaderOriginalHost: 'true' },
             { 'X-Forwarded': 'Set', For: 'Append' },
+            ...r.headers.request.map((e) => (isRemoval(e) ? { RequestHeaderRemove: e.name } : { RequestHeader: e.name, Set: e.value })),
+            ...r.headers.response.map((e) => (isRemoval(e) ? { ResponseHeaderRemove: e.name, When: 'Always' } : { ResponseHeader: e.name, Set: e.value, When: 'Always' })),
             ...(stack.proxy.hsts ? [{ ResponseHeader: 'Strict-Transport-Security', Set: hstsValue(stack.proxy.hsts), When: 'Always' }] : []),
             ...(r.stripPrefix ? [{ PathRemovePrefix: r.pathPrefix.replace(/\/+$/, '') }, { RequestHeader: 'X-Forwarded-Prefix', Set: r.pathPrefix.replace(/\/+$/, '') }] : []),
           ],

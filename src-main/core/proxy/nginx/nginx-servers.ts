@@ -1,6 +1,7 @@
 import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
 import { nginxQuote } from '../config-quoting.js'
+import { isRemoval, type HeaderEffects } from '../header-rules.js'
 
 /**
  * What an nginx config serves for one stack, local or production alike: the one model both the
@@ -22,7 +23,7 @@ export interface NginxSiteModel {
   /** One per app server, however many routes lead to it (nginx refuses a duplicate name). */
   upstreams: { name: string; servers: string[] }[]
   /** Longest prefix first is not needed: nginx picks the longest matching prefix itself. */
-  routes: { pathPrefix: string; stripPrefix: boolean; upstream?: string; staticDir?: string }[]
+  routes: { pathPrefix: string; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; upstream?: string; staticDir?: string }[]
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts'>
 }
 
@@ -69,6 +70,20 @@ function hstsLines(model: NginxSiteModel, tls: boolean, proxied: boolean): strin
   return `${proxied ? '\n        proxy_hide_header  Strict-Transport-Security;' : ''}\n        add_header         Strict-Transport-Security "${hstsValue(hsts)}" always;`
 }
 
+/**
+ * The route's header rules: request headers with proxy_set_header (an empty value is not sent),
+ * response headers hidden from the app's answer and added on every answer (add_header … always).
+ */
+function headerLines(route: NginxSiteModel['routes'][number], proxied: boolean): string {
+  const lines: string[] = []
+  if (proxied) for (const e of route.headers.request) lines.push(`proxy_set_header   ${e.name} ${isRemoval(e) ? '""' : nginxQuote(e.value)};`)
+  for (const e of route.headers.response) {
+    if (proxied) lines.push(`proxy_hide_header  ${e.name};`)
+    if (!isRemoval(e)) lines.push(`add_header         ${e.name} ${nginxQuote(e.value)} always;`)
+  }
+  return lines.map((l) => `\n        ${l}`).join('')
+}
+
 function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number], tls: boolean): string {
   const { settings } = model
   if (route.staticDir) {
@@ -77,7 +92,7 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
     return `    location ${nginxQuote(prefix)} {
         alias ${nginxQuote(route.staticDir.replace(/\/?$/, '/'))};
         disable_symlinks on from=$document_root;
-        charset utf-8;${hstsLines(model, tls, false)}
+        charset utf-8;${hstsLines(model, tls, false)}${headerLines(route, false)}
         location ~ /\\.(?!well-known/) { return 404; }
     }`
   }
@@ -107,7 +122,7 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
         proxy_set_header   X-Forwarded-Prefix ${route.stripPrefix ? nginxQuote(prefix) : '""'};${settings.loadBalancing === 'sticky' ? `\n        add_header         Set-Cookie ${stickyVariable(model)}_cookie always;` : ''}${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
         proxy_connect_timeout ${ms(settings.timeouts.upstreamConnectMs)};
         proxy_read_timeout ${ms(settings.timeouts.upstreamResponseMs)};
-        proxy_next_upstream error timeout http_502;${hstsLines(model, tls, true)}
+        proxy_next_upstream error timeout http_502;${hstsLines(model, tls, true)}${headerLines(route, true)}
     }`).join('\n')
 }
 
