@@ -493,6 +493,7 @@ export class StackRunner {
         pathPrefix: r.pathPrefix,
         appServer: r.appServer,
         stripPrefix: r.stripPrefix,
+        hosts: r.hosts,
         headers: routeHeaderEffects(stack.headers, r.headers),
         staticDir: r.staticDir ? path.resolve(this.baseDir, expandTokens(r.staticDir)) : undefined,
         upstreams: instances

@@ -5,7 +5,7 @@ import { apacheModuleDir } from '../../src-main/core/proxy/apache/apache-config.
 import { ExportParamsSchema, type ExportParams } from '../../src-main/core/proxy/export/export-params.js'
 import { renderExport } from '../../src-main/core/proxy/export/export-stack.js'
 import { canConnect, findFreePort, isPortFree } from '../../src-main/core/supervisor/ports.js'
-import { HOST, type Fixture, type InstanceControl } from './fixture.js'
+import { HOST, OTHER_HOST, type Fixture, type InstanceControl } from './fixture.js'
 import { buildYarpHost, startYarpHost } from './yarp-host.js'
 
 /** A production export running for real on loopback ports, as a server would run it. */
@@ -48,7 +48,7 @@ async function exportParams(fixture: Fixture, dir: string): Promise<ExportParams
   const basePort = await freePortPair()
   const instances = await fixture.startProductionInstances(basePort)
   const params = ExportParamsSchema.parse({
-    serverNames: [HOST],
+    serverNames: [HOST, OTHER_HOST],
     certificateFile: path.join(dir, 'site.crt'),
     keyFile: path.join(dir, 'site.key'),
     appDirectory: fixture.appDirectory,

@@ -11,6 +11,8 @@ import { defaultSettings, startUpstream, type TestUpstream } from '../support/up
 /** A folder name that would change a config's structure if a renderer wrote it unquoted (a regex location answering /pwned). */
 export const HOSTILE_DIR_NAME = `odd dir; } location ~ pwned { return 200 "injected"; } # 'q'`
 export const HOST = 'app.localhost'
+/** A second host name of the stack, with a route of its own (static files at its root). */
+export const OTHER_HOST = 'other.localhost'
 export const BIG_BYTES = 1024 * 1024
 /** The fixture's `proxy.maxBodySize`: above the 10 MiB upload case, below the over-limit ones. */
 export const BODY_LIMIT = 12_000_000
@@ -71,7 +73,7 @@ async function instance(id: string, port = 0): Promise<TestUpstream> {
 
 export async function startFixture(dir: string): Promise<Fixture> {
   const ca = await LocalCA.create(path.join(dir, 'ca'))
-  const leaf = await ca.issueLeaf([HOST, 'localhost', '127.0.0.1'])
+  const leaf = await ca.issueLeaf([HOST, OTHER_HOST, 'localhost', '127.0.0.1'])
   /** Every instance ever started, to close at the end. */
   const created: TestUpstream[] = []
   const make = async (id: string, port = 0) => {
@@ -96,13 +98,13 @@ export async function startFixture(dir: string): Promise<Fixture> {
   const stack = StackSchema.parse({
     id: 'conformance',
     name: 'Conformance',
-    hostnames: [HOST],
+    hostnames: [HOST, OTHER_HOST],
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
-    routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, headers: { request: { set: { 'X-Env': 'mounted' } }, response: { remove: ['X-Frame-Options'] } } }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { appServer: 'web' }],
+    routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, headers: { request: { set: { 'X-Env': 'mounted' } }, response: { remove: ['X-Frame-Options'] } } }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { hosts: [OTHER_HOST], staticDir: www }, { appServer: 'web' }],
     headers: { request: { set: { 'X-Env': 'local' }, remove: ['X-Debug'] }, response: { set: { 'X-Frame-Options': 'DENY' }, remove: ['X-Powered-By'] } },
     proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true } },
   })
-  const effectsOf = (prefix: string) => routeHeaderEffects(stack.headers, stack.routes.find((r) => r.pathPrefix === prefix)!.headers)
+  const effectsOf = (prefix: string, host?: string) => routeHeaderEffects(stack.headers, stack.routes.find((r) => r.pathPrefix === prefix && r.hosts?.[0] === host)!.headers)
   return {
     ca,
     leaf,
@@ -116,8 +118,9 @@ export async function startFixture(dir: string): Promise<Fixture> {
       httpPort: await findFreePort(),
       httpsPort: await findFreePort(),
       tls: { certPem: leaf.certPem + ca.certPem, keyPem: leaf.keyPem },
-      hostnames: [HOST],
+      hostnames: [HOST, OTHER_HOST],
       routes: [
+        { pathPrefix: '/', hosts: [OTHER_HOST], staticDir: www, upstreams: [], headers: effectsOf('/', OTHER_HOST) },
         { pathPrefix: '/', appServer: 'web', upstreams: local.map((u) => u.upstream), headers: effectsOf('/') },
         { pathPrefix: '/api', appServer: 'web', upstreams: local.map((u) => u.upstream), headers: effectsOf('/api') },
         { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, upstreams: local.map((u) => u.upstream), headers: effectsOf('/mounted') },

@@ -104,6 +104,14 @@ describe('export for production', () => {
     expect(fs.readFileSync(path.join(dir, 'shop-api@5000.service'), 'utf8')).toMatch(/KillSignal=SIGINT[\s\S]*ASPNETCORE_FORWARDEDHEADERS_ENABLED=true/)
   })
 
+  it('a route limited to host names maps each to its production name by position, and says what to give when it cannot', () => {
+    const split = StackSchema.parse({ ...stack, hostnames: ['shop.localhost', 'admin.localhost'], routes: [...stack.routes, { appServer: 'web', hosts: ['admin.localhost'], pathPrefix: '/' }] })
+    const nginx = renderExport(split, 'nginx', { ...params, serverNames: ['shop.example.com', 'admin.example.com'] })[0].content
+    expect(nginx).toContain('server_name shop.example.com;')
+    expect(nginx).toContain('server_name admin.example.com;')
+    expect(() => renderExport(split, 'nginx', { ...params, serverNames: ['shop.example.com'] })).toThrow('give one --server-name per host name of the stack, in the same order (shop.localhost, admin.localhost)')
+  })
+
   it('YARP settings are JSON with routes, clusters, destinations and health checks; IIS gets a web.config per .NET app', () => {
     const yarp = JSON.parse(renderExport(stack, 'yarp', params)[0].content)
     expect(yarp.ReverseProxy.Routes['api-1']).toEqual({

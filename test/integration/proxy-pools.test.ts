@@ -152,7 +152,8 @@ describe('upstream pools on the built-in proxy', () => {
       res.end('too large')
     })
     started.push(refusing)
-    const { plan } = await proxyFor([refusing], {})
+    // No body limit here: the instance itself refuses the upload.
+    const { plan } = await proxyFor([refusing], { maxBodySize: 0 })
     const size = 32 * 1024 * 1024
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port: plan.httpPort, method: 'POST', path: '/upload', headers: { host: 'pool.localhost', 'content-length': size } }, (res) => {
@@ -189,7 +190,7 @@ describe('upstream pools on the built-in proxy', () => {
       req.on('end', () => res.end(JSON.stringify({ received: n })))
     })
     started.push(sink)
-    const { plan, traces } = await proxyFor([sink], {})
+    const { plan, traces } = await proxyFor([sink], { maxBodySize: 0 })
     const chunk = Buffer.alloc(MB, 98)
     const before = process.memoryUsage().rss
     let peak = before

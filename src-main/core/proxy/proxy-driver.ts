@@ -23,6 +23,8 @@ export interface PlanRoute {
   staticDir?: string
   /** Forward without the prefix, with X-Forwarded-Prefix. */
   stripPrefix?: boolean
+  /** Only for requests to these of the stack's host names; all when absent. */
+  hosts?: string[]
   /** The stack's and the route's header rules, as final effects (header-rules.ts). */
   headers?: { request: HeaderEffects; response: HeaderEffects }
 }

@@ -19,13 +19,15 @@ export function servesHost(plan: ProxyPlan, host: string): boolean {
   return plan.hostnames.some((p) => hostMatches(p, host))
 }
 
-/** The route whose path prefix is the longest match for `path`, or undefined. */
-export function matchRoute(plan: ProxyPlan, path: string): ProxyPlan['routes'][number] | undefined {
+/** The route whose path prefix is the longest match for `path`, among the routes for `host` (all, when a route names no hosts), or undefined. */
+export function matchRoute(plan: ProxyPlan, path: string, host?: string): ProxyPlan['routes'][number] | undefined {
   let best: ProxyPlan['routes'][number] | undefined
   for (const route of plan.routes) {
+    if (route.hosts && host !== undefined && !route.hosts.some((p) => hostMatches(p, host))) continue
     const prefix = route.pathPrefix
     const matches = path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || prefix === '/'
-    if (matches && (!best || prefix.length > best.pathPrefix.length)) best = route
+    // The longest prefix; of two equal ones, the route limited to host names (it is the more specific).
+    if (matches && (!best || prefix.length > best.pathPrefix.length || (prefix.length === best.pathPrefix.length && route.hosts && !best.hosts))) best = route
   }
   return best
 }

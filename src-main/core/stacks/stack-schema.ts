@@ -94,6 +94,8 @@ export const RouteSchema = z
     stripPrefix: z.boolean().default(false),
     /** Added to (and over) the stack's `headers` for this route. */
     headers: HeaderRulesSchema,
+    /** Only for these of the stack's host names (default: all), so that one stack serves several apps by name. */
+    hosts: z.array(HostnameSchema).min(1, 'needs at least one host name (leave "hosts" out for all of them)').optional(),
   })
   .refine((r) => Boolean(r.appServer) !== Boolean(r.staticDir), { message: 'needs either "appServer" or "staticDir" (one of them)' })
   .refine((r) => !r.stripPrefix || (r.appServer && r.pathPrefix.replace(/\/+$/, '') !== ''), { message: 'stripPrefix needs an app server route under a prefix other than "/"', path: ['stripPrefix'] })
@@ -176,6 +178,9 @@ export const StackSchema = z
     stack.routes.forEach((r, i) => {
       if (r.appServer && !names.has(r.appServer))
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'appServer'], message: `names "${r.appServer}", which is not an app server of this stack` })
+      r.hosts?.forEach((h, j) => {
+        if (!stack.hostnames.includes(h)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'hosts', j], message: `names "${h}", which is not one of the stack's host names (${stack.hostnames.join(', ')})` })
+      })
       // A folder the chosen server's config language cannot hold is refused now, not when the stack starts.
       for (const [field, value] of [['staticDir', r.staticDir], ['pathPrefix', r.pathPrefix]] as const) {
         if (!quote || value === undefined) continue

@@ -24,6 +24,8 @@ export interface RouteDraft {
   pathPrefix: string
   /** Forward without the prefix, with X-Forwarded-Prefix (app routes only). */
   stripPrefix: boolean
+  /** Some of the stack's host names, comma-separated; empty: all of them. */
+  hosts: string
   target: 'app' | 'static'
   appServer: string
   staticDir: string
@@ -64,7 +66,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, hosts: '', target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -160,7 +162,8 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
     },
     routes: d.routes.map((r, i) => {
       const { appServer: _app, staticDir: _dir, ...kept } = base?.routes?.[i] ?? {}
-      return r.target === 'app' ? { ...kept, pathPrefix: r.pathPrefix, appServer: r.appServer, stripPrefix: r.stripPrefix } : { ...kept, pathPrefix: r.pathPrefix, staticDir: r.staticDir, stripPrefix: false }
+      const hosts = words(r.hosts).length ? words(r.hosts) : undefined
+      return r.target === 'app' ? { ...kept, pathPrefix: r.pathPrefix, hosts, appServer: r.appServer, stripPrefix: r.stripPrefix } : { ...kept, pathPrefix: r.pathPrefix, hosts, staticDir: r.staticDir, stripPrefix: false }
     }),
     proxy: {
       ...(base?.proxy ?? {}),
@@ -214,7 +217,7 @@ export function stackToDraft(s: StackInput): StackDraft {
       readinessPath: a.readiness?.path ?? '/',
       restart: a.restart ?? 'on-failure',
     })),
-    routes: s.routes.map((r) => ({ pathPrefix: r.pathPrefix ?? '/', stripPrefix: r.stripPrefix ?? false, target: r.staticDir ? 'static' : 'app', appServer: r.appServer ?? '', staticDir: r.staticDir ?? '' })),
+    routes: s.routes.map((r) => ({ pathPrefix: r.pathPrefix ?? '/', stripPrefix: r.stripPrefix ?? false, hosts: (r.hosts ?? []).join(', '), target: r.staticDir ? 'static' : 'app', appServer: r.appServer ?? '', staticDir: r.staticDir ?? '' })),
   }
 }
 
@@ -228,6 +231,7 @@ export function fieldOf(path: string): string {
     .replace(/^(appServers\[\d+\]\.(ports|args))\[\d+\]$/, '$1')
     .replace(/^(appServers\[\d+\])\.readiness\.(\w+)$/, '$1.readiness')
     .replace(/^hostnames\[\d+\]$/, 'hostnames')
+    .replace(/^(routes\[\d+\]\.hosts)\[\d+\]$/, '$1')
     .replace(/^healthCheck\.path$/, 'healthPath')
     .replace(/^healthCheck\.intervalMs$/, 'healthIntervalMs')
     .replace(/^hsts\.\w+$/, 'hsts')

@@ -43,7 +43,7 @@ const stacks = fc
     name: fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s.trim().length > 0),
     hostnames: fc.uniqueArray(fc.constantFrom('a.localhost', 'shop.test', '*.api.localhost', 'localhost'), { minLength: 1 }),
     apps: fc.tuple(appServer('web'), fc.option(appServer('worker'), { nil: undefined })),
-    routes: fc.array(fc.record({ pathPrefix: fc.constantFrom('/', '/api', '/static/'), target: fc.constantFrom('web', 'worker', 'static'), strip: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+    routes: fc.array(fc.record({ pathPrefix: fc.constantFrom('/', '/api', '/static/'), target: fc.constantFrom('web', 'worker', 'static'), strip: fc.boolean(), limited: fc.boolean() }), { minLength: 1, maxLength: 3 }),
     proxy: fc.record({
       kind: fc.constantFrom('builtin', 'nginx', 'apache', 'caddy'),
       listenHost: fc.constantFrom('127.0.0.1', '::1'),
@@ -68,7 +68,7 @@ const stacks = fc
     return {
       ...rest,
       appServers,
-      routes: routes.map((r) => (r.target === 'static' ? { pathPrefix: r.pathPrefix, staticDir: 'public files' } : { pathPrefix: r.pathPrefix, appServer: appServers.some((a) => a.name === r.target) ? r.target : 'web', stripPrefix: r.strip && r.pathPrefix !== '/' })),
+      routes: routes.map((r) => (r.target === 'static' ? { pathPrefix: r.pathPrefix, staticDir: 'public files' } : { pathPrefix: r.pathPrefix, appServer: appServers.some((a) => a.name === r.target) ? r.target : 'web', stripPrefix: r.strip && r.pathPrefix !== '/', ...(r.limited ? { hosts: rest.hostnames.slice(0, 1) } : {}) })),
       proxy: { ...proxy, httpsPort: proxy.httpsPort === proxy.httpPort ? undefined : proxy.httpsPort, redirectToHttps: proxy.redirectToHttps && proxy.httpsPort !== undefined && proxy.httpsPort !== proxy.httpPort },
     }
   })

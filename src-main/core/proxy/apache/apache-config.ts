@@ -27,7 +27,7 @@ function localModel(plan: ProxyPlan, paths: ProxyPaths): ApacheSiteModel {
     tls: plan.tls ? { certificateFile: paths.certFile, keyFile: paths.keyFile } : undefined,
     redirect: plan.settings.redirectToHttps && plan.httpsPort ? { status: 308, httpsPort: plan.httpsPort } : undefined,
     balancers: appServers.map((name) => ({ name: balancerName(name), members: plan.routes.find((r) => r.appServer === name)!.upstreams.map((u) => `http://${u.host}:${u.port}`) })),
-    routes: plan.routes.map((r) => ({ pathPrefix: r.pathPrefix, stripPrefix: r.stripPrefix ?? false, headers: r.headers ?? { request: [], response: [] }, staticDir: r.staticDir, balancer: r.appServer && balancerName(r.appServer) })),
+    routes: plan.routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix ?? false, headers: r.headers ?? { request: [], response: [] }, staticDir: r.staticDir, balancer: r.appServer && balancerName(r.appServer) })),
     settings: plan.settings,
   }
 }

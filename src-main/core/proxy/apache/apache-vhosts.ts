@@ -1,4 +1,5 @@
 import { isRemoval, type HeaderEffects } from '../header-rules.js'
+import { hostGroups } from '../host-groups.js'
 import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { apacheQuote } from '../config-quoting.js'
 
@@ -17,7 +18,7 @@ export interface ApacheSiteModel {
   /** Plain HTTP redirects to HTTPS: locally to the stack's HTTPS port, in production to the same host on 443. */
   redirect?: { status: 301 | 308; httpsPort?: number }
   balancers: { name: string; members: string[] }[]
-  routes: { pathPrefix: string; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; balancer?: string; staticDir?: string }[]
+  routes: { pathPrefix: string; hosts?: string[]; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; balancer?: string; staticDir?: string }[]
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts'>
   /** Production: the per-site log lines Debian's layout expects. */
   logs?: string[]
@@ -41,7 +42,8 @@ function routeLines(route: ApacheSiteModel['routes'][number]): string[] {
     const dir = route.staticDir.replace(/\/+$/, '')
     return [
       `    ProxyPass ${apacheQuote(prefix)} !`,
-      `    Alias ${apacheQuote(prefix)} ${apacheQuote(dir)}`,
+      // Alias "/" needs the folder's slash too (it maps /x to <folder>x).
+      `    Alias ${apacheQuote(prefix)} ${apacheQuote(prefix === '/' ? `${dir}/` : dir)}`,
       `    <Directory ${apacheQuote(dir)}>`,
       '        Options -FollowSymLinks -Indexes',
       '        Require all granted',
@@ -110,8 +112,10 @@ function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
 
 /** The balancers and the virtual hosts of one stack. */
 export function renderApacheSite(model: ApacheSiteModel): string {
-  const blocks = [...model.balancers.map((b) => balancerBlock(model, b)), vhost(model, 'http')]
-  if (model.httpsAddress && model.tls) blocks.push(vhost(model, 'https'))
+  // One virtual host per group of names that the same routes serve (routes limited by "hosts").
+  const groups = hostGroups(model.serverNames, model.routes).map((g) => ({ ...model, serverNames: g.hostnames, routes: g.routes }))
+  const blocks = [...model.balancers.map((b) => balancerBlock(model, b)), ...groups.map((g) => vhost(g, 'http'))]
+  if (model.httpsAddress && model.tls) blocks.push(...groups.map((g) => vhost(g, 'https')))
   return `${blocks.join('\n\n')}\n`
 }
 

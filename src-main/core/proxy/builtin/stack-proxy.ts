@@ -130,7 +130,7 @@ export class StackProxy implements ExchangeHost {
       return sendPage(res, trace, 308, `<a href="${location}">${location}</a>`, undefined, { location })
     }
     const pathname = url.split('?')[0]
-    const route = matchRoute(this.plan, pathname)
+    const route = matchRoute(this.plan, pathname, conn.host)
     if (!route) return sendPage(res, trace, 404, noRoutePage(url), 'no route')
     // The route's response headers on every answer (static files and error pages too); a proxied answer applies them again over the app's.
     for (const effect of route.headers?.response ?? []) if (!isRemoval(effect)) res.setHeader(effect.name, effect.value)
@@ -211,7 +211,7 @@ export class StackProxy implements ExchangeHost {
       socket.end(plainAnswer(status, text))
       trace.finish(status, undefined, text)
     }
-    const route = matchRoute(this.plan, url.split('?')[0])
+    const route = matchRoute(this.plan, url.split('?')[0], conn.host)
     if (!route?.appServer) return refuse(404, 'no app server route for this path')
     // A WebSocket (SignalR's, say) must reach the instance that holds its session: the sticky cookie counts here too.
     const stickyId = this.plan.settings.loadBalancing === 'sticky' ? stickyIdOf(req.headers.cookie) : undefined

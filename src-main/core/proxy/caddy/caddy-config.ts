@@ -15,7 +15,7 @@ function localModel(plan: ProxyPlan, paths: ProxyPaths): CaddySiteModel {
     tls: plan.tls ? { certificateFile: paths.certFile, keyFile: paths.keyFile } : undefined,
     accessLog: paths.accessLog,
     exposeUpstream: true,
-    routes: plan.routes.map((r: PlanRoute) => ({ pathPrefix: r.pathPrefix, stripPrefix: r.stripPrefix ?? false, headers: r.headers ?? { request: [], response: [] }, staticDir: r.staticDir, servers: r.upstreams.map((u) => `${u.host}:${u.port}`) })),
+    routes: plan.routes.map((r: PlanRoute) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix ?? false, headers: r.headers ?? { request: [], response: [] }, staticDir: r.staticDir, servers: r.upstreams.map((u) => `${u.host}:${u.port}`) })),
     settings: plan.settings,
   }
 }

@@ -14,7 +14,7 @@ export interface CaddySiteModel {
   bind?: string
   tls?: { certificateFile: string; keyFile: string }
   accessLog?: string
-  routes: { pathPrefix: string; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; servers?: string[]; staticDir?: string }[]
+  routes: { pathPrefix: string; hosts?: string[]; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; servers?: string[]; staticDir?: string }[]
   /** Local only: name the instance in a response header, the one place Caddy 2.6's access log can show it (for traces). */
   exposeUpstream?: boolean
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck' | 'maxBodySize' | 'hsts'>
@@ -51,14 +51,16 @@ function reverseProxy(servers: string[], settings: CaddySiteModel['settings'], e
 }
 
 function handlers(model: CaddySiteModel): string[] {
-  const ordered = [...model.routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
+  // Longest prefix first, and a route limited to some host names before one for all of them (named matchers keep this order).
+  const ordered = [...model.routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length || Number(Boolean(b.hosts)) - Number(Boolean(a.hosts)))
   return ordered.flatMap((route, i) => {
     const prefix = route.pathPrefix.replace(/\/$/, '')
-    const matcher = route.pathPrefix === '/' ? '' : `@route${i}`
+    const matcher = route.pathPrefix === '/' && !route.hosts ? '' : `@route${i}`
+    const conditions = [...(route.hosts ? [`host ${route.hosts.map(caddyQuote).join(' ')}`] : []), ...(route.pathPrefix === '/' ? [] : [`path ${caddyQuote(prefix)} ${caddyQuote(`${prefix}/*`)}`])]
     const body = route.staticDir
       ? // No dotfile (but Caddy hides .well-known/ too), as the built-in proxy.
         [
-          ...(matcher ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []),
+          ...(route.pathPrefix !== '/' ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []),
           ...route.headers.response.filter((e) => !isRemoval(e)).map((e) => `header ${e.name} ${caddyQuote((e as { value: string }).value)}`),
           `root * ${caddyQuote(route.staticDir)}`,
           'file_server {',
@@ -66,7 +68,8 @@ function handlers(model: CaddySiteModel): string[] {
           '}',
         ]
       : [...(route.stripPrefix ? [`uri strip_prefix ${caddyQuote(prefix)}`] : []), ...reverseProxy(route.servers ?? [], model.settings, model.exposeUpstream ?? false, route.stripPrefix ? prefix : undefined, route.headers)]
-    return [...(matcher ? [`${matcher} path ${caddyQuote(prefix)} ${caddyQuote(`${prefix}/*`)}`] : []), `handle${matcher ? ` ${matcher}` : ''} {`, ...body.map((l) => `  ${l}`), '}']
+    const define = conditions.length === 1 ? [`${matcher} ${conditions[0]}`] : [`${matcher} {`, ...conditions.map((c) => `  ${c}`), '}']
+    return [...(matcher ? define : []), `handle${matcher ? ` ${matcher}` : ''} {`, ...body.map((l) => `  ${l}`), '}']
   })
 }
 

@@ -20,7 +20,7 @@ export function renderApacheVhost(stack: Stack, params: ExportParams): string {
     tls: { certificateFile: params.certificateFile, keyFile: params.keyFile },
     redirect: { status: 301, httpsPort: params.httpsPort === 443 ? undefined : params.httpsPort },
     balancers: apps.map((a) => ({ name: balancer(a.name), members: a.ports.map((p) => `http://127.0.0.1:${p}`) })),
-    routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, stripPrefix: r.stripPrefix, headers: r.headers, staticDir: r.staticDir, balancer: r.app && balancer(r.app.name) })),
+    routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix, headers: r.headers, staticDir: r.staticDir, balancer: r.app && balancer(r.app.name) })),
     settings: stack.proxy,
     logs: [`    ErrorLog \${APACHE_LOG_DIR}/${stack.id}-error.log`, `    CustomLog \${APACHE_LOG_DIR}/${stack.id}-access.log combined`],
   }

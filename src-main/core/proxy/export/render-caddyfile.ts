@@ -17,7 +17,7 @@ export function renderProductionCaddyfile(stack: Stack, params: ExportParams): s
     sites: [{ scheme: 'https', addresses: params.serverNames.map((n) => `${n}${port}`) }],
     bind: params.listenAddress,
     tls: ownCertificate ? { certificateFile: params.certificateFile, keyFile: params.keyFile } : undefined,
-    routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, stripPrefix: r.stripPrefix, headers: r.headers, staticDir: r.staticDir, servers: r.app?.ports.map((p) => `127.0.0.1:${p}`) })),
+    routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix, headers: r.headers, staticDir: r.staticDir, servers: r.app?.ports.map((p) => `127.0.0.1:${p}`) })),
     settings: stack.proxy,
   })
   return `# Caddyfile for "${stack.name}", exported by Aerie.${ownCertificate ? '' : '\n# No certificate was given (--cert/--key): Caddy obtains and renews one for these names itself (automatic HTTPS).'}

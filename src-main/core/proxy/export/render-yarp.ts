@@ -27,7 +27,9 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
         `${r.app!.name}-${i + 1}`,
         {
           ClusterId: r.app!.name,
-          Match: { Hosts: params.serverNames, Path: r.pathPrefix === '/' ? '/{**catch-all}' : `${r.pathPrefix.replace(/\/$/, '')}/{**catch-all}` },
+          // A route for some host names goes before one for all of them under the same path.
+          ...(r.hosts ? { Order: -1 } : {}),
+          Match: { Hosts: r.hosts ?? params.serverNames, Path: r.pathPrefix === '/' ? '/{**catch-all}' : `${r.pathPrefix.replace(/\/$/, '')}/{**catch-all}` },
           // X-Forwarded sets X-Forwarded-Prefix from PathBase (none here), dropping a client's; a stripPrefix route then sets its own.
           Transforms: [
             { RequestHeaderOriginalHost: 'true' },
@@ -57,6 +59,7 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
       },
     ]),
   )
-  const StaticFolders = Object.fromEntries(routes.filter((r) => r.staticDir).map((r) => [r.pathPrefix.replace(/\/+$/, '') || '/', r.staticDir]))
+  // Keys are UseStaticFiles' RequestPath: no trailing slash, the root as "".
+  const StaticFolders = Object.fromEntries(routes.filter((r) => r.staticDir).map((r) => [r.pathPrefix.replace(/\/+$/, ''), r.staticDir]))
   return `${JSON.stringify({ ReverseProxy: { Routes, Clusters }, ...(Object.keys(StaticFolders).length ? { StaticFolders } : {}) }, null, 2)}\n`
 }

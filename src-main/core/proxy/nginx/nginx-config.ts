@@ -24,7 +24,7 @@ function localModel(plan: ProxyPlan, paths: ProxyPaths): NginxSiteModel {
     tls: plan.tls ? { certificateFile: paths.certFile, keyFile: paths.keyFile } : undefined,
     redirectTo: plan.settings.redirectToHttps && plan.httpsPort ? { status: 308, base: `https://$host:${plan.httpsPort}` } : undefined,
     upstreams: appServers.map((name) => ({ name: upstreamName(name), servers: plan.routes.find((r) => r.appServer === name)!.upstreams.map((u) => `${u.host.includes(':') ? `[${u.host}]` : u.host}:${u.port}`) })),
-    routes: plan.routes.map((r) => ({ pathPrefix: r.pathPrefix, stripPrefix: r.stripPrefix ?? false, headers: r.headers ?? { request: [], response: [] }, staticDir: r.staticDir, upstream: r.appServer && upstreamName(r.appServer) })),
+    routes: plan.routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix ?? false, headers: r.headers ?? { request: [], response: [] }, staticDir: r.staticDir, upstream: r.appServer && upstreamName(r.appServer) })),
     settings: plan.settings,
   }
 }

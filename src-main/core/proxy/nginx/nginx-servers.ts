@@ -1,6 +1,7 @@
 import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
 import { nginxQuote } from '../config-quoting.js'
+import { hostGroups } from '../host-groups.js'
 import { isRemoval, type HeaderEffects } from '../header-rules.js'
 
 /**
@@ -23,7 +24,7 @@ export interface NginxSiteModel {
   /** One per app server, however many routes lead to it (nginx refuses a duplicate name). */
   upstreams: { name: string; servers: string[] }[]
   /** Longest prefix first is not needed: nginx picks the longest matching prefix itself. */
-  routes: { pathPrefix: string; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; upstream?: string; staticDir?: string }[]
+  routes: { pathPrefix: string; hosts?: string[]; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; upstream?: string; staticDir?: string }[]
   settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts'>
 }
 
@@ -139,7 +140,10 @@ function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): str
 
 /** The WebSocket map, the upstreams and the server blocks: what goes inside `http { }` (or a sites-available file). */
 export function renderNginxServers(model: NginxSiteModel): string {
-  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", traceMaps(model), ...(model.settings.loadBalancing === 'sticky' ? [stickyMaps(model)] : []), ...model.upstreams.map((u) => upstreamBlock(model, u)), serverBlock(model, model.httpListen, false)]
-  if (model.httpsListen.length && model.tls) blocks.push(serverBlock(model, model.httpsListen, true))
+  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", traceMaps(model), ...(model.settings.loadBalancing === 'sticky' ? [stickyMaps(model)] : []), ...model.upstreams.map((u) => upstreamBlock(model, u))]
+  // One server block per group of names that the same routes serve (routes limited by "hosts").
+  const groups = hostGroups(model.serverNames, model.routes).map((g) => ({ ...model, serverNames: g.hostnames, routes: g.routes }))
+  blocks.push(...groups.map((g) => serverBlock(g, model.httpListen, false)))
+  if (model.httpsListen.length && model.tls) blocks.push(...groups.map((g) => serverBlock(g, model.httpsListen, true)))
   return `${blocks.join('\n\n')}\n`
 }
