@@ -486,6 +486,7 @@ export class StackRunner {
         compression: stack.proxy.compression,
         maxBodySize: stack.proxy.maxBodySize,
         hsts: stack.proxy.hsts,
+        rateLimit: stack.proxy.rateLimit,
         forwardedHeader: stack.proxy.forwardedHeader,
         traceSecrets: stack.proxy.traceSecrets,
       },

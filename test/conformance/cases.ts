@@ -3,7 +3,7 @@ import http2 from 'node:http2'
 import https from 'node:https'
 import { raw } from '../support/raw-client.js'
 import { wsRoundTrip } from '../support/ws-round-trip.js'
-import { BIG_BYTES, BODY_LIMIT, HOST, OTHER_HOST, type InstanceControl } from './fixture.js'
+import { BIG_BYTES, BODY_LIMIT, HOST, OTHER_HOST, RATE_LIMIT, type InstanceControl } from './fixture.js'
 
 /**
  * Where a case sends its requests: one engine serving the fixture. Plain HTTP redirects to HTTPS
@@ -175,6 +175,30 @@ export const CASES: ConformanceCase[] = [
       const other = { host: `${OTHER_HOST}:${t.port}` }
       const [file, mainName, api] = [await get(t, '/hello.txt', other), await seen(t, '/hello.txt'), await seen(t, '/api/x', other)]
       return `${OTHER_HOST} ${file.status} ${file.body.trim()} | ${HOST} ${mainName.status} ${mainName.body?.url} | ${OTHER_HOST} /api ${api.status} ${api.body?.url}`
+    },
+  },
+  {
+    id: 'rate-limit',
+    title: 'a client over proxy.rateLimit (50/s, burst 100) gets 429 with Retry-After; the burst passes first',
+    async run(t) {
+      // Another client address, so that the other cases keep their own budget; keep-alive, so that the burst is fast.
+      const agent = new (t.scheme === 'https' ? https : http).Agent({ keepAlive: true, maxSockets: 8, localAddress: '127.0.0.2' } as https.AgentOptions)
+      const statuses: number[] = []
+      let retryAfter: string | undefined
+      const one = () =>
+        new Promise<void>((resolve) => {
+          const req = (t.scheme === 'https' ? https : http).request({ host: '127.0.0.1', port: t.port, path: '/hello', headers: { host: hostHeader(t) }, agent, servername: HOST, ca: t.ca }, (res) => {
+            statuses.push(res.statusCode ?? 0)
+            if (res.statusCode === 429) retryAfter ??= String(res.headers['retry-after'])
+            res.resume().on('end', resolve)
+          })
+          req.on('error', () => (statuses.push(0), resolve()))
+          req.end()
+        })
+      await Promise.all(Array.from({ length: 400 }, one))
+      agent.destroy()
+      const ok = statuses.filter((s) => s === 200).length
+      return `429s=${statuses.includes(429)} burst-passed=${ok >= RATE_LIMIT.burst + 1} all-passed=${ok === 400} retry-after=${retryAfter ?? 'none'} other=${statuses.filter((s) => s !== 200 && s !== 429).length}`
     },
   },
   {

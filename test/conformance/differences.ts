@@ -6,11 +6,13 @@
  */
 const NGINX = {}
 const APACHE = {
+  'rate-limit': "Apache 2.4's stock modules have no request-rate limit: a stack on Apache with proxy.rateLimit is refused at save, and the export says it is not rendered",
   traceparent: "Apache 2.4 has no W3C trace context: it forwards a client's traceparent but makes none",
   'all-instances-down': 'mod_proxy_balancer answers 503 (Service Unavailable) when no member is usable; the others answer 502',
   'chunked-over-limit': "httpd's LimitRequestBody does not apply to proxied requests, so the limit is a Content-Length check (mod_rewrite): a chunked body reaches the app whole",
 }
 const CADDY = {
+  'rate-limit': 'Caddy 2.6 has no rate limit without a third-party module: a stack on Caddy with proxy.rateLimit is refused at save, and the export says it is not rendered',
   'body-over-limit': "Caddy 2.6's request_body max_size makes reverse_proxy fail on a body with Content-Length over the limit: 502 (Caddy 2.7 answers 413); the app does not get it either",
   traceparent: 'Caddy 2.6 makes no traceparent (tracing needs its OpenTelemetry module and a collector)',
   'client-forwarded-for': 'Caddy 2.6 drops a client-sent X-Forwarded-For unless the client is in trusted_proxies, and sends only the client address',
@@ -18,6 +20,7 @@ const CADDY = {
 }
 
 const YARP = {
+  'rate-limit': "ASP.NET Core's rate limiter is the host's code (AddRateLimiter), not YARP's config: the export does not render it",
   'static-file': "ASP.NET Core's static files (which serve the export's StaticFolders) send text/plain without a charset",
   compression: 'YARP compresses nothing itself: the app (or the host with UseResponseCompression) does',
   'redirect-to-https': "YARP's config cannot redirect: the host's Program.cs adds UseHttpsRedirection (the test's host, like the guide's, does not)",

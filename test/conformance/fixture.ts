@@ -16,6 +16,8 @@ export const OTHER_HOST = 'other.localhost'
 export const BIG_BYTES = 1024 * 1024
 /** The fixture's `proxy.maxBodySize`: above the 10 MiB upload case, below the over-limit ones. */
 export const BODY_LIMIT = 12_000_000
+/** Loose enough for every other case (all from 127.0.0.1); the rate-limit case sends a fast burst from 127.0.0.2. */
+export const RATE_LIMIT = { requestsPerSecond: 50, burst: 100 }
 
 /** What every engine serves in the conformance suite: two instances, two routes to them, two static folders. */
 export interface Fixture {
@@ -102,7 +104,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
     routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, headers: { request: { set: { 'X-Env': 'mounted' } }, response: { remove: ['X-Frame-Options'] } } }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { hosts: [OTHER_HOST], staticDir: www }, { appServer: 'web' }],
     headers: { request: { set: { 'X-Env': 'local' }, remove: ['X-Debug'] }, response: { set: { 'X-Frame-Options': 'DENY' }, remove: ['X-Powered-By'] } },
-    proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true } },
+    proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, rateLimit: RATE_LIMIT },
   })
   const effectsOf = (prefix: string, host?: string) => routeHeaderEffects(stack.headers, stack.routes.find((r) => r.pathPrefix === prefix && r.hosts?.[0] === host)!.headers)
   return {
@@ -127,7 +129,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
         { pathPrefix: '/static', staticDir: www, upstreams: [], headers: effectsOf('/static') },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [], headers: effectsOf('/odd') },
       ],
-      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true } }),
+      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, rateLimit: RATE_LIMIT }),
       workDir,
       adminPort: await findFreePort(),
     }),

@@ -58,6 +58,8 @@ export interface ProxySettings {
   compression: boolean
   /** Bytes; 0: no limit. */
   maxBodySize: number
+  /** Per client address (429 beyond it). */
+  rateLimit?: { requestsPerSecond: number; burst: number }
   /** Strict-Transport-Security on HTTPS answers. */
   hsts?: { maxAgeSeconds: number; includeSubDomains: boolean }
   forwardedHeader: boolean

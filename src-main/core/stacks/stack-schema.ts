@@ -72,7 +72,8 @@ const headerName = z
   .refine((n) => !PROXY_OWNED_HEADERS.includes(n.toLowerCase()), { message: `is one the proxy owns (${PROXY_OWNED_HEADERS.join(', ')})` })
 const headerEdits = z
   .object({
-    set: z.record(headerName, z.string().regex(/^[^\r\n\0]*$/, 'must be one line')).default({}),
+    // Names are checked in the stack's superRefine: a record key's own message would be lost ("Invalid key in record").
+    set: z.record(z.string(), z.string().regex(/^[^\r\n\0]*$/, 'must be one line')).default({}),
     remove: z.array(headerName).default([]),
   })
   .default({ set: {}, remove: [] })
@@ -137,6 +138,8 @@ export const ProxySchema = z.object({
   maxBodySize: z.number().int().min(0, 'must be 0 (no limit) or more').max(MAX_BODY_SIZE, `must be at most ${MAX_BODY_SIZE} (Apache's limit), or 0 for no limit`).default(30_000_000),
   /** Strict-Transport-Security on HTTPS answers (off by default: a browser would then refuse plain HTTP for the name, for max-age seconds). */
   hsts: z.object({ maxAgeSeconds: z.number().int().min(0).max(63_072_000, 'must be at most 63072000 (two years)'), includeSubDomains: z.boolean().default(false) }).optional(),
+  /** Requests per second per client address, with a burst on top (nginx's limit_req … nodelay): 429 with Retry-After beyond it. Built-in proxy and nginx only. */
+  rateLimit: z.object({ requestsPerSecond: z.number().int().min(1).max(100_000), burst: z.number().int().min(0).max(100_000).default(0) }).optional(),
   /** gzip/brotli for compressible responses the app did not compress. */
   compression: z.boolean().default(true),
   /** Also send RFC 7239 `Forwarded` (X-Forwarded-* are always sent). */
@@ -146,6 +149,12 @@ export const ProxySchema = z.object({
   /** Also append every trace to `<dataDir>/traces/<stack>.ndjson` (rotated by size). */
   traceFile: z.boolean().default(false),
 })
+
+/** Duties an engine cannot do: a stack that asks for one on it is refused, naming the engines that can (never silently ignored). */
+const LACKS_DUTY: Partial<Record<string, Record<string, string>>> = {
+  apache: { rateLimit: "Apache 2.4's stock modules have no request-rate limit; the built-in proxy and nginx have one (pick one of them, or remove proxy.rateLimit)" },
+  caddy: { rateLimit: 'Caddy 2.6 has no rate limit without a third-party module; the built-in proxy and nginx have one (pick one of them, or remove proxy.rateLimit)' },
+}
 
 export const StackSchema = z
   .object({
@@ -174,6 +183,9 @@ export const StackSchema = z
     const { httpPort, httpsPort, redirectToHttps } = stack.proxy
     if (httpsPort === httpPort) ctx.addIssue({ code: 'custom', path: ['proxy', 'httpsPort'], message: 'must differ from proxy.httpPort' })
     if (redirectToHttps && httpsPort === undefined) ctx.addIssue({ code: 'custom', path: ['proxy', 'redirectToHttps'], message: 'needs proxy.httpsPort: there is no HTTPS listener to redirect to' })
+    const lacking = LACKS_DUTY[stack.proxy.kind]
+    for (const [key, why] of Object.entries(lacking ?? {}))
+      if (stack.proxy[key as keyof typeof stack.proxy] !== undefined) ctx.addIssue({ code: 'custom', path: ['proxy', key], message: why })
     const quote = CONFIG_QUOTING[stack.proxy.kind]
     stack.routes.forEach((r, i) => {
       if (r.appServer && !names.has(r.appServer))
@@ -194,9 +206,11 @@ export const StackSchema = z
     })
     checkHeaderValues(stack.headers, ['headers'])
     function checkHeaderValues(rules: HeaderRules, at: (string | number)[]) {
-      if (!quote) return
       for (const side of ['request', 'response'] as const)
         for (const [name, value] of Object.entries(rules[side].set)) {
+          const named = headerName.safeParse(name)
+          if (!named.success) ctx.addIssue({ code: 'custom', path: [...at, side, 'set', name], message: `"${name}" ${named.error.issues[0].message}` })
+          if (!quote) continue
           try {
             quote(value)
           } catch (err) {

@@ -50,6 +50,9 @@ export interface StackDraft {
   /** Null: no Strict-Transport-Security. */
   hstsMaxAge: number | null
   hstsIncludeSubDomains: boolean
+  /** Null: no rate limit. */
+  ratePerSecond: number | null
+  rateBurst: number | null
   /** The stack's header rules: `Name: value` lines to set, names to remove (a route's own are kept as they are). */
   requestSet: string
   requestRemove: string
@@ -66,7 +69,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, hosts: '', target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, ratePerSecond: null, rateBurst: null, requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, hosts: '', target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -175,6 +178,7 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
       healthCheck: d.healthPath ? { path: d.healthPath, intervalMs: Number(d.healthIntervalMs) } : undefined,
       compression: d.compression,
       maxBodySize: num(d.maxBodySize),
+      rateLimit: d.ratePerSecond === null ? undefined : { requestsPerSecond: Number(d.ratePerSecond), burst: Number(d.rateBurst ?? 0) },
       hsts: d.hstsMaxAge === null ? undefined : { maxAgeSeconds: Number(d.hstsMaxAge), includeSubDomains: d.hstsIncludeSubDomains },
     },
   }
@@ -197,6 +201,8 @@ export function stackToDraft(s: StackInput): StackDraft {
     maxBodySize: s.proxy.maxBodySize ?? null,
     hstsMaxAge: s.proxy.hsts?.maxAgeSeconds ?? null,
     hstsIncludeSubDomains: s.proxy.hsts?.includeSubDomains ?? false,
+    ratePerSecond: s.proxy.rateLimit?.requestsPerSecond ?? null,
+    rateBurst: s.proxy.rateLimit?.burst ?? null,
     requestSet: formatHeaderLines(s.headers?.request?.set ?? {}),
     requestRemove: (s.headers?.request?.remove ?? []).join(', '),
     responseSet: formatHeaderLines(s.headers?.response?.set ?? {}),
@@ -235,5 +241,6 @@ export function fieldOf(path: string): string {
     .replace(/^healthCheck\.path$/, 'healthPath')
     .replace(/^healthCheck\.intervalMs$/, 'healthIntervalMs')
     .replace(/^hsts\.\w+$/, 'hsts')
+    .replace(/^rateLimit(\.\w+)?$/, 'rateLimit')
     .replace(/^headers\.(request|response)\.(set|remove)(\.|\[).*$/, (_m, side: string, op: string) => `${side}${op === 'set' ? 'Set' : 'Remove'}`)
 }

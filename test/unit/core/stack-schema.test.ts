@@ -62,3 +62,21 @@ describe('StackSchema', () => {
     expect(demoStack({ AERIE_DEMO_PORT: '9999' }).proxy.httpPort).toBe(9999)
   })
 })
+
+describe('proxy duties an engine cannot do', () => {
+  const base = { id: 'x', name: 'X', hostnames: ['x.localhost'], appServers: [{ name: 'web', command: 'node' }], routes: [{ appServer: 'web' }] }
+  it('refuses a rate limit on Apache and Caddy, naming the engines that have one; takes it on the built-in proxy and nginx', () => {
+    for (const kind of ['apache', 'caddy'])
+      expect(StackSchema.safeParse({ ...base, proxy: { kind, httpPort: 8080, rateLimit: { requestsPerSecond: 10 } } }).error?.issues).toContainEqual(
+        expect.objectContaining({ path: ['proxy', 'rateLimit'], message: expect.stringContaining('the built-in proxy and nginx have one') }),
+      )
+    for (const kind of ['builtin', 'nginx']) expect(StackSchema.safeParse({ ...base, proxy: { kind, httpPort: 8080, rateLimit: { requestsPerSecond: 10 } } }).success).toBe(true)
+  })
+
+  it('refuses a prefix to strip that an engine could read as a pattern, and header names the proxy owns', () => {
+    const strip = StackSchema.safeParse({ ...base, routes: [{ pathPrefix: '/a b', appServer: 'web', stripPrefix: true }], proxy: { httpPort: 8080 } })
+    expect(strip.error?.issues[0].message).toContain('letters, digits and - . _ ~ /')
+    const owned = StackSchema.safeParse({ ...base, headers: { request: { set: { Host: 'evil' } } }, proxy: { httpPort: 8080 } })
+    expect(owned.error?.issues[0].message).toContain('is one the proxy owns')
+  })
+})

@@ -24,6 +24,11 @@ export function bodyTooLargePage(limit: number): string {
   return page(413, 'Content too large', `<p>The request body is larger than this stack's limit of ${limit} bytes (<code>proxy.maxBodySize</code>; Kestrel's own default is 30000000). Every engine and export refuses it the same way.</p>`)
 }
 
+/** 429: the client is over the stack's `proxy.rateLimit`. */
+export function tooManyRequestsPage(perSecond: number, burst: number, retryAfterSeconds: number): string {
+  return page(429, 'Too many requests', `<p>This client sent more than ${perSecond} request(s) per second (and a burst of ${burst}), the stack's <code>proxy.rateLimit</code>. Try again in ${retryAfterSeconds} s.</p>`)
+}
+
 /** Describes each instance as "web#2 is crashed — exited with code 1", so the user knows where to look. */
 export function describeUpstreams(upstreams: readonly Upstream[]): string[] {
   return upstreams.map((u) => {

@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream'
 import { applyHeaderEffects, isRemoval } from '../header-rules.js'
 import { hstsValue, type ProxyHooks, type ProxyPlan, type PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
-import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage } from './error-pages.js'
+import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage, tooManyRequestsPage } from './error-pages.js'
+import { RateLimiter } from './rate-limiter.js'
 import { forwardedFor, forwardedPrefix, nextTraceparent, stripPathPrefix, upstreamRequestHeaders } from './forwarded-headers.js'
 import { HealthChecker } from './health-checker.js'
 import { ALLOWED_METHODS, isHttp2Request, type Refusal } from './request-target.js'
@@ -38,6 +39,8 @@ export class StackProxy implements ExchangeHost {
   private counters = new Map<string, number>()
   private readonly health = new HealthChecker()
 
+  private limiter?: RateLimiter
+
   constructor(
     public plan: ProxyPlan,
     private readonly hooks: ProxyHooks,
@@ -49,6 +52,9 @@ export class StackProxy implements ExchangeHost {
   /** Applies a new plan; instance state (failures, ejection, health) carries over by instance id. */
   update(plan: ProxyPlan): void {
     const previous = new Map([...this.pools.values()].flat().map((m) => [m.upstream.id, m]))
+    const limit = plan.settings.rateLimit
+    // A new limit starts with full buckets; the same limit keeps them.
+    if (JSON.stringify(limit) !== JSON.stringify(this.plan?.settings.rateLimit) || !this.limiter !== !limit) this.limiter = limit && new RateLimiter(limit.requestsPerSecond, limit.burst)
     this.plan = plan
     this.pools = new Map(
       plan.routes
@@ -129,6 +135,7 @@ export class StackProxy implements ExchangeHost {
       const location = `https://${conn.host.includes(':') ? `[${conn.host}]` : conn.host}:${this.plan.httpsPort}${url}`
       return sendPage(res, trace, 308, `<a href="${location}">${location}</a>`, undefined, { location })
     }
+    if (this.limited(req, res, trace)) return
     const pathname = url.split('?')[0]
     const route = matchRoute(this.plan, pathname, conn.host)
     if (!route) return sendPage(res, trace, 404, noRoutePage(url), 'no route')
@@ -167,6 +174,15 @@ export class StackProxy implements ExchangeHost {
     if (route.headers) applyHeaderEffects(headers as Record<string, unknown>, route.headers.request)
     const bodyless = hasNoBody(req)
     new UpstreamExchange(req, res, member, settings, trace, stickyId, { conn, route, tried, bodyless }, this).start(this.connections.get(upstream), headers)
+  }
+
+  /** True (and 429 sent) when the client is over `proxy.rateLimit`. */
+  private limited(req: ProxyRequest, res: ProxyResponse, trace: TraceRecorder): boolean {
+    const verdict = this.limiter?.take(req.socket?.remoteAddress ?? '')
+    if (!verdict || verdict.ok) return false
+    const { requestsPerSecond, burst } = this.plan.settings.rateLimit!
+    sendPage(res, trace, 429, tooManyRequestsPage(requestsPerSecond, burst, verdict.retryAfterSeconds), `over proxy.rateLimit (${requestsPerSecond}/s, burst ${burst})`, { 'retry-after': String(verdict.retryAfterSeconds) })
+    return true
   }
 
   /**
@@ -211,6 +227,8 @@ export class StackProxy implements ExchangeHost {
       socket.end(plainAnswer(status, text))
       trace.finish(status, undefined, text)
     }
+    const verdict = this.limiter?.take(req.socket.remoteAddress ?? '')
+    if (verdict && !verdict.ok) return refuse(429, `over proxy.rateLimit; try again in ${verdict.retryAfterSeconds} s`)
     const route = matchRoute(this.plan, url.split('?')[0], conn.host)
     if (!route?.appServer) return refuse(404, 'no app server route for this path')
     // A WebSocket (SignalR's, say) must reach the instance that holds its session: the sticky cookie counts here too.

@@ -25,6 +25,6 @@ export function renderApacheVhost(stack: Stack, params: ExportParams): string {
     logs: [`    ErrorLog \${APACHE_LOG_DIR}/${stack.id}-error.log`, `    CustomLog \${APACHE_LOG_DIR}/${stack.id}-access.log combined`],
   }
   return `# Apache vhost for "${stack.name}", exported by Aerie. Needs: a2enmod ${apacheSiteModules(model).join(' ')}
-# ServerTokens Prod in the server's config keeps the version out of the Server header.
+# ServerTokens Prod in the server's config keeps the version out of the Server header.${stack.proxy.rateLimit ? `\n# proxy.rateLimit (${stack.proxy.rateLimit.requestsPerSecond}/s, burst ${stack.proxy.rateLimit.burst}) is not rendered: Apache 2.4's stock modules have no request-rate limit (mod_qos or a limit in front of Apache can).` : ''}
 ${renderApacheSite(model)}`
 }

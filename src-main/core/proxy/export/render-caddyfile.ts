@@ -20,6 +20,8 @@ export function renderProductionCaddyfile(stack: Stack, params: ExportParams): s
     routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix, headers: r.headers, staticDir: r.staticDir, servers: r.app?.ports.map((p) => `127.0.0.1:${p}`) })),
     settings: stack.proxy,
   })
-  return `# Caddyfile for "${stack.name}", exported by Aerie.${ownCertificate ? '' : '\n# No certificate was given (--cert/--key): Caddy obtains and renews one for these names itself (automatic HTTPS).'}
+  const rate = stack.proxy.rateLimit
+  const notRendered = rate ? `\n# proxy.rateLimit (${rate.requestsPerSecond}/s, burst ${rate.burst}) is not rendered: Caddy 2.6 has no rate limit without a third-party module.` : ''
+  return `# Caddyfile for "${stack.name}", exported by Aerie.${notRendered}${ownCertificate ? '' : '\n# No certificate was given (--cert/--key): Caddy obtains and renews one for these names itself (automatic HTTPS).'}
 ${sites}`
 }

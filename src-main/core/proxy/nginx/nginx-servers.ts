@@ -25,7 +25,7 @@ export interface NginxSiteModel {
   upstreams: { name: string; servers: string[] }[]
   /** Longest prefix first is not needed: nginx picks the longest matching prefix itself. */
   routes: { pathPrefix: string; hosts?: string[]; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; upstream?: string; staticDir?: string }[]
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts' | 'rateLimit'>
 }
 
 /** A stripPrefix prefix (letters, digits, - . _ ~ / only: STRIPPABLE_PREFIX) as a literal in a regular expression. */
@@ -131,6 +131,12 @@ function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): str
   const lines = ['server {', ...listen.map((l) => `    listen ${l}${tls ? ' ssl http2' : ''};`), `    server_name ${model.serverNames.join(' ')};`, '    server_tokens off;']
   if (!tls && model.redirectTo) return [...lines, `    return ${model.redirectTo.status} ${model.redirectTo.base}$request_uri;`, '}'].join('\n')
   if (tls && model.tls) lines.push('', `    ssl_certificate     ${nginxQuote(model.tls.certificateFile)};`, `    ssl_certificate_key ${nginxQuote(model.tls.keyFile)};`, '    ssl_protocols       TLSv1.2 TLSv1.3;')
+  const { rateLimit } = model.settings
+  if (rateLimit) {
+    // Per client address, burst on top, refused at once (nodelay) with 429 and Retry-After, as the built-in proxy.
+    lines.push(`    limit_req zone=${model.prefix}_rate burst=${rateLimit.burst} nodelay;`, '    limit_req_status 429;', `    error_page 429 @${model.prefix}_rate_limited;`)
+    lines.push(`    location @${model.prefix}_rate_limited {`, `        add_header Retry-After ${Math.max(1, Math.ceil(1 / rateLimit.requestsPerSecond))} always;`, '        default_type text/plain;', `        return 429 "too many requests: over proxy.rateLimit (${rateLimit.requestsPerSecond}/s, burst ${rateLimit.burst})\\n";`, '    }')
+  }
   // The stack's body limit, as every engine (0: none; nginx's own default, 1m, would refuse most uploads).
   lines.push(`    client_max_body_size ${model.settings.maxBodySize};`)
   if (model.settings.compression) lines.push('    gzip on;', '    gzip_vary on;', '    gzip_proxied any;', '    gzip_types text/plain text/css application/json application/javascript text/xml application/xml image/svg+xml;')
@@ -140,7 +146,8 @@ function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): str
 
 /** The WebSocket map, the upstreams and the server blocks: what goes inside `http { }` (or a sites-available file). */
 export function renderNginxServers(model: NginxSiteModel): string {
-  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", traceMaps(model), ...(model.settings.loadBalancing === 'sticky' ? [stickyMaps(model)] : []), ...model.upstreams.map((u) => upstreamBlock(model, u))]
+  const rate = model.settings.rateLimit
+  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", ...(rate ? [`limit_req_zone $binary_remote_addr zone=${model.prefix}_rate:10m rate=${rate.requestsPerSecond}r/s;`] : []), traceMaps(model), ...(model.settings.loadBalancing === 'sticky' ? [stickyMaps(model)] : []), ...model.upstreams.map((u) => upstreamBlock(model, u))]
   // One server block per group of names that the same routes serve (routes limited by "hosts").
   const groups = hostGroups(model.serverNames, model.routes).map((g) => ({ ...model, serverNames: g.hostnames, routes: g.routes }))
   blocks.push(...groups.map((g) => serverBlock(g, model.httpListen, false)))
