@@ -320,8 +320,10 @@ export class Engine implements EngineApi {
         this.unwatch.delete(id)
         this.runners.delete(id)
         // Everything else that was this stack's: ports, builds, proxy configs, logs, traces, exports, certificate.
+        // Lines still batched are written first, so that none lands in a folder being removed.
+        this.telemetry.flush()
         await this.logFiles.closeStack(id)
-        for (const artifact of await stackArtifacts(this.layout, id)) await fs.rm(artifact, { recursive: true, force: true })
+        for (const artifact of await stackArtifacts(this.layout, id)) await fs.rm(artifact, { recursive: true, force: true, maxRetries: 3 })
         this.emitters['stack:deleted'].emit({ id })
         return keptFile ? { id, keptFile } : { id }
       })
