@@ -487,6 +487,7 @@ export class StackRunner {
         maxBodySize: stack.proxy.maxBodySize,
         hsts: stack.proxy.hsts,
         rateLimit: stack.proxy.rateLimit,
+        rewrites: stack.rewrites,
         forwardedHeader: stack.proxy.forwardedHeader,
         traceSecrets: stack.proxy.traceSecrets,
       },

@@ -202,6 +202,16 @@ export const CASES: ConformanceCase[] = [
     },
   },
   {
+    id: 'rewrites',
+    title: 'rewrites before routing: an internal one (the app sees the new path, the query kept), a redirect with groups, the first match only',
+    async run(t) {
+      const [inside, moved] = [await seen(t, '/old/x/y?q=1'), await get(t, '/moved/abc/42?z=2')]
+      // The Location as a browser resolves it (Apache makes it absolute).
+      const location = moved.headers.location && new URL(moved.headers.location, `https://${HOST}:${t.port}`)
+      return `${inside.status} ${inside.body?.url} | ${moved.status} ${location ? location.pathname + location.search : 'none'}`
+    },
+  },
+  {
     id: 'load-balancing',
     title: 'clients without a session cookie are spread over both instances',
     async run(t) {

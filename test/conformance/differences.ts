@@ -20,6 +20,7 @@ const CADDY = {
 }
 
 const YARP = {
+  rewrites: "YARP's config has no regular-expression rewrite: the export lists the rules under NotRendered, for the host's UseRewriter",
   'rate-limit': "ASP.NET Core's rate limiter is the host's code (AddRateLimiter), not YARP's config: the export does not render it",
   'static-file': "ASP.NET Core's static files (which serve the export's StaticFolders) send text/plain without a charset",
   compression: 'YARP compresses nothing itself: the app (or the host with UseResponseCompression) does',

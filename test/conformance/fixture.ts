@@ -18,6 +18,12 @@ export const BIG_BYTES = 1024 * 1024
 export const BODY_LIMIT = 12_000_000
 /** Loose enough for every other case (all from 127.0.0.1); the rate-limit case sends a fast burst from 127.0.0.2. */
 export const RATE_LIMIT = { requestsPerSecond: 50, burst: 100 }
+/** An internal rewrite, a redirect, and a rule the first one shadows (the first that matches applies). */
+export const REWRITES = [
+  { match: '^/old/(.*)$', to: '/api/$1' },
+  { match: '^/moved/([a-z]+)/(\\d+)$', to: '/new/$2/$1', redirect: 308 as const },
+  { match: '^/old/.*$', to: '/never' },
+]
 
 /** What every engine serves in the conformance suite: two instances, two routes to them, two static folders. */
 export interface Fixture {
@@ -103,6 +109,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
     hostnames: [HOST, OTHER_HOST],
     appServers: [{ name: 'web', command: 'node', args: ['app.js'], instances: 2 }],
     routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, headers: { request: { set: { 'X-Env': 'mounted' } }, response: { remove: ['X-Frame-Options'] } } }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { hosts: [OTHER_HOST], staticDir: www }, { appServer: 'web' }],
+    rewrites: REWRITES,
     headers: { request: { set: { 'X-Env': 'local' }, remove: ['X-Debug'] }, response: { set: { 'X-Frame-Options': 'DENY' }, remove: ['X-Powered-By'] } },
     proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, rateLimit: RATE_LIMIT },
   })
@@ -129,7 +136,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
         { pathPrefix: '/static', staticDir: www, upstreams: [], headers: effectsOf('/static') },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [], headers: effectsOf('/odd') },
       ],
-      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, rateLimit: RATE_LIMIT }),
+      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, rateLimit: RATE_LIMIT, rewrites: REWRITES }),
       workDir,
       adminPort: await findFreePort(),
     }),

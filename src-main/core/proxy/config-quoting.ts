@@ -35,6 +35,28 @@ export function caddyQuote(value: string): string {
   return `"${value.replace(/["\\{}]/g, '\\$&')}"`
 }
 
+/**
+ * A rewrite's regular expression or target, quoted so that each server reads it as written:
+ * nginx unescapes \\ in quotes (so backslashes are doubled), Apache and Caddy only \" (so they
+ * are not). A target's $1 is the server's own capture syntax; Caddy's {re.…} placeholders are
+ * written by Aerie (the schema allows no brace, quote or backslash in a target).
+ */
+export function nginxRegex(value: string): string {
+  if (CONTROL.test(value)) refuse('nginx', value, 'it contains a line break or control character')
+  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
+}
+
+export function apacheRegex(value: string): string {
+  if (CONTROL.test(value)) refuse('Apache httpd', value, 'it contains a line break or control character')
+  if (value.includes('${')) refuse('Apache httpd', value, 'it contains "${", which Apache reads as a variable')
+  return `"${value.replaceAll('"', '\\"')}"`
+}
+
+export function caddyRegex(value: string): string {
+  if (CONTROL.test(value)) refuse('Caddy', value, 'it contains a line break or control character')
+  return `"${value.replaceAll('"', '\\"')}"`
+}
+
 /** systemd: one word of ExecStart= (or the whole of an Environment= assignment), quoted when it needs it; `%` and `$` are doubled so that neither is expanded. */
 export function systemdWord(value: string, expandsVariables = true): string {
   if (/[\u0000\r\n]/.test(value)) refuse('systemd', value, 'it contains a line break')

@@ -58,6 +58,8 @@ export interface ProxySettings {
   compression: boolean
   /** Bytes; 0: no limit. */
   maxBodySize: number
+  /** URL rewrites before routing, the first that matches applies (stack-schema.ts RewriteSchema). */
+  rewrites?: { match: string; to: string; redirect?: number }[]
   /** Per client address (429 beyond it). */
   rateLimit?: { requestsPerSecond: number; burst: number }
   /** Strict-Transport-Security on HTTPS answers. */

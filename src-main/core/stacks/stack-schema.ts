@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { apacheQuote, caddyQuote, nginxQuote } from '../proxy/config-quoting.js'
+import { checkPortableRegex, checkRewriteTarget } from '../proxy/portable-regex.js'
 
 /** The quoting helper of each real proxy's config language, by proxy kind. */
 const CONFIG_QUOTING: Record<string, ((value: string) => string) | undefined> = { nginx: nginxQuote, apache: apacheQuote, caddy: caddyQuote }
@@ -150,6 +151,30 @@ export const ProxySchema = z.object({
   traceFile: z.boolean().default(false),
 })
 
+/** One URL rewrite, tried in order before routing (the first that matches applies): internal, or a redirect with `redirect`. */
+export const RewriteSchema = z
+  .object({
+    /** A regular expression on the path (without the query string), in the dialect every engine runs (portable-regex.ts). */
+    match: z.string().min(1, 'must not be empty').startsWith('^', 'must start with ^ (anchored at the start of the path, as every engine needs it)'),
+    /** The new path with $1…$9; for a redirect also an absolute URL. The query string is kept. */
+    to: z.string().min(1, 'must not be empty'),
+    redirect: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]).optional(),
+  })
+  .superRefine((r, ctx) => {
+    let groups = 0
+    try {
+      groups = checkPortableRegex(r.match)
+    } catch (err) {
+      return ctx.addIssue({ code: 'custom', path: ['match'], message: (err as Error).message })
+    }
+    try {
+      checkRewriteTarget(r.to, groups)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: (err as Error).message })
+    }
+    if (!r.to.startsWith('/') && !(r.redirect && /^https?:\/\/[^\s"]+$/.test(r.to))) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be a path (/…), or with "redirect" an absolute http(s) URL' })
+  })
+
 /** Duties an engine cannot do: a stack that asks for one on it is refused, naming the engines that can (never silently ignored). */
 const LACKS_DUTY: Partial<Record<string, Record<string, string>>> = {
   apache: { rateLimit: "Apache 2.4's stock modules have no request-rate limit; the built-in proxy and nginx have one (pick one of them, or remove proxy.rateLimit)" },
@@ -166,6 +191,8 @@ export const StackSchema = z
     routes: z.array(RouteSchema).min(1, 'needs at least one route'),
     /** Headers for every route (a route's own come on top). */
     headers: HeaderRulesSchema,
+    /** URL rewrites and redirects, before routing. */
+    rewrites: z.array(RewriteSchema).default([]),
     proxy: ProxySchema,
   })
   .superRefine((stack, ctx) => {

@@ -53,6 +53,8 @@ export interface StackDraft {
   /** Null: no rate limit. */
   ratePerSecond: number | null
   rateBurst: number | null
+  /** URL rewrites in order; redirect 0: internal. */
+  rewrites: { match: string; to: string; redirect: 0 | 301 | 302 | 303 | 307 | 308 }[]
   /** The stack's header rules: `Name: value` lines to set, names to remove (a route's own are kept as they are). */
   requestSet: string
   requestRemove: string
@@ -69,7 +71,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, ratePerSecond: null, rateBurst: null, requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, hosts: '', target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, ratePerSecond: null, rateBurst: null, rewrites: [], requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, hosts: '', target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -159,6 +161,7 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
       restart: a.restart,
       }
     }),
+    rewrites: d.rewrites.map((r) => ({ match: r.match, to: r.to, ...(r.redirect ? { redirect: r.redirect } : {}) })),
     headers: {
       request: { set: parseHeaderLines(d.requestSet), remove: words(d.requestRemove) },
       response: { set: parseHeaderLines(d.responseSet), remove: words(d.responseRemove) },
@@ -203,6 +206,7 @@ export function stackToDraft(s: StackInput): StackDraft {
     hstsIncludeSubDomains: s.proxy.hsts?.includeSubDomains ?? false,
     ratePerSecond: s.proxy.rateLimit?.requestsPerSecond ?? null,
     rateBurst: s.proxy.rateLimit?.burst ?? null,
+    rewrites: (s.rewrites ?? []).map((r) => ({ match: r.match, to: r.to, redirect: r.redirect ?? 0 })),
     requestSet: formatHeaderLines(s.headers?.request?.set ?? {}),
     requestRemove: (s.headers?.request?.remove ?? []).join(', '),
     responseSet: formatHeaderLines(s.headers?.response?.set ?? {}),

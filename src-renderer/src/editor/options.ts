@@ -29,3 +29,8 @@ export const RESTART_OPTIONS = [
   { value: 'always', label: 'always' },
   { value: 'never', label: 'never' },
 ]
+
+export const REWRITE_KIND_OPTIONS = [
+  { value: 0, label: 'internal (the app sees the new path)' },
+  ...([301, 302, 303, 307, 308] as const).map((status) => ({ value: status, label: `redirect ${status}` })),
+]

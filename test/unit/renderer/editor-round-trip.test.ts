@@ -35,6 +35,7 @@ const appServer = (name: string) =>
 /** Valid stacks with every field the schema knows, most of which the form does not show. */
 const stacks = fc
   .record({
+    rewrites: fc.array(fc.record({ match: fc.constantFrom('^/old/(.*)$', '^/a$', '^/b/(\\d+)/(x|y)$'), to: fc.constantFrom('/new', '/n/$1'), redirect: fc.option(fc.constantFrom(301, 302, 303, 307, 308), { nil: undefined }) }), { maxLength: 3 }).map((rs) => rs.map(({ redirect, ...r }) => (redirect ? { ...r, redirect } : r))),
     headers: fc.record({
       request: fc.record({ set: fc.dictionary(headerName, headerValue, { maxKeys: 3 }), remove: fc.uniqueArray(headerName, { maxLength: 2 }) }),
       response: fc.record({ set: fc.dictionary(headerName, headerValue, { maxKeys: 3 }), remove: fc.uniqueArray(headerName, { maxLength: 2 }) }),

@@ -1,7 +1,7 @@
 import { isRemoval, type HeaderEffects } from '../header-rules.js'
 import { hostGroups } from '../host-groups.js'
 import { hstsValue, type ProxySettings } from '../proxy-driver.js'
-import { apacheQuote } from '../config-quoting.js'
+import { apacheQuote, apacheRegex } from '../config-quoting.js'
 
 /**
  * What Apache serves for one stack, local or production alike: the supervised httpd
@@ -19,7 +19,7 @@ export interface ApacheSiteModel {
   redirect?: { status: 301 | 308; httpsPort?: number }
   balancers: { name: string; members: string[] }[]
   routes: { pathPrefix: string; hosts?: string[]; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; balancer?: string; staticDir?: string }[]
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts' | 'rewrites'>
   /** Production: the per-site log lines Debian's layout expects. */
   logs?: string[]
 }
@@ -97,6 +97,8 @@ function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
   // The stack's body limit (0: none): 413 above it. LimitRequestBody does not apply to proxied requests
   // (httpd leaves r->proxyreq bodies unlimited), so it is a Content-Length check; a chunked body goes through.
   if (settings.maxBodySize) lines.push('    RewriteEngine On', `    RewriteCond expr "%{HTTP:Content-Length} -gt ${settings.maxBodySize}"`, '    RewriteRule ^ - [R=413,L]')
+  // Rewrites in order, the first that matches ends them (L); an internal one goes on to ProxyPass and Alias (PT). The query string is kept.
+  if (settings.rewrites?.length) lines.push('    RewriteEngine On', ...settings.rewrites.map((r) => `    RewriteRule ${apacheRegex(r.match)} ${apacheRegex(r.to)} [${r.redirect ? `R=${r.redirect}` : 'PT'},L]`))
   // mod_proxy appends the Host to X-Forwarded-Host: a client-sent one must not come first (the app would take it).
   lines.push('    ProxyPreserveHost On', '    RequestHeader unset X-Forwarded-Host early', '    RequestHeader unset X-Forwarded-Prefix early', `    RequestHeader set X-Forwarded-Proto "${scheme}"`)
   if (settings.forwardedHeader) lines.push(`    RequestHeader set Forwarded "for=%{REMOTE_ADDR}s;proto=${scheme};host=\\"%{HTTP_HOST}s\\""`)

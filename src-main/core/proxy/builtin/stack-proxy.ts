@@ -40,6 +40,7 @@ export class StackProxy implements ExchangeHost {
   private readonly health = new HealthChecker()
 
   private limiter?: RateLimiter
+  private rewrites: { regex: RegExp; to: string; redirect?: number }[] = []
 
   constructor(
     public plan: ProxyPlan,
@@ -51,6 +52,7 @@ export class StackProxy implements ExchangeHost {
 
   /** Applies a new plan; instance state (failures, ejection, health) carries over by instance id. */
   update(plan: ProxyPlan): void {
+    this.rewrites = (plan.settings.rewrites ?? []).map((r) => ({ regex: new RegExp(r.match), to: r.to, redirect: r.redirect }))
     const previous = new Map([...this.pools.values()].flat().map((m) => [m.upstream.id, m]))
     const limit = plan.settings.rateLimit
     // A new limit starts with full buckets; the same limit keeps them.
@@ -136,7 +138,9 @@ export class StackProxy implements ExchangeHost {
       return sendPage(res, trace, 308, `<a href="${location}">${location}</a>`, undefined, { location })
     }
     if (this.limited(req, res, trace)) return
-    const pathname = url.split('?')[0]
+    const rewritten = this.rewrite(req, res, trace, url)
+    if (rewritten === undefined) return
+    const pathname = rewritten.split('?')[0]
     const route = matchRoute(this.plan, pathname, conn.host)
     if (!route) return sendPage(res, trace, 404, noRoutePage(url), 'no route')
     // The route's response headers on every answer (static files and error pages too); a proxied answer applies them again over the app's.
@@ -174,6 +178,26 @@ export class StackProxy implements ExchangeHost {
     if (route.headers) applyHeaderEffects(headers as Record<string, unknown>, route.headers.request)
     const bodyless = hasNoBody(req)
     new UpstreamExchange(req, res, member, settings, trace, stickyId, { conn, route, tried, bodyless }, this).start(this.connections.get(upstream), headers)
+  }
+
+  /**
+   * The first rewrite whose pattern matches the path: a redirect is answered here (undefined is
+   * returned), an internal one changes the request target the routes and the app see.
+   */
+  private rewrite(req: ProxyRequest, res: ProxyResponse, trace: TraceRecorder, url: string): string | undefined {
+    const rules = this.rewrites
+    if (!rules.length) return url
+    const q = url.indexOf('?')
+    const [path, query] = q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q)]
+    const rule = rules.find((r) => r.regex.test(path))
+    if (!rule) return url
+    const target = path.replace(rule.regex, rule.to) + query
+    if (rule.redirect) {
+      sendPage(res, trace, rule.redirect, `<a href="${target.replace(/"/g, '&quot;')}">${target.replace(/</g, '&lt;')}</a>`, undefined, { location: target })
+      return undefined
+    }
+    req.url = target
+    return target
   }
 
   /** True (and 429 sent) when the client is over `proxy.rateLimit`. */

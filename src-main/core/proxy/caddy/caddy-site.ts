@@ -1,7 +1,7 @@
 import { isRemoval, type HeaderEffects } from '../header-rules.js'
 import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
-import { caddyQuote } from '../config-quoting.js'
+import { caddyQuote, caddyRegex } from '../config-quoting.js'
 
 /**
  * What Caddy serves for one stack, local or production alike: the supervised Caddy
@@ -17,7 +17,7 @@ export interface CaddySiteModel {
   routes: { pathPrefix: string; hosts?: string[]; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; servers?: string[]; staticDir?: string }[]
   /** Local only: name the instance in a response header, the one place Caddy 2.6's access log can show it (for traces). */
   exposeUpstream?: boolean
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck' | 'maxBodySize' | 'hsts'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'healthCheck' | 'maxBodySize' | 'hsts' | 'rewrites'>
 }
 
 /** A duration in Caddy syntax. */
@@ -73,6 +73,29 @@ function handlers(model: CaddySiteModel): string[] {
   })
 }
 
+/**
+ * The rewrites in order; the first that matches ends them: an internal one marks the request as
+ * it rewrites, and the next ones skip a marked request. $1 becomes Caddy's {re.<name>.1}.
+ */
+function rewriteLines(rewrites: NonNullable<ProxySettings['rewrites']>): string[] {
+  return rewrites.flatMap((r, i) => {
+    const name = `rw${i}`
+    const to = r.to.replace(/\$(\d)/g, `{re.${name}.$1}`)
+    return [
+      `@${name} {`,
+      `  path_regexp ${name} ${caddyRegex(r.match)}`,
+      '  not vars aerie_rewritten yes',
+      '}',
+      // One matcher for both: the mark, then the rewrite (a second match would see the mark, or the new path);
+      // `*`: a first argument starting with / would be read as a path matcher.
+      // Caddy 2.6 has no {?query}: a redirect with a query string gets its own matcher.
+      ...(r.redirect
+        ? [`@${name}q {`, `  path_regexp ${name} ${caddyRegex(r.match)}`, '  not vars aerie_rewritten yes', `  expression "{query} != ''"`, '}', `redir @${name}q ${caddyRegex(`${to}?{query}`)} ${r.redirect}`, `redir @${name} ${caddyRegex(to)} ${r.redirect}`]
+        : [`route @${name} {`, '  vars aerie_rewritten yes', `  rewrite * ${caddyRegex(to)}`, '}']),
+    ]
+  })
+}
+
 function site(model: CaddySiteModel, s: CaddySiteModel['sites'][number]): string {
   const lines = [...(model.bind ? [`bind ${model.bind}`] : [])]
   if (s.scheme === 'https' && model.tls) lines.push(`tls ${caddyQuote(model.tls.certificateFile)} ${caddyQuote(model.tls.keyFile)}`)
@@ -83,7 +106,11 @@ function site(model: CaddySiteModel, s: CaddySiteModel['sites'][number]): string
     if (model.settings.maxBodySize) lines.push('request_body {', `  max_size ${model.settings.maxBodySize}`, '}')
     // Deferred: set on the way out, over the app's own, as every engine.
     if (s.scheme === 'https' && model.settings.hsts) lines.push('header {', '  defer', `  Strict-Transport-Security ${caddyQuote(hstsValue(model.settings.hsts))}`, '}')
-    lines.push(...(model.settings.compression ? ['encode zstd gzip'] : []), ...handlers(model))
+    lines.push(...(model.settings.compression ? ['encode zstd gzip'] : []))
+    const rewrites = model.settings.rewrites ?? []
+    // With rewrites, one route block keeps the written order (Caddy would sort redir before rewrite, and both before handle).
+    if (rewrites.length) lines.push('route {', ...[...rewriteLines(rewrites), ...handlers(model)].map((l) => `  ${l}`), '}')
+    else lines.push(...handlers(model))
   }
   return `${s.addresses.join(', ')} {\n${lines.map((l) => `  ${l}`).join('\n')}\n}`
 }

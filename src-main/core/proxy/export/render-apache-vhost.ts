@@ -21,7 +21,7 @@ export function renderApacheVhost(stack: Stack, params: ExportParams): string {
     redirect: { status: 301, httpsPort: params.httpsPort === 443 ? undefined : params.httpsPort },
     balancers: apps.map((a) => ({ name: balancer(a.name), members: a.ports.map((p) => `http://127.0.0.1:${p}`) })),
     routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix, headers: r.headers, staticDir: r.staticDir, balancer: r.app && balancer(r.app.name) })),
-    settings: stack.proxy,
+    settings: { ...stack.proxy, rewrites: stack.rewrites },
     logs: [`    ErrorLog \${APACHE_LOG_DIR}/${stack.id}-error.log`, `    CustomLog \${APACHE_LOG_DIR}/${stack.id}-access.log combined`],
   }
   return `# Apache vhost for "${stack.name}", exported by Aerie. Needs: a2enmod ${apacheSiteModules(model).join(' ')}

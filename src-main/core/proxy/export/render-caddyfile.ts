@@ -18,7 +18,7 @@ export function renderProductionCaddyfile(stack: Stack, params: ExportParams): s
     bind: params.listenAddress,
     tls: ownCertificate ? { certificateFile: params.certificateFile, keyFile: params.keyFile } : undefined,
     routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix, headers: r.headers, staticDir: r.staticDir, servers: r.app?.ports.map((p) => `127.0.0.1:${p}`) })),
-    settings: stack.proxy,
+    settings: { ...stack.proxy, rewrites: stack.rewrites },
   })
   const rate = stack.proxy.rateLimit
   const notRendered = rate ? `\n# proxy.rateLimit (${rate.requestsPerSecond}/s, burst ${rate.burst}) is not rendered: Caddy 2.6 has no rate limit without a third-party module.` : ''

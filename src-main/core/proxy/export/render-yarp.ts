@@ -61,5 +61,7 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
   )
   // Keys are UseStaticFiles' RequestPath: no trailing slash, the root as "".
   const StaticFolders = Object.fromEntries(routes.filter((r) => r.staticDir).map((r) => [r.pathPrefix.replace(/\/+$/, ''), r.staticDir]))
-  return `${JSON.stringify({ ReverseProxy: { Routes, Clusters }, ...(Object.keys(StaticFolders).length ? { StaticFolders } : {}) }, null, 2)}\n`
+  // YARP's config has no regular-expression rewrite: the file says what the host must add (Microsoft.AspNetCore.Rewrite).
+  const NotRendered = stack.rewrites.length ? { Rewrites: { Why: "YARP's config has no regex rewrite: add app.UseRewriter(new RewriteOptions()…) in the host with these rules, before MapReverseProxy", Rules: stack.rewrites } } : undefined
+  return `${JSON.stringify({ ...(NotRendered ? { NotRendered } : {}), ReverseProxy: { Routes, Clusters }, ...(Object.keys(StaticFolders).length ? { StaticFolders } : {}) }, null, 2)}\n`
 }

@@ -1,6 +1,6 @@
 import { hstsValue, type ProxySettings } from '../proxy-driver.js'
 import { STICKY_COOKIE } from '../builtin/upstream-pool.js'
-import { nginxQuote } from '../config-quoting.js'
+import { nginxQuote, nginxRegex } from '../config-quoting.js'
 import { hostGroups } from '../host-groups.js'
 import { isRemoval, type HeaderEffects } from '../header-rules.js'
 
@@ -25,7 +25,7 @@ export interface NginxSiteModel {
   upstreams: { name: string; servers: string[] }[]
   /** Longest prefix first is not needed: nginx picks the longest matching prefix itself. */
   routes: { pathPrefix: string; hosts?: string[]; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; upstream?: string; staticDir?: string }[]
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts' | 'rateLimit'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts' | 'rateLimit' | 'rewrites'>
 }
 
 /** A stripPrefix prefix (letters, digits, - . _ ~ / only: STRIPPABLE_PREFIX) as a literal in a regular expression. */
@@ -128,9 +128,14 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
 }
 
 function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): string {
-  const lines = ['server {', ...listen.map((l) => `    listen ${l}${tls ? ' ssl http2' : ''};`), `    server_name ${model.serverNames.join(' ')};`, '    server_tokens off;']
+  const lines = ['server {', ...listen.map((l) => `    listen ${l}${tls ? ' ssl http2' : ''};`), `    server_name ${model.serverNames.join(' ')};`, '    server_tokens off;', '    # Redirects it makes keep the Location as written (a path), as the other engines.', '    absolute_redirect off;']
   if (!tls && model.redirectTo) return [...lines, `    return ${model.redirectTo.status} ${model.redirectTo.base}$request_uri;`, '}'].join('\n')
   if (tls && model.tls) lines.push('', `    ssl_certificate     ${nginxQuote(model.tls.certificateFile)};`, `    ssl_certificate_key ${nginxQuote(model.tls.keyFile)};`, '    ssl_protocols       TLSv1.2 TLSv1.3;')
+  // Rewrites in order at server level, before the location is chosen; the first that matches ends them (last, return).
+  for (const r of model.settings.rewrites ?? []) {
+    if (r.redirect) lines.push(`    if ($uri ~ ${nginxRegex(r.match)}) {`, `        return ${r.redirect} ${nginxRegex(`${r.to}$is_args$args`)};`, '    }')
+    else lines.push(`    rewrite ${nginxRegex(r.match)} ${nginxRegex(r.to)} last;`)
+  }
   const { rateLimit } = model.settings
   if (rateLimit) {
     // Per client address, burst on top, refused at once (nodelay) with 429 and Retry-After, as the built-in proxy.
