@@ -488,6 +488,7 @@ export class StackRunner {
         hsts: stack.proxy.hsts,
         rateLimit: stack.proxy.rateLimit,
         rewrites: stack.rewrites,
+        cache: stack.proxy.cache,
         forwardedHeader: stack.proxy.forwardedHeader,
         traceSecrets: stack.proxy.traceSecrets,
       },

@@ -212,6 +212,27 @@ export const CASES: ConformanceCase[] = [
     },
   },
   {
+    id: 'cache',
+    title: 'proxy.cache: a fresh answer is served again from the cache (with Cache-Status); private, Set-Cookie, Authorization and a client no-cache are not; Vary is kept apart',
+    async run(t) {
+      const nonce = Math.random().toString(36).slice(2)
+      const twice = async (kind: string, headers: Record<string, string> = {}, second: Record<string, string> = headers) => {
+        const a = await seen(t, `/cache/${kind}?${nonce}`, headers)
+        const b = await seen(t, `/cache/${kind}?${nonce}`, second)
+        return { hit: a.body?.n !== undefined && a.body?.n === b.body?.n, status: b.res.headers['cache-status'] }
+      }
+      const fresh = await twice('fresh')
+      const [priv, cookie] = [await twice('private'), await twice('cookie')]
+      const auth = await twice('auth', { authorization: 'Bearer x' })
+      const noCache = await twice('nocache', {}, { 'cache-control': 'no-cache' })
+      const en = await seen(t, `/cache/vary?${nonce}`, { 'accept-language': 'en' })
+      const de = await seen(t, `/cache/vary?${nonce}`, { 'accept-language': 'de' })
+      const enAgain = await seen(t, `/cache/vary?${nonce}`, { 'accept-language': 'en' })
+      const vary = `${enAgain.body?.n === en.body?.n && enAgain.body?.language === 'en'}/${de.body?.n !== en.body?.n && de.body?.language === 'de'}`
+      return `fresh=${fresh.hit} status-on-hit=${Boolean(fresh.status)} private=${priv.hit} cookie=${cookie.hit} authorization=${auth.hit} client-no-cache=${noCache.hit} vary=${vary}`
+    },
+  },
+  {
     id: 'load-balancing',
     title: 'clients without a session cookie are spread over both instances',
     async run(t) {

@@ -6,12 +6,14 @@
  */
 const NGINX = {}
 const APACHE = {
+  cache: "httpd 2.4's mod_cache says its verdict in X-Cache, not Cache-Status, and stores an answer that sets a cookie (for every client to get): the app must mark such answers private",
   'rate-limit': "Apache 2.4's stock modules have no request-rate limit: a stack on Apache with proxy.rateLimit is refused at save, and the export says it is not rendered",
   traceparent: "Apache 2.4 has no W3C trace context: it forwards a client's traceparent but makes none",
   'all-instances-down': 'mod_proxy_balancer answers 503 (Service Unavailable) when no member is usable; the others answer 502',
   'chunked-over-limit': "httpd's LimitRequestBody does not apply to proxied requests, so the limit is a Content-Length check (mod_rewrite): a chunked body reaches the app whole",
 }
 const CADDY = {
+  cache: 'Caddy 2.6 has no response cache without a third-party module: a stack on Caddy with proxy.cache is refused at save, and nothing is cached',
   'rate-limit': 'Caddy 2.6 has no rate limit without a third-party module: a stack on Caddy with proxy.rateLimit is refused at save, and the export says it is not rendered',
   'body-over-limit': "Caddy 2.6's request_body max_size makes reverse_proxy fail on a body with Content-Length over the limit: 502 (Caddy 2.7 answers 413); the app does not get it either",
   traceparent: 'Caddy 2.6 makes no traceparent (tracing needs its OpenTelemetry module and a collector)',
@@ -20,6 +22,7 @@ const CADDY = {
 }
 
 const YARP = {
+  cache: "YARP has no response cache of its own (ASP.NET Core's output caching is the host's code): the export lists it under NotRendered",
   rewrites: "YARP's config has no regular-expression rewrite: the export lists the rules under NotRendered, for the host's UseRewriter",
   'rate-limit': "ASP.NET Core's rate limiter is the host's code (AddRateLimiter), not YARP's config: the export does not render it",
   'static-file': "ASP.NET Core's static files (which serve the export's StaticFolders) send text/plain without a charset",

@@ -1,3 +1,4 @@
+import http from 'node:http'
 import fs from 'node:fs'
 import path from 'node:path'
 import { WebSocketServer } from 'ws'
@@ -18,6 +19,7 @@ export const BIG_BYTES = 1024 * 1024
 export const BODY_LIMIT = 12_000_000
 /** Loose enough for every other case (all from 127.0.0.1); the rate-limit case sends a fast burst from 127.0.0.2. */
 export const RATE_LIMIT = { requestsPerSecond: 50, burst: 100 }
+export const CACHE = { maxSizeMb: 16 }
 /** An internal rewrite, a redirect, and a rule the first one shadows (the first that matches applies). */
 export const REWRITES = [
   { match: '^/old/(.*)$', to: '/api/$1' },
@@ -59,6 +61,20 @@ function control(list: TestUpstream[], make: (id: string, port: number) => Promi
 /** Every request (path) an instance has read to its end, across all instances: `/count` answers it. */
 const completed: string[] = []
 
+/** How many times the app answered each URL under /cache/: a cache hit does not count. */
+const answered = new Map<string, number>()
+
+/** Answers a shared cache may store (fresh, vary) or must not (private, cookie), each with its count. */
+function cacheable(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const n = (answered.get(req.url!) ?? 0) + 1
+  answered.set(req.url!, n)
+  const kind = req.url!.slice('/cache/'.length).split('?')[0]
+  const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'cache-control': kind === 'private' ? 'private, max-age=60' : 'max-age=60' }
+  if (kind === 'cookie') headers['set-cookie'] = 'session=1; Path=/'
+  if (kind === 'vary') headers.vary = 'Accept-Language'
+  res.writeHead(200, headers).end(JSON.stringify({ n, language: req.headers['accept-language'] ?? null }))
+}
+
 /** The app both instances run: echoes what it saw, counts an upload, serves 1 MiB, echoes WebSocket messages. */
 async function instance(id: string, port = 0): Promise<TestUpstream> {
   const big = Buffer.alloc(BIG_BYTES, 97)
@@ -66,6 +82,7 @@ async function instance(id: string, port = 0): Promise<TestUpstream> {
   const up = await startUpstream(id, (req, res) => {
     if (req.url === '/big') return res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length }).end(big)
     if (req.url === '/text') return res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': text.length }).end(text)
+    if (req.url?.startsWith('/cache/')) return cacheable(req, res)
     if (req.url === '/count') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, seen: completed }))
     let bytes = 0
     req.on('data', (c: Buffer) => (bytes += c.length))
@@ -111,7 +128,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
     routes: [{ pathPrefix: '/api', appServer: 'web' }, { pathPrefix: '/mounted', appServer: 'web', stripPrefix: true, headers: { request: { set: { 'X-Env': 'mounted' } }, response: { remove: ['X-Frame-Options'] } } }, { pathPrefix: '/static', staticDir: www }, { pathPrefix: '/odd', staticDir: hostile }, { hosts: [OTHER_HOST], staticDir: www }, { appServer: 'web' }],
     rewrites: REWRITES,
     headers: { request: { set: { 'X-Env': 'local' }, remove: ['X-Debug'] }, response: { set: { 'X-Frame-Options': 'DENY' }, remove: ['X-Powered-By'] } },
-    proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, rateLimit: RATE_LIMIT },
+    proxy: { httpPort: 8080, httpsPort: 8443, redirectToHttps: true, compression: true, loadBalancing: 'sticky', maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, rateLimit: RATE_LIMIT, cache: CACHE },
   })
   const effectsOf = (prefix: string, host?: string) => routeHeaderEffects(stack.headers, stack.routes.find((r) => r.pathPrefix === prefix && r.hosts?.[0] === host)!.headers)
   return {
@@ -136,7 +153,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
         { pathPrefix: '/static', staticDir: www, upstreams: [], headers: effectsOf('/static') },
         { pathPrefix: '/odd', staticDir: hostile, upstreams: [], headers: effectsOf('/odd') },
       ],
-      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, rateLimit: RATE_LIMIT, rewrites: REWRITES }),
+      settings: defaultSettings({ compression: true, loadBalancing: 'sticky', redirectToHttps: true, maxBodySize: BODY_LIMIT, hsts: { maxAgeSeconds: 600, includeSubDomains: true }, rateLimit: RATE_LIMIT, rewrites: REWRITES, cache: CACHE }),
       workDir,
       adminPort: await findFreePort(),
     }),

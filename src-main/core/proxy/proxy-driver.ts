@@ -60,6 +60,8 @@ export interface ProxySettings {
   maxBodySize: number
   /** URL rewrites before routing, the first that matches applies (stack-schema.ts RewriteSchema). */
   rewrites?: { match: string; to: string; redirect?: number }[]
+  /** A shared response cache of this size. */
+  cache?: { maxSizeMb: number }
   /** Per client address (429 beyond it). */
   rateLimit?: { requestsPerSecond: number; burst: number }
   /** Strict-Transport-Security on HTTPS answers. */

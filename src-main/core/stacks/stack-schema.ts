@@ -139,6 +139,8 @@ export const ProxySchema = z.object({
   maxBodySize: z.number().int().min(0, 'must be 0 (no limit) or more').max(MAX_BODY_SIZE, `must be at most ${MAX_BODY_SIZE} (Apache's limit), or 0 for no limit`).default(30_000_000),
   /** Strict-Transport-Security on HTTPS answers (off by default: a browser would then refuse plain HTTP for the name, for max-age seconds). */
   hsts: z.object({ maxAgeSeconds: z.number().int().min(0).max(63_072_000, 'must be at most 63072000 (two years)'), includeSubDomains: z.boolean().default(false) }).optional(),
+  /** A shared response cache (RFC 9111, heuristic freshness off): what the app marks cacheable is served from it, with Cache-Status. Not on Caddy 2.6. */
+  cache: z.object({ maxSizeMb: z.number().int().min(1).max(4096) }).optional(),
   /** Requests per second per client address, with a burst on top (nginx's limit_req … nodelay): 429 with Retry-After beyond it. Built-in proxy and nginx only. */
   rateLimit: z.object({ requestsPerSecond: z.number().int().min(1).max(100_000), burst: z.number().int().min(0).max(100_000).default(0) }).optional(),
   /** gzip/brotli for compressible responses the app did not compress. */
@@ -178,7 +180,10 @@ export const RewriteSchema = z
 /** Duties an engine cannot do: a stack that asks for one on it is refused, naming the engines that can (never silently ignored). */
 const LACKS_DUTY: Partial<Record<string, Record<string, string>>> = {
   apache: { rateLimit: "Apache 2.4's stock modules have no request-rate limit; the built-in proxy and nginx have one (pick one of them, or remove proxy.rateLimit)" },
-  caddy: { rateLimit: 'Caddy 2.6 has no rate limit without a third-party module; the built-in proxy and nginx have one (pick one of them, or remove proxy.rateLimit)' },
+  caddy: {
+    rateLimit: 'Caddy 2.6 has no rate limit without a third-party module; the built-in proxy and nginx have one (pick one of them, or remove proxy.rateLimit)',
+    cache: 'Caddy 2.6 has no response cache without a third-party module; the built-in proxy, nginx and Apache have one (pick one of them, or remove proxy.cache)',
+  },
 }
 
 export const StackSchema = z

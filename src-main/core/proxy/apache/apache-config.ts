@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import type { ProxyPlan } from '../proxy-driver.js'
 import { LOGGED_REQUEST_HEADERS, type ProxyPaths } from '../external/external-proxy.js'
@@ -5,7 +6,7 @@ import { renderApacheSite, secs, type ApacheSiteModel } from './apache-vhosts.js
 
 /** Where Debian (and most Linux distributions) keep Apache's modules; macOS/Homebrew keeps them under lib/httpd/modules. */
 const MODULE_DIRS = ['/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules', '/opt/homebrew/lib/httpd/modules', '/usr/local/lib/httpd/modules']
-const MODULES = ['mpm_event', 'authz_core', 'mime', 'headers', 'proxy', 'proxy_http', 'proxy_wstunnel', 'proxy_balancer', 'slotmem_shm', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'ssl', 'socache_shmcb', 'deflate', 'filter', 'alias', 'dir', 'http2', 'env', 'setenvif', 'rewrite']
+const MODULES = ['mpm_event', 'authz_core', 'mime', 'headers', 'proxy', 'proxy_http', 'proxy_wstunnel', 'proxy_balancer', 'slotmem_shm', 'lbmethod_byrequests', 'lbmethod_bybusyness', 'ssl', 'socache_shmcb', 'deflate', 'filter', 'alias', 'dir', 'http2', 'env', 'setenvif', 'rewrite', 'cache', 'cache_disk']
 
 export function apacheModuleDir(): string {
   return MODULE_DIRS.find((d) => fs.existsSync(`${d}/mod_proxy.so`)) ?? MODULE_DIRS[0]
@@ -29,7 +30,25 @@ function localModel(plan: ProxyPlan, paths: ProxyPaths): ApacheSiteModel {
     balancers: appServers.map((name) => ({ name: balancerName(name), members: plan.routes.find((r) => r.appServer === name)!.upstreams.map((u) => `http://${u.host}:${u.port}`) })),
     routes: plan.routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix ?? false, headers: r.headers ?? { request: [], response: [] }, staticDir: r.staticDir, balancer: r.appServer && balancerName(r.appServer) })),
     settings: plan.settings,
+    cacheStore: { kind: 'disk', root: apacheCacheRoot(paths) },
   }
+}
+
+/** mod_cache_disk's folder, as in production (its workers write it: see prepareApacheCache). */
+export const apacheCacheRoot = (paths: ProxyPaths) => `${paths.dir}/cache`
+
+/**
+ * Run as root, httpd's workers are www-data: the cache folder is theirs, and the work folder
+ * lets them through (0711: they can reach the folder, not list or read the rest).
+ */
+export async function prepareApacheCache(plan: ProxyPlan, paths: ProxyPaths): Promise<void> {
+  if (!plan.settings.cache) return
+  const root = apacheCacheRoot(paths)
+  await fs.promises.mkdir(root, { recursive: true, mode: 0o700 })
+  if (!(typeof process.getuid === 'function' && process.getuid() === 0)) return
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'www-data'], { encoding: 'utf8' }).trim())
+  await fs.promises.chown(root, id('-u'), id('-g'))
+  await fs.promises.chmod(paths.dir, 0o711)
 }
 
 /** The stack as a self-contained httpd.conf: runtime files under the work folder, no APACHE_* variables. */

@@ -1,5 +1,5 @@
 import { loggedHeaders, type AccessEntry, type ExternalProxySpec } from '../external/external-proxy.js'
-import { renderApacheConfig } from './apache-config.js'
+import { prepareApacheCache, renderApacheConfig } from './apache-config.js'
 
 /** One tab-separated line of the `aerie` LogFormat (apache-config.ts) as a trace. */
 export function parseApacheAccessLine(line: string): AccessEntry | undefined {
@@ -37,6 +37,7 @@ export const apacheSpec: ExternalProxySpec = {
   versionPattern: /Apache\/([\d.]+)/,
   configName: 'httpd.conf',
   render: renderApacheConfig,
+  prepare: prepareApacheCache,
   validateArgs: (file) => ['-t', '-f', file],
   runArgs: (file) => ['-f', file, '-DFOREGROUND'],
   async reload(_binary, _file, _paths, pid) {

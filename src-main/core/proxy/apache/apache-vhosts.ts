@@ -19,7 +19,9 @@ export interface ApacheSiteModel {
   redirect?: { status: 301 | 308; httpsPort?: number }
   balancers: { name: string; members: string[] }[]
   routes: { pathPrefix: string; hosts?: string[]; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; balancer?: string; staticDir?: string }[]
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts' | 'rewrites'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts' | 'rewrites' | 'cache'>
+  /** With settings.cache: mod_cache_disk's folder (production: Debian's). */
+  cacheStore?: { kind: 'disk'; root: string }
   /** Production: the per-site log lines Debian's layout expects. */
   logs?: string[]
 }
@@ -84,6 +86,28 @@ function headerSection(route: ApacheSiteModel['routes'][number]): string[] {
   return [`    <Location ${apacheQuote(prefix)}>`, ...lines.map((l) => `        ${l}`), '    </Location>']
 }
 
+/**
+ * mod_cache as a shared cache like the built-in proxy's: explicit freshness only (no heuristic
+ * from Last-Modified, no default expiry).
+ */
+function cacheLines(model: ApacheSiteModel): string[] {
+  const { cache } = model.settings
+  if (!cache) return []
+  const store = model.cacheStore ?? { kind: 'disk', root: '/var/cache/apache2/mod_cache_disk' }
+  const bytes = cache.maxSizeMb * 1024 * 1024
+  return [
+    '    CacheQuickHandler off',
+    '    CacheEnable disk /',
+    `    CacheRoot ${apacheQuote(store.root)}`,
+    `    CacheMaxFileSize ${Math.floor(bytes / 8)}`,
+    '    CacheIgnoreNoLastMod On',
+    '    CacheLastModifiedFactor 0',
+    '    CacheDefaultExpire 0',
+    // mod_cache says its verdict in X-Cache (HIT/MISS/REVALIDATE); httpd 2.4 writes no Cache-Status.
+    '    CacheHeader on',
+  ]
+}
+
 function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
   const [first, ...aliases] = model.serverNames
   const { settings } = model
@@ -97,6 +121,7 @@ function vhost(model: ApacheSiteModel, scheme: 'http' | 'https'): string {
   // The stack's body limit (0: none): 413 above it. LimitRequestBody does not apply to proxied requests
   // (httpd leaves r->proxyreq bodies unlimited), so it is a Content-Length check; a chunked body goes through.
   if (settings.maxBodySize) lines.push('    RewriteEngine On', `    RewriteCond expr "%{HTTP:Content-Length} -gt ${settings.maxBodySize}"`, '    RewriteRule ^ - [R=413,L]')
+  lines.push(...cacheLines(model))
   // Rewrites in order, the first that matches ends them (L); an internal one goes on to ProxyPass and Alias (PT). The query string is kept.
   if (settings.rewrites?.length) lines.push('    RewriteEngine On', ...settings.rewrites.map((r) => `    RewriteRule ${apacheRegex(r.match)} ${apacheRegex(r.to)} [${r.redirect ? `R=${r.redirect}` : 'PT'},L]`))
   // mod_proxy appends the Host to X-Forwarded-Host: a client-sent one must not come first (the app would take it).
@@ -124,5 +149,5 @@ export function renderApacheSite(model: ApacheSiteModel): string {
 /** The modules the rendered site needs (the export names them for a2enmod). */
 export function apacheSiteModules(model: ApacheSiteModel): string[] {
   const method = model.settings.loadBalancing === 'least-connections' ? 'bybusyness' : 'byrequests'
-  return ['proxy', 'proxy_http', 'proxy_wstunnel', 'proxy_balancer', `lbmethod_${method}`, 'slotmem_shm', 'headers', 'ssl', 'http2', 'rewrite', 'alias', ...(model.settings.compression ? ['deflate', 'filter'] : [])]
+  return ['proxy', 'proxy_http', 'proxy_wstunnel', 'proxy_balancer', `lbmethod_${method}`, 'slotmem_shm', 'headers', 'ssl', 'http2', 'rewrite', 'alias', ...(model.settings.compression ? ['deflate', 'filter'] : []), ...(model.settings.cache ? ['cache', 'cache_disk'] : [])]
 }

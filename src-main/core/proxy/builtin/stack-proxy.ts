@@ -5,6 +5,9 @@ import { hstsValue, type ProxyHooks, type ProxyPlan, type PlanRoute } from '../p
 import { matchRoute } from '../routing.js'
 import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage, tooManyRequestsPage } from './error-pages.js'
 import { RateLimiter } from './rate-limiter.js'
+import { cacheStatus, requestBypass, ResponseCache, type CachedResponse } from './response-cache.js'
+import { singleValued } from './single-value-headers.js'
+import zlib from 'node:zlib'
 import { forwardedFor, forwardedPrefix, nextTraceparent, stripPathPrefix, upstreamRequestHeaders } from './forwarded-headers.js'
 import { HealthChecker } from './health-checker.js'
 import { ALLOWED_METHODS, isHttp2Request, type Refusal } from './request-target.js'
@@ -13,7 +16,7 @@ import { maskedHeaders, TraceRecorder } from './trace-recorder.js'
 import { isAvailable, pickMember, stickyIdOf, type Member } from './upstream-pool.js'
 import { tunnelUpgrade } from './websocket-tunnel.js'
 import { UpstreamConnections } from './upstream-connections.js'
-import { UpstreamExchange, type ExchangeFailure, type ExchangeHost, type ProxyRequest, type ProxyResponse } from './upstream-exchange.js'
+import { clientHeaders, UpstreamExchange, type ExchangeContext, type ExchangeFailure, type ExchangeHost, type ProxyRequest, type ProxyResponse } from './upstream-exchange.js'
 
 const PROTOCOLS: Record<string, string> = { '1.1': 'HTTP/1.1', '1.0': 'HTTP/1.0' }
 /** How long the rest of a refused (413) body is read and dropped before the connection is closed. */
@@ -40,6 +43,7 @@ export class StackProxy implements ExchangeHost {
   private readonly health = new HealthChecker()
 
   private limiter?: RateLimiter
+  private cache?: ResponseCache
   private rewrites: { regex: RegExp; to: string; redirect?: number }[] = []
 
   constructor(
@@ -52,6 +56,8 @@ export class StackProxy implements ExchangeHost {
 
   /** Applies a new plan; instance state (failures, ejection, health) carries over by instance id. */
   update(plan: ProxyPlan): void {
+    const cacheBytes = (plan.settings.cache?.maxSizeMb ?? 0) * 1024 * 1024
+    if (cacheBytes !== (this.cache?.maxBytes ?? 0)) this.cache = cacheBytes ? new ResponseCache(cacheBytes) : undefined
     this.rewrites = (plan.settings.rewrites ?? []).map((r) => ({ regex: new RegExp(r.match), to: r.to, redirect: r.redirect }))
     const previous = new Map([...this.pools.values()].flat().map((m) => [m.upstream.id, m]))
     const limit = plan.settings.rateLimit
@@ -159,8 +165,18 @@ export class StackProxy implements ExchangeHost {
     this.forward(req, res, conn, route as PlanRoute & { appServer: string }, trace, new Set())
   }
 
-  private forward(req: ProxyRequest, res: ProxyResponse, conn: ConnectionInfo, route: PlanRoute & { appServer: string }, trace: TraceRecorder, tried: Set<string>): void {
+  private forward(req: ProxyRequest, res: ProxyResponse, conn: ConnectionInfo, route: PlanRoute & { appServer: string }, trace: TraceRecorder, tried: Set<string>, cached?: ExchangeContext['cache']): void {
     const { settings } = this.plan
+    if (this.cache && !tried.size && !cached) {
+      const bypass = requestBypass(req.method, req.headers)
+      if (bypass) cached = { status: cacheStatus(bypass) }
+      else {
+        const key = `${conn.host} ${req.url}`
+        const found = this.cache.lookup(key, req.headers)
+        if ('hit' in found) return this.serveCached(req, res, conn, route, trace, found.hit)
+        cached = { cache: this.cache, key, fwd: found.fwd === 'uri-miss' ? 'uri-miss' : found.fwd }
+      }
+    }
     const stickyId = settings.loadBalancing === 'sticky' ? stickyIdOf(req.headers.cookie) : undefined
     const member = this.pick(route.appServer, { stickyId, exclude: tried })
     if (!member) {
@@ -177,7 +193,28 @@ export class StackProxy implements ExchangeHost {
     if (route.stripPrefix) headers['x-forwarded-prefix'] = forwardedPrefix(route.pathPrefix)
     if (route.headers) applyHeaderEffects(headers as Record<string, unknown>, route.headers.request)
     const bodyless = hasNoBody(req)
-    new UpstreamExchange(req, res, member, settings, trace, stickyId, { conn, route, tried, bodyless }, this).start(this.connections.get(upstream), headers)
+    new UpstreamExchange(req, res, member, settings, trace, stickyId, { conn, route, tried, bodyless, cache: cached }, this).start(this.connections.get(upstream), headers)
+  }
+
+  /** A fresh stored answer: the same headers a forwarded one gets, with Age and Cache-Status; HEAD gets no body. */
+  private serveCached(req: ProxyRequest, res: ProxyResponse, conn: ConnectionInfo, route: PlanRoute & { appServer: string }, trace: TraceRecorder, entry: CachedResponse): void {
+    const { headers, encoding } = clientHeaders(entry.status, entry.headers, req, this.plan.settings, { conn, route })
+    const age = Math.floor((Date.now() - entry.storedAt) / 1000)
+    headers.age = String(age)
+    headers['cache-status'] = cacheStatus({ hit: true, ttl: entry.ttl - age })
+    trace.trace.upstream = 'cache'
+    const body = req.method === 'HEAD' ? Buffer.alloc(0) : encoding === 'br' ? zlib.brotliCompressSync(entry.body) : encoding === 'gzip' ? zlib.gzipSync(entry.body) : entry.body
+    if (!encoding) headers['content-length'] = String(entry.body.length)
+    else if (req.method !== 'HEAD') headers['content-length'] = String(body.length)
+    res.writeHead(entry.status, isHttp2Request(req) ? singleValued(headers) : headers)
+    res.end(body)
+    trace.trace.responseBytes = body.length
+    trace.finish(entry.status, maskedHeaders(headers as Record<string, string>, this.plan.settings.traceSecrets))
+  }
+
+  /** Empties the cache, or what is under a path prefix; returns how many answers went. */
+  purgeCache(prefix?: string): number {
+    return this.cache?.purge(prefix) ?? 0
   }
 
   /**
@@ -232,7 +269,7 @@ export class StackProxy implements ExchangeHost {
       tried.add(failedId)
       if ((this.pools.get(route.appServer) ?? []).some((m) => !tried.has(m.upstream.id) && isAvailable(m, Date.now()))) {
         this.hooks.log([`${failedId} did not answer (${failure.reason}); retrying ${req.method} ${req.url} on another instance`])
-        return this.forward(req, res, context.conn, route, trace, tried)
+        return this.forward(req, res, context.conn, route, trace, tried, context.cache)
       }
     }
     const others = failure.status === 502 ? describeUpstreams(route.upstreams.filter((u) => u.id !== failedId)) : []

@@ -7,6 +7,7 @@ import { applyHeaderEffects } from '../header-rules.js'
 import { hstsValue, type PlanRoute, type ProxySettings } from '../proxy-driver.js'
 import { chooseEncoding, compressor, varyWithEncoding } from './compression.js'
 import { stripPathPrefix, withoutHopByHop } from './forwarded-headers.js'
+import { cacheStatus, storability, type ResponseCache } from './response-cache.js'
 import { openFileLimit, OUT_OF_FDS } from './limits.js'
 import { isHttp2Request } from './request-target.js'
 import { singleValued } from './single-value-headers.js'
@@ -46,6 +47,27 @@ export interface ExchangeContext {
   route: PlanRoute & { appServer: string }
   tried: Set<string>
   bodyless: boolean
+  /** With proxy.cache: the cache and this request's key and miss kind, or the Cache-Status of a request that bypasses it. */
+  cache?: { cache: ResponseCache; key: string; fwd: string } | { status: string }
+}
+
+/**
+ * The headers a client gets for an instance's answer (or a cached one): hop-by-hop headers
+ * out, the route's header rules, HSTS, and the encoding the proxy compresses with, if any.
+ */
+export function clientHeaders(status: number, upstreamHeaders: Record<string, string | string[]>, req: ProxyRequest, settings: ProxySettings, context: Pick<ExchangeContext, 'conn' | 'route'>): { headers: Record<string, string | string[]>; encoding?: 'br' | 'gzip' } {
+  const headers = withoutHopByHop(upstreamHeaders) as Record<string, string | string[]>
+  if (context.route.headers) applyHeaderEffects(headers, context.route.headers.response)
+  if (settings.hsts && context.conn.proto === 'https') headers['strict-transport-security'] = hstsValue(settings.hsts)
+  const encoding = settings.compression
+    ? chooseEncoding({ acceptEncoding: req.headers['accept-encoding'], contentType: upstreamHeaders['content-type'] as string | undefined, contentEncoding: upstreamHeaders['content-encoding'] as string | undefined, contentLength: upstreamHeaders['content-length'] as string | undefined, status, method: req.method ?? 'GET' })
+    : undefined
+  if (encoding) {
+    delete headers['content-length']
+    headers['content-encoding'] = encoding
+    headers.vary = varyWithEncoding(upstreamHeaders.vary as string | undefined)
+  }
+  return { headers, encoding }
 }
 
 /**
@@ -66,6 +88,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private status = 502
   private waitingForDrain = false
   private responseHeaders?: Record<string, string>
+  /** The body of an answer the cache will store, as it arrives. */
+  private kept?: { chunks: Buffer[]; bytes: number; ttl: number; status: number; headers: Record<string, string | string[]> }
 
   constructor(
     readonly req: ProxyRequest,
@@ -132,23 +156,13 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     recordSuccess(this.member)
     trace.firstByte()
     this.status = statusCode
-    const outHeaders = withoutHopByHop(upstreamHeaders)
-    if (this.context.route.headers) applyHeaderEffects(outHeaders, this.context.route.headers.response)
-    if (settings.hsts && this.context.conn.proto === 'https') outHeaders['strict-transport-security'] = hstsValue(settings.hsts)
+    const { headers: outHeaders, encoding } = clientHeaders(statusCode, upstreamHeaders, req, settings, this.context)
+    this.noteCache(statusCode, upstreamHeaders, outHeaders)
     const id = this.member.upstream.id
     if (settings.loadBalancing === 'sticky' && this.stickyId !== id) {
       const cookie = `${STICKY_COOKIE}=${encodeURIComponent(id)}; Path=/; HttpOnly; SameSite=Lax`
       const existing = outHeaders['set-cookie']
       outHeaders['set-cookie'] = existing ? [...(Array.isArray(existing) ? existing : [String(existing)]), cookie] : [cookie]
-    }
-    const contentLength = upstreamHeaders['content-length'] as string | undefined
-    const encoding = settings.compression
-      ? chooseEncoding({ acceptEncoding: req.headers['accept-encoding'], contentType: upstreamHeaders['content-type'] as string | undefined, contentEncoding: upstreamHeaders['content-encoding'] as string | undefined, contentLength, status: statusCode, method: req.method ?? 'GET' })
-      : undefined
-    if (encoding) {
-      delete outHeaders['content-length']
-      outHeaders['content-encoding'] = encoding
-      outHeaders.vary = varyWithEncoding(upstreamHeaders.vary as string | undefined)
     }
     // HTTP/2 takes a single-value field once; HTTP/1 passes the instance's answer through as it came.
     res.writeHead(statusCode, isHttp2Request(req) ? singleValued(outHeaders) : outHeaders)
@@ -161,9 +175,27 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     } else this.sink = res as NodeJS.WritableStream
   }
 
+  /** With proxy.cache: says in Cache-Status what the cache did, and starts keeping the body of an answer it stores. */
+  private noteCache(status: number, upstreamHeaders: Record<string, string | string[]>, outHeaders: Record<string, string | string[]>): void {
+    const note = this.context.cache
+    if (!note) return
+    if ('status' in note) return void (outHeaders['cache-status'] = note.status)
+    const verdict = storability(status, upstreamHeaders)
+    const length = Number(upstreamHeaders['content-length'] ?? NaN)
+    if ('detail' in verdict || this.req.method !== 'GET') return void (outHeaders['cache-status'] = cacheStatus({ fwd: note.fwd, detail: 'detail' in verdict ? verdict.detail : 'HEAD' }))
+    if (length > note.cache.maxEntryBytes) return void (outHeaders['cache-status'] = cacheStatus({ fwd: note.fwd, detail: 'larger than an entry may be' }))
+    outHeaders['cache-status'] = cacheStatus({ fwd: note.fwd, stored: true })
+    this.kept = { chunks: [], bytes: 0, ttl: verdict.ttl, status, headers: withoutHopByHop(upstreamHeaders) as Record<string, string | string[]> }
+  }
+
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     // Bytes as they arrive from the instance (not Content-Length): a HEAD, a 304 or a cut-off answer is traced as it was.
     this.trace.trace.responseBytes! += chunk.length
+    if (this.kept) {
+      this.kept.chunks.push(chunk)
+      this.kept.bytes += chunk.length
+      if (this.kept.bytes > (this.context.cache as { cache: ResponseCache }).cache.maxEntryBytes) this.kept = undefined
+    }
     if (this.sink!.write(chunk)) return
     // The client reads slower than the instance answers: pause the upstream until the client catches up.
     controller.pause()
@@ -175,6 +207,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.sink!.end()
+    const note = this.context.cache
+    // Only a whole body is stored (an error or abort never gets here).
+    if (this.kept && note && 'key' in note) note.cache.store(note.key, this.req.headers, { status: this.kept.status, headers: this.kept.headers, body: Buffer.concat(this.kept.chunks), storedAt: Date.now(), ttl: this.kept.ttl })
+    this.kept = undefined
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error & { code?: string }): void {

@@ -62,6 +62,12 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
   // Keys are UseStaticFiles' RequestPath: no trailing slash, the root as "".
   const StaticFolders = Object.fromEntries(routes.filter((r) => r.staticDir).map((r) => [r.pathPrefix.replace(/\/+$/, ''), r.staticDir]))
   // YARP's config has no regular-expression rewrite: the file says what the host must add (Microsoft.AspNetCore.Rewrite).
-  const NotRendered = stack.rewrites.length ? { Rewrites: { Why: "YARP's config has no regex rewrite: add app.UseRewriter(new RewriteOptions()…) in the host with these rules, before MapReverseProxy", Rules: stack.rewrites } } : undefined
+  const NotRendered =
+    stack.rewrites.length || stack.proxy.cache
+      ? {
+          ...(stack.rewrites.length ? { Rewrites: { Why: "YARP's config has no regex rewrite: add app.UseRewriter(new RewriteOptions()…) in the host with these rules, before MapReverseProxy", Rules: stack.rewrites } } : {}),
+          ...(stack.proxy.cache ? { Cache: { Why: 'output caching is the host\'s: AddOutputCache() and UseOutputCache(), then an OutputCachePolicy on the routes', MaxSizeMb: stack.proxy.cache.maxSizeMb } } : {}),
+        }
+      : undefined
   return `${JSON.stringify({ ...(NotRendered ? { NotRendered } : {}), ReverseProxy: { Routes, Clusters }, ...(Object.keys(StaticFolders).length ? { StaticFolders } : {}) }, null, 2)}\n`
 }

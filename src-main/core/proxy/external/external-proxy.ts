@@ -79,6 +79,8 @@ export interface ExternalProxySpec {
   env?(paths: ProxyPaths): Record<string, string>
   /** Asks the running server (master pid given) to load `configFile` gracefully. */
   reload(binary: string, configFile: string, paths: ProxyPaths, pid: number): Promise<void>
+  /** Makes what the server's workers need in the work folder (run before each render), when they run as another user. */
+  prepare?(plan: ProxyPlan, paths: ProxyPaths): Promise<void>
   /** The first error in the validator's output: file, line and message. */
   parseError(output: string): { file?: string; line?: number; message: string }
   parseAccessLine(line: string): AccessEntry | undefined
@@ -140,6 +142,7 @@ class ExternalProxy implements RunningProxy {
 
   async start(): Promise<void> {
     await fs.promises.mkdir(this.paths.dir, { recursive: true, mode: 0o700 })
+    await this.spec.prepare?.(this.plan, this.paths)
     await this.writeTls(this.plan)
     await this.renderAndValidate(this.plan, this.configFile)
     await fs.promises.writeFile(this.paths.accessLog, '', { flag: 'a' })
@@ -175,6 +178,7 @@ class ExternalProxy implements RunningProxy {
   /** A new config is validated first; a refused one leaves the running config serving. */
   async reload(plan: ProxyPlan): Promise<void> {
     const next = `${this.configFile}.next`
+    await this.spec.prepare?.(plan, this.paths)
     await this.writeTls(plan)
     await this.renderAndValidate(plan, next)
     await fs.promises.rename(next, this.configFile)
@@ -235,6 +239,7 @@ export function externalProxyDriver(spec: ExternalProxySpec, binaryOverride?: ()
       // A private folder of its own: the running server's files stay as they are.
       const paths = proxyPaths(path.join(workDirOf(plan), spec.kind, 'check'), plan)
       await fs.promises.mkdir(paths.dir, { recursive: true, mode: 0o700 })
+      await spec.prepare?.(plan, paths)
       await writeTls(plan, paths)
       await renderAndValidate(spec, binary, plan, paths, path.join(paths.dir, spec.configName))
     },

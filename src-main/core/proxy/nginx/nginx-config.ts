@@ -26,6 +26,7 @@ function localModel(plan: ProxyPlan, paths: ProxyPaths): NginxSiteModel {
     upstreams: appServers.map((name) => ({ name: upstreamName(name), servers: plan.routes.find((r) => r.appServer === name)!.upstreams.map((u) => `${u.host.includes(':') ? `[${u.host}]` : u.host}:${u.port}`) })),
     routes: plan.routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix ?? false, headers: r.headers ?? { request: [], response: [] }, staticDir: r.staticDir, upstream: r.appServer && upstreamName(r.appServer) })),
     settings: plan.settings,
+    cacheDir: `${paths.dir}/cache`,
   }
 }
 

@@ -25,7 +25,9 @@ export interface NginxSiteModel {
   upstreams: { name: string; servers: string[] }[]
   /** Longest prefix first is not needed: nginx picks the longest matching prefix itself. */
   routes: { pathPrefix: string; hosts?: string[]; stripPrefix: boolean; headers: { request: HeaderEffects; response: HeaderEffects }; upstream?: string; staticDir?: string }[]
-  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts' | 'rateLimit' | 'rewrites'>
+  settings: Pick<ProxySettings, 'loadBalancing' | 'ejection' | 'timeouts' | 'compression' | 'forwardedHeader' | 'maxBodySize' | 'hsts' | 'rateLimit' | 'rewrites' | 'cache'>
+  /** Where proxy_cache keeps its files (with settings.cache). */
+  cacheDir?: string
 }
 
 /** A stripPrefix prefix (letters, digits, - . _ ~ / only: STRIPPABLE_PREFIX) as a literal in a regular expression. */
@@ -85,6 +87,24 @@ function headerLines(route: NginxSiteModel['routes'][number], proxied: boolean):
   return lines.map((l) => `\n        ${l}`).join('')
 }
 
+/**
+ * proxy_cache as a shared cache like the built-in proxy's: what the app marks fresh is stored
+ * (nginx already refuses no-store, private, no-cache and Set-Cookie answers), never for a request
+ * with Authorization or a client's no-cache; Cache-Status says nginx's verdict.
+ */
+function cacheLines(model: NginxSiteModel): string {
+  if (!model.settings.cache) return ''
+  return [
+    `proxy_cache        ${model.prefix}_cache;`,
+    'proxy_cache_key    $scheme$host$request_uri;',
+    `proxy_cache_bypass $http_authorization $${model.prefix}_client_nocache;`,
+    `proxy_no_cache     $http_authorization $${model.prefix}_client_nocache;`,
+    'add_header         Cache-Status "nginx; $upstream_cache_status" always;',
+  ]
+    .map((l) => `\n        ${l}`)
+    .join('')
+}
+
 function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number], tls: boolean): string {
   const { settings } = model
   if (route.staticDir) {
@@ -123,7 +143,7 @@ function location(model: NginxSiteModel, route: NginxSiteModel['routes'][number]
         proxy_set_header   X-Forwarded-Prefix ${route.stripPrefix ? nginxQuote(prefix) : '""'};${settings.loadBalancing === 'sticky' ? `\n        add_header         Set-Cookie ${stickyVariable(model)}_cookie always;` : ''}${settings.forwardedHeader ? `\n        proxy_set_header   Forwarded "for=$remote_addr;proto=$scheme;host=\\"${host}\\"";` : ''}
         proxy_connect_timeout ${ms(settings.timeouts.upstreamConnectMs)};
         proxy_read_timeout ${ms(settings.timeouts.upstreamResponseMs)};
-        proxy_next_upstream error timeout http_502;${hstsLines(model, tls, true)}${headerLines(route, true)}
+        proxy_next_upstream error timeout http_502;${hstsLines(model, tls, true)}${headerLines(route, true)}${cacheLines(model)}
     }`).join('\n')
 }
 
@@ -152,7 +172,14 @@ function serverBlock(model: NginxSiteModel, listen: string[], tls: boolean): str
 /** The WebSocket map, the upstreams and the server blocks: what goes inside `http { }` (or a sites-available file). */
 export function renderNginxServers(model: NginxSiteModel): string {
   const rate = model.settings.rateLimit
-  const blocks = ["map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", ...(rate ? [`limit_req_zone $binary_remote_addr zone=${model.prefix}_rate:10m rate=${rate.requestsPerSecond}r/s;`] : []), traceMaps(model), ...(model.settings.loadBalancing === 'sticky' ? [stickyMaps(model)] : []), ...model.upstreams.map((u) => upstreamBlock(model, u))]
+  const { cache } = model.settings
+  const cacheBlocks = cache
+    ? [
+        `proxy_cache_path ${nginxQuote(model.cacheDir ?? '/var/cache/nginx/aerie')} levels=1:2 keys_zone=${model.prefix}_cache:10m max_size=${cache.maxSizeMb}m inactive=60m use_temp_path=off;`,
+        `map $http_cache_control $${model.prefix}_client_nocache {\n    "~*no-(cache|store)" 1;\n    default "";\n}`,
+      ]
+    : []
+  const blocks = [...cacheBlocks, "map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      '';\n}", ...(rate ? [`limit_req_zone $binary_remote_addr zone=${model.prefix}_rate:10m rate=${rate.requestsPerSecond}r/s;`] : []), traceMaps(model), ...(model.settings.loadBalancing === 'sticky' ? [stickyMaps(model)] : []), ...model.upstreams.map((u) => upstreamBlock(model, u))]
   // One server block per group of names that the same routes serve (routes limited by "hosts").
   const groups = hostGroups(model.serverNames, model.routes).map((g) => ({ ...model, serverNames: g.hostnames, routes: g.routes }))
   blocks.push(...groups.map((g) => serverBlock(g, model.httpListen, false)))

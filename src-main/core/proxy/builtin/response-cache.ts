@@ -1,0 +1,133 @@
+import type { IncomingHttpHeaders } from 'node:http'
+
+/** The name the built-in proxy gives itself in Cache-Status (RFC 9211). */
+export const CACHE_NAME = 'Aerie'
+/** A response larger than this share of the cache is passed through, not stored. */
+const MAX_ENTRY_SHARE = 8
+
+/** Status codes a shared cache may store with explicit freshness (RFC 9110 §15.1 "heuristically cacheable" ones, 206 aside). */
+const STORABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])
+
+export interface CachedResponse {
+  status: number
+  headers: Record<string, string | string[]>
+  body: Buffer
+  storedAt: number
+  /** Freshness lifetime, seconds. */
+  ttl: number
+  /** The request headers named by Vary, lowercased, with the values the stored response was made for. */
+  vary: [string, string][]
+}
+
+type Headers = Record<string, string | string[] | undefined>
+
+function directives(value: string | string[] | undefined): Map<string, string | true> {
+  const out = new Map<string, string | true>()
+  for (const part of (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',')) {
+    const [name, ...rest] = part.trim().split('=')
+    if (name) out.set(name.toLowerCase(), rest.length ? rest.join('=').replace(/^"|"$/g, '') : true)
+  }
+  return out
+}
+
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : v)
+
+/** Why a request does not use the cache (a Cache-Status `fwd` and detail), or undefined when it may. */
+export function requestBypass(method: string | undefined, headers: IncomingHttpHeaders): { fwd: string; detail?: string } | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return { fwd: 'method' }
+  if (headers.authorization) return { fwd: 'bypass', detail: 'authorization' }
+  const cc = directives(headers['cache-control'])
+  if (cc.has('no-store') || cc.has('no-cache') || /no-cache/i.test(one(headers.pragma) ?? '')) return { fwd: 'request', detail: cc.has('no-store') ? 'no-store' : 'no-cache' }
+  return undefined
+}
+
+/**
+ * Whether a response may be stored by a shared cache (RFC 9111 §3, heuristic freshness off), and
+ * for how long; else the directive or header that prevents it, for Cache-Status and the trace.
+ */
+export function storability(status: number, headers: Headers, now = Date.now()): { ttl: number } | { detail: string } {
+  if (!STORABLE_STATUS.has(status)) return { detail: `status ${status}` }
+  const cc = directives(headers['cache-control'])
+  for (const d of ['no-store', 'private', 'no-cache']) if (cc.has(d)) return { detail: d }
+  if (headers['set-cookie'] !== undefined) return { detail: 'set-cookie' }
+  if (one(headers.vary)?.split(',').some((v) => v.trim() === '*')) return { detail: 'vary-star' }
+  const seconds = (v: string | true | undefined) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined)
+  const ttl =
+    seconds(cc.get('s-maxage')) ??
+    seconds(cc.get('max-age')) ??
+    (() => {
+      const expires = one(headers.expires)
+      if (!expires) return undefined
+      const at = Date.parse(expires)
+      const date = Date.parse(one(headers.date) ?? '') || now
+      return Number.isNaN(at) ? 0 : Math.max(0, Math.floor((at - date) / 1000))
+    })()
+  if (ttl === undefined) return { detail: 'no explicit freshness (max-age, s-maxage or Expires)' }
+  if (ttl === 0) return { detail: 'stale on arrival (max-age=0 or a past Expires)' }
+  return { ttl }
+}
+
+/**
+ * Complete responses in memory, least recently used out first, bounded by size. Never a partial
+ * or errored body: an entry is added only once the whole body arrived.
+ */
+export class ResponseCache {
+  private readonly entries = new Map<string, CachedResponse[]>()
+  private bytes = 0
+
+  constructor(readonly maxBytes: number) {}
+
+  get maxEntryBytes(): number {
+    return Math.floor(this.maxBytes / MAX_ENTRY_SHARE)
+  }
+
+  /** A fresh response for the request, or why not (`uri-miss`, `vary-miss`, `stale`). */
+  lookup(key: string, headers: IncomingHttpHeaders, now = Date.now()): { hit: CachedResponse } | { fwd: 'uri-miss' | 'vary-miss' | 'stale' } {
+    const variants = this.entries.get(key)
+    if (!variants) return { fwd: 'uri-miss' }
+    const match = variants.find((v) => v.vary.every(([name, value]) => (one(headers[name]) ?? '') === value))
+    if (!match) return { fwd: 'vary-miss' }
+    if ((now - match.storedAt) / 1000 >= match.ttl) return { fwd: 'stale' }
+    // Most recently used last.
+    this.entries.delete(key)
+    this.entries.set(key, variants)
+    return { hit: match }
+  }
+
+  store(key: string, requestHeaders: IncomingHttpHeaders, response: Omit<CachedResponse, 'vary'>): void {
+    const size = response.body.length + JSON.stringify(response.headers).length
+    if (size > this.maxEntryBytes) return
+    const names = (one(response.headers.vary) ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)
+    const entry: CachedResponse = { ...response, vary: names.map((n) => [n, one(requestHeaders[n]) ?? '']) }
+    const variants = (this.entries.get(key) ?? []).filter((v) => JSON.stringify(v.vary) !== JSON.stringify(entry.vary))
+    this.remove(key)
+    this.entries.set(key, [...variants, entry])
+    this.bytes += [...variants, entry].reduce((n, v) => n + v.body.length, 0)
+    for (const [oldest] of this.entries) {
+      if (this.bytes <= this.maxBytes) break
+      this.remove(oldest)
+    }
+  }
+
+  /** Drops everything under a path prefix of one host (all when no prefix); returns how many entries went. */
+  purge(prefix?: string): number {
+    let n = 0
+    for (const key of [...this.entries.keys()]) {
+      if (prefix && !key.split(' ')[1]?.startsWith(prefix)) continue
+      n += this.entries.get(key)!.length
+      this.remove(key)
+    }
+    return n
+  }
+
+  private remove(key: string): void {
+    for (const v of this.entries.get(key) ?? []) this.bytes -= v.body.length
+    this.entries.delete(key)
+  }
+}
+
+/** One Cache-Status entry (RFC 9211): `Aerie; hit; ttl=42` or `Aerie; fwd=miss; stored`. */
+export function cacheStatus(parts: { hit?: boolean; ttl?: number; fwd?: string; stored?: boolean; detail?: string }): string {
+  const params = [parts.hit ? 'hit' : undefined, parts.fwd ? `fwd=${parts.fwd}` : undefined, parts.ttl !== undefined ? `ttl=${parts.ttl}` : undefined, parts.stored ? 'stored' : undefined, parts.detail ? `detail="${parts.detail.replace(/["\\]/g, '')}"` : undefined]
+  return [CACHE_NAME, ...params.filter(Boolean)].join('; ')
+}
