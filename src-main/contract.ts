@@ -133,6 +133,11 @@ export const commandSchemas = {
     request: z.object({ id: IdSchema, to: z.enum(EXPORT_TARGETS), params: ExportParamsSchema.default(ExportParamsSchema.parse({})) }),
     response: z.object({ files: z.array(z.object({ name: z.string(), content: z.string(), diff: z.string().optional() })) }),
   },
+  /** Empties a running stack's response cache (proxy.cache), or what is under a path (the built-in proxy; nginx and Apache name their files by hash, so they are emptied whole). */
+  'cache:purge': {
+    request: z.object({ stackId: IdSchema, path: z.string().startsWith('/', 'must start with /').optional() }),
+    response: z.object({ purged: z.number().int().nullable(), note: z.string() }),
+  },
   /** Stack files Aerie could not read at start (file and reason); they are left as they are for the user to fix. */
   'engine:problems': { request: z.object({}), response: z.array(z.object({ file: z.string(), message: z.string() })) },
   /** Every proxy kind, whether it can run here, its version, and how to install it when it cannot. */

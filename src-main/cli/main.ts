@@ -26,6 +26,8 @@ Commands:
          [--base-port N] [--app-dir DIR] [--listen ADDR] [--http-port N] [--https-port N]
                        the stack as production configuration, with a diff against the last export
                        (Kestrel from --base-port, default 5000; the app under --app-dir, default /var/www/app)
+  cache purge <stack> [path]
+                       empty a running stack's response cache (proxy.cache), or what is under path
   serve [--port N]     run the engine with its UI in a browser, on 127.0.0.1 only
 
 Options:
@@ -193,6 +195,20 @@ export async function main(argv: string[]): Promise<number> {
             if (file.diff) console.log(`# ---- changes since the last export ----\n${file.diff}`)
           }
         }
+        return 0
+      }
+      case 'cache': {
+        if (positionals[1] !== 'purge') throw new UsageError('`aerie cache` takes one command: purge <stack> [path]')
+        const stackId = positionals[2]
+        if (!stackId) throw new UsageError('`aerie cache purge` needs a stack id; see `aerie list`')
+        const engine = await runningEngine()
+        if (!engine) {
+          await offlineStackView(dataDir(), stackId)
+          console.log(`No Aerie engine is running for ${dataDir()}, so nothing of ${stackId} is cached.`)
+          return 0
+        }
+        const { note } = await engine.invoke('cache:purge', { stackId, ...(positionals[3] ? { path: positionals[3] } : {}) })
+        console.log(note)
         return 0
       }
       case 'serve':

@@ -342,6 +342,7 @@ export class Engine implements EngineApi {
         return runner.view()
       })
     },
+    'cache:purge': async ({ stackId, path }) => this.serial(stackId, () => this.runnerFor(stackId).purgeCache(path)),
     'appserver:detect': async ({ folder, profile }) => {
       const project = await readDotnetProject(folder)
       const { appServer, notes } = proposeAppServer(project, profile)

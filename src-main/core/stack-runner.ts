@@ -284,6 +284,17 @@ export class StackRunner {
     return `restarted ${name} one instance after the other`
   }
 
+  /** Empties the running stack's response cache, or what is under `path` where the proxy can tell. */
+  async purgeCache(path?: string): Promise<{ purged: number | null; note: string }> {
+    if (!this.stack.proxy.cache) throw new Error(`stack "${this.stack.id}" has no response cache (proxy.cache)`)
+    if (!this.proxy || !this.isActive) throw new Error(`stack "${this.stack.id}" is ${this.derivedState}; its cache is empty`)
+    const purged = await this.proxy.purgeCache?.(path)
+    const what = path ? `under ${path}` : 'all'
+    const note = purged === undefined ? `emptied the ${this.proxyLabel(this.stack)} cache (whole: it names its files by hash)` : `purged ${purged} cached answer(s) (${what})`
+    this.system(note)
+    return { purged: purged ?? null, note }
+  }
+
   async stop(): Promise<void> {
     if (this.busy) await this.busy.catch(() => undefined)
     if (this.state === 'stopped') return

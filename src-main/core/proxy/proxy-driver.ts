@@ -82,6 +82,8 @@ export interface RunningProxy {
   stop(): Promise<void>
   /** An instance changed state: a proxy that keeps its own copy of the states (the built-in proxy's process) updates it now. */
   instancesChanged?(): void
+  /** Empties the response cache (what is under `prefix`, where the proxy can tell); resolves how many answers went, when it can count them. */
+  purgeCache?(prefix?: string): Promise<number | undefined>
   /** The server process, for a proxy that runs as one (nginx, Apache, Caddy, the built-in proxy's own process). */
   pid?(): number | undefined
 }

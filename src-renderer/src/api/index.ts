@@ -39,6 +39,7 @@ export const api = {
     restart: (id: string) => invoke('stack:restart', { id }),
     remove: (id: string) => invoke('stack:delete', { id }),
     restartAppServer: (stackId: string, appServer: string) => invoke('appserver:restart', { stackId, appServer }),
+    purgeCache: (stackId: string) => invoke('cache:purge', { stackId }),
   },
   certs: {
     list: () => invoke('cert:list', {}),

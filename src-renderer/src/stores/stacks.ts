@@ -76,7 +76,16 @@ export const useStacksStore = defineStore('stacks', () => {
     }
   }
 
+  async function purgeCache(id: string) {
+    try {
+      toasts.info((await api.stacks.purgeCache(id)).note)
+    } catch (err) {
+      toasts.error(`Could not purge the cache: ${(err as Error).message}`)
+    }
+  }
+
   return {
+    purgeCache,
     byId,
     list,
     loading,

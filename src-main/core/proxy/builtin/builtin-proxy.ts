@@ -35,6 +35,10 @@ class BuiltinProxy implements RunningProxy {
     this.hooks.log(['built-in proxy stopped serving this stack'])
   }
 
+  purgeCache(prefix?: string): Promise<number> {
+    return proxyHost.purgeCache(this.key, prefix)
+  }
+
   instancesChanged(): void {
     proxyHost.syncStates(this.key)
   }

@@ -199,6 +199,13 @@ class ExternalProxy implements RunningProxy {
     return this.process?.current.pid
   }
 
+  /** nginx and Apache name cache files by hash: the folder is emptied whole (each takes a missing file as a miss). */
+  async purgeCache(): Promise<undefined> {
+    const dir = path.join(this.paths.dir, 'cache')
+    for (const name of await fs.promises.readdir(dir).catch(() => [] as string[])) await fs.promises.rm(path.join(dir, name), { recursive: true, force: true })
+    return undefined
+  }
+
   private onAccessLines(lines: string[]): void {
     for (const line of lines) {
       const entry = this.spec.parseAccessLine(line)

@@ -22,11 +22,12 @@ export type HostCommand =
   | { type: 'attach'; id: number; key: string; plan: WirePlan; states: UpstreamStates }
   | { type: 'update'; id: number; key: string; plan: WirePlan; states: UpstreamStates }
   | { type: 'detach'; id: number; key: string }
+  | { type: 'purge'; id: number; key: string; prefix?: string }
   | { type: 'states'; key: string; states: UpstreamStates }
 
 export type HostEvent =
   | { type: 'ready'; pid: number }
-  | { type: 'reply'; id: number; error?: string }
+  | { type: 'reply'; id: number; error?: string; value?: number }
   | { type: 'log'; key: string; lines: string[] }
   | { type: 'traces'; key: string; traces: Trace[] }
 

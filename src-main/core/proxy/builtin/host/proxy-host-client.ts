@@ -45,7 +45,7 @@ export class ProxyHostClient {
   private child?: ChildProcess
   private starting?: Promise<ChildProcess>
   private readonly stacks = new Map<string, Entry>()
-  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>()
+  private readonly pending = new Map<number, { resolve: (value?: number) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>()
   private nextId = 1
   private crashes: number[] = []
   private restartTimer?: NodeJS.Timeout
@@ -78,6 +78,11 @@ export class ProxyHostClient {
     entry.states = JSON.stringify(upstreamStates(plan))
   }
 
+  /** Empties one stack's response cache (under a path prefix, when given); resolves how many answers went. */
+  async purgeCache(key: string, prefix?: string): Promise<number> {
+    return (await this.send({ type: 'purge', id: 0, key, prefix })) ?? 0
+  }
+
   async detach(key: string): Promise<void> {
     if (!this.stacks.delete(key)) return
     if (this.child?.connected) await this.send({ type: 'detach', id: 0, key }).catch(() => undefined)
@@ -96,24 +101,24 @@ export class ProxyHostClient {
     return { type: 'attach', id: 0, key, plan: toWirePlan(entry.plan), states }
   }
 
-  private async send(command: HostCommand): Promise<void> {
+  private async send(command: HostCommand): Promise<number | undefined> {
     const child = await this.ensureChild()
     if (!('id' in command)) return void child.send(command)
     const id = this.nextId++
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<number | undefined>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(id, `the built-in proxy process did not answer ${command.type} within ${COMMAND_TIMEOUT_MS} ms`), COMMAND_TIMEOUT_MS)
       this.pending.set(id, { resolve, reject, timer })
       child.send({ ...command, id })
     })
   }
 
-  private settle(id: number, error?: string): void {
+  private settle(id: number, error?: string, value?: number): void {
     const waiter = this.pending.get(id)
     if (!waiter) return
     this.pending.delete(id)
     clearTimeout(waiter.timer)
     if (error) waiter.reject(new Error(error))
-    else waiter.resolve()
+    else waiter.resolve(value)
   }
 
   private ensureChild(): Promise<ChildProcess> {
@@ -155,7 +160,7 @@ export class ProxyHostClient {
   }
 
   private onEvent(event: HostEvent): void {
-    if (event.type === 'reply') return this.settle(event.id, event.error)
+    if (event.type === 'reply') return this.settle(event.id, event.error, event.value)
     if (event.type === 'ready') return
     const entry = this.stacks.get(event.key)
     if (!entry) return

@@ -51,7 +51,7 @@ async function listen(plan: ProxyPlan, stack: StackProxy): Promise<void> {
   }
 }
 
-async function run(command: HostCommand): Promise<void> {
+async function run(command: HostCommand): Promise<number | void> {
   switch (command.type) {
     case 'attach': {
       const entry = { states: command.states } as Attached
@@ -97,6 +97,8 @@ async function run(command: HostCommand): Promise<void> {
       if (httpsPort) await detachStack(listenHost, httpsPort, entry.stack)
       return
     }
+    case 'purge':
+      return attached.get(command.key)?.stack.purgeCache(command.prefix) ?? 0
     case 'states': {
       const entry = attached.get(command.key)
       if (entry) entry.states = command.states
@@ -107,7 +109,7 @@ async function run(command: HostCommand): Promise<void> {
 
 process.on('message', (command: HostCommand) => {
   run(command).then(
-    () => 'id' in command && send({ type: 'reply', id: command.id }),
+    (value) => 'id' in command && send({ type: 'reply', id: command.id, ...(typeof value === 'number' ? { value } : {}) }),
     (err: Error) => 'id' in command && send({ type: 'reply', id: command.id, error: err.message }),
   )
 })
