@@ -47,12 +47,14 @@ export interface Check {
 
 const BUILTIN = 'aerie built-in, traces on'
 const BUILTIN_OFF = 'aerie built-in, traces off'
+const BUILTIN_CACHE = 'aerie built-in, cache on'
+const CACHE_HIT_SIZE = '1 KiB, cache hit'
 
 export function summarise(samples: Row[], cpuSamples: Record<string, number[]>, sizes: string[]) {
   const of = (target: string, size: string) => samples.filter((r) => r.target === target && r.size === size)
   const targets = [...new Set(samples.map((r) => r.target))]
   const summary: SummaryRow[] = sizes.flatMap((size) =>
-    targets.map((target) => {
+    targets.filter((target) => of(target, size).length).map((target) => {
       const rows = of(target, size)
       const rss = Math.max(...rows.map((r) => r.rssMB ?? 0))
       return {
@@ -79,9 +81,13 @@ export function summarise(samples: Row[], cpuSamples: Record<string, number[]>, 
   const vsPipe = perRound(BUILTIN, 'plain Node pipe proxy', size, (r) => r.requestsPerSecond)
   const vsCaddy = perRound(BUILTIN, 'caddy', size, (r) => r.requestsPerSecond)
   const onVsOff = perRound(BUILTIN, BUILTIN_OFF, size, (r) => r.requestsPerSecond)
+  const hitVsNginx = perRound(BUILTIN_CACHE, 'nginx, proxy_cache', CACHE_HIT_SIZE, (r) => r.requestsPerSecond)
+  const missVsUncached = perRound(BUILTIN_CACHE, BUILTIN, size, (r) => r.requestsPerSecond)
   const range = (s: Spread | undefined, digits = 2) => (s ? `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})` : 'not measured')
   const checks: Check[] = [
     { what: `built-in (traces on) vs nginx, ${size} req/s`, target: '≥ 0.75×', measured: range(vsNginx), pass: (vsNginx?.median ?? 0) >= 0.75 },
+    { what: 'built-in cache hit vs nginx proxy_cache hit, 1 KiB req/s', target: '≥ 0.8×', measured: range(hitVsNginx), pass: (hitVsNginx?.median ?? 0) >= 0.8 },
+    { what: `a cache miss vs no cache, ${size} req/s (the miss path costs nothing extra)`, target: '≥ 0.95×', measured: range(missVsUncached), pass: (missVsUncached?.median ?? 0) >= 0.95 },
     { what: 'ahead of the plain Node pipe proxy', target: '> 1×', measured: range(vsPipe), pass: (vsPipe?.median ?? 0) > 1 },
     { what: 'ahead of Caddy', target: '> 1×', measured: range(vsCaddy), pass: (vsCaddy?.median ?? 0) > 1 },
     { what: `p99 latency vs nginx, ${size}`, target: '≤ 1.2×', measured: range(p99VsNginx), pass: (p99VsNginx?.median ?? Infinity) <= 1.2 },

@@ -26,6 +26,8 @@ const SIZES = [
   { name: '1 KiB', path: '/small', connections: 50 },
   { name: '1 MiB', path: '/large', connections: 10 },
 ]
+/** Only the cache targets: an answer the cache keeps, asked again and again. */
+const CACHE_HIT = { name: '1 KiB, cache hit', path: '/cached', connections: 50 }
 
 const here = path.dirname(new URL(import.meta.url).pathname)
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'aerie-bench-'))
@@ -97,7 +99,7 @@ async function cpuPerRequest(target: string, port: number, pid: number): Promise
 
 async function measure(target: Target): Promise<{ rows: Row[]; cpuMicros?: number }> {
   const rows: Row[] = []
-  for (const size of SIZES) {
+  for (const size of target.sizes ?? SIZES) {
     // Warm-up first (JIT, connection pools), so every target is measured in its steady state.
     await autocannon({ url: `http://127.0.0.1:${target.port}${size.path}`, connections: size.connections, duration: WARMUP_S, pipelining: 1 })
     const r = await autocannon({ url: `http://127.0.0.1:${target.port}${size.path}`, connections: size.connections, duration: DURATION_S, pipelining: 1 })
@@ -120,6 +122,8 @@ async function measure(target: Target): Promise<{ rows: Row[]; cpuMicros?: numbe
 interface Target {
   name: string
   port: number
+  /** What it is asked (default: SIZES). */
+  sizes?: (typeof SIZES)[number][]
   /** The process doing the proxying (CPU and RSS are read from it). */
   pid?: number
 }
@@ -139,6 +143,13 @@ try {
     targets.push({ name: `aerie built-in, traces ${traces}`, port, pid: workerOf(child.pid!) })
   }
 
+  {
+    // With proxy.cache: the 1 KiB row is its miss path (nothing there may be stored), the cache-hit row its hits.
+    const port = await findFreePort()
+    const child = await startProcess(process.execPath, ['--import', 'tsx', path.join(here, 'targets', 'builtin-proxy.ts')], { PORT: String(port), UPSTREAM_PORT: String(upstreamPort), TRACES: 'on', CACHE: 'on' }, port)
+    targets.push({ name: 'aerie built-in, cache on', port, pid: workerOf(child.pid!), sizes: [SIZES[0], CACHE_HIT] })
+  }
+
   const pipePort = await findFreePort()
   const pipe = await startProcess(process.execPath, [path.join(here, 'targets', 'pipe-proxy.mjs')], { PORT: String(pipePort), UPSTREAM_PORT: String(upstreamPort) }, pipePort)
   targets.push({ name: 'plain Node pipe proxy', port: pipePort, pid: pipe.pid })
@@ -149,6 +160,10 @@ try {
     const conf = nginxConfig(prefix, port, upstreamPort)
     const child = await startProcess('nginx', ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'logs', 'error.log'), '-g', 'daemon off;'], {}, port)
     targets.push({ name: 'nginx', port, pid: workerOf(child.pid!) })
+    const cachePort = await findFreePort()
+    const cachePrefix = path.join(work, 'nginx-cache')
+    const cacheChild = await startProcess('nginx', ['-p', cachePrefix, '-c', nginxConfig(cachePrefix, cachePort, upstreamPort, true), '-e', path.join(cachePrefix, 'logs', 'error.log'), '-g', 'daemon off;'], {}, cachePort)
+    targets.push({ name: 'nginx, proxy_cache', port: cachePort, pid: workerOf(cacheChild.pid!), sizes: [CACHE_HIT] })
   } else console.error('nginx is not installed: its rows are missing')
 
   if (has('caddy')) {
@@ -175,7 +190,7 @@ try {
   fs.rmSync(work, { recursive: true, force: true })
 }
 
-const report = summarise(samples, cpuSamples, SIZES.map((s) => s.name))
+const report = summarise(samples, cpuSamples, [...SIZES, CACHE_HIT].map((s) => s.name))
 const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, rounds: ROUNDS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, fixedRate: FIXED_RATE, ...report, samples }
 fs.mkdirSync('bench/results', { recursive: true })
 fs.writeFileSync('bench/results/proxy-comparison.json', JSON.stringify(result, null, 2) + '\n')

@@ -67,7 +67,8 @@ async function exportParams(fixture: Fixture, dir: string): Promise<ExportParams
 export async function runNginxExport(fixture: Fixture, dir: string): Promise<RunningExport> {
   const params = await exportParams(fixture, dir)
   const [site] = renderExport(fixture.stack, 'nginx', params)
-  fs.writeFileSync(path.join(dir, 'site.conf'), site.content)
+  // The cache folder the export names is the server's (/var/cache/nginx-<stack>): here, one under the test's folder.
+  fs.writeFileSync(path.join(dir, 'site.conf'), site.content.replaceAll(`/var/cache/nginx-${fixture.stack.id}`, path.join(dir, 'cache')))
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/tmp-${t};`).join('\n')
   const root = typeof process.getuid === 'function' && process.getuid() === 0 ? 'user root;\n' : ''
   fs.writeFileSync(path.join(dir, 'nginx.conf'), `${root}pid ${dir}/nginx.pid;\nerror_log stderr warn;\nevents {}\nhttp {\n  include /etc/nginx/mime.types;\n  access_log off;\n${temp}\n  include ${dir}/site.conf;\n}\n`)

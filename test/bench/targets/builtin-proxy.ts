@@ -1,6 +1,6 @@
 // Bench target: an engine stand-in that starts Aerie's built-in proxy, which runs in its own process
 // (the bench measures that one). TRACES=on turns every trace into the engine's Telemetry, as a stack does;
-// TRACES=off makes the proxy process drop them (AERIE_PROXY_TRACES=off), to measure what they cost.
+// TRACES=off makes the proxy process drop them (AERIE_PROXY_TRACES=off), to measure what they cost; CACHE=on adds proxy.cache.
 import { builtinProxyDriver } from '../../../src-main/core/proxy/builtin/builtin-proxy.js'
 import { Telemetry } from '../../../src-main/core/telemetry/telemetry.js'
 import { defaultSettings } from '../../support/upstreams.js'
@@ -17,7 +17,7 @@ await builtinProxyDriver.start(
     httpPort: Number(process.env.PORT),
     hostnames: ['bench.localhost', '127.0.0.1'],
     routes: [{ pathPrefix: '/', appServer: 'up', upstreams: [{ id: 'up#1', host: '127.0.0.1', port: Number(process.env.UPSTREAM_PORT), state: () => 'running', problem: () => undefined }] }],
-    settings: defaultSettings({ compression: false }),
+    settings: defaultSettings({ compression: false, ...(process.env.CACHE === 'on' ? { cache: { maxSizeMb: 16 } } : {}) }),
   },
   { log: (lines) => process.env.BENCH_DEBUG && console.error(lines.join('\n')), trace: (t) => telemetry.trace(t) },
 )

@@ -1,8 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
+/** The cache-hit row's nginx: proxy_cache, keyed as Aerie's nginx keys it. */
+const CACHE_LINES = `
+      proxy_cache bench;
+      proxy_cache_key $scheme$host$request_uri;
+      add_header Cache-Status "nginx; $upstream_cache_status" always;`
+
 /** nginx configured like Aerie's proxy for the bench: keep-alive to the upstream, access log on. */
-export function nginxConfig(prefix: string, port: number, upstreamPort: number): string {
+export function nginxConfig(prefix: string, port: number, upstreamPort: number, cache = false): string {
   fs.mkdirSync(path.join(prefix, 'logs'), { recursive: true })
   const file = path.join(prefix, 'nginx.conf')
   fs.writeFileSync(
@@ -18,7 +24,8 @@ http {
   fastcgi_temp_path ${prefix}/tmp-fcgi;
   uwsgi_temp_path ${prefix}/tmp-uwsgi;
   scgi_temp_path ${prefix}/tmp-scgi;
-  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }${cache ? `
+  proxy_cache_path ${prefix}/cache levels=1:2 keys_zone=bench:10m max_size=16m use_temp_path=off;` : ''}
   server {
     listen 127.0.0.1:${port};
     location / {
@@ -27,7 +34,7 @@ http {
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Proto $scheme;${cache ? CACHE_LINES : ''}
     }
   }
 }

@@ -29,7 +29,8 @@ export function renderNginxSite(stack: Stack, params: ExportParams): string {
     upstreams: apps.map((a) => ({ name: upstream(a.name), servers: a.ports.map((p) => `127.0.0.1:${p}`) })),
     routes: routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix, headers: r.headers, staticDir: r.staticDir, upstream: r.app && upstream(r.app.name) })),
     settings: { ...stack.proxy, rewrites: stack.rewrites },
-    cacheDir: `/var/cache/nginx/${stack.id}`,
+    // /var/cache exists everywhere; nginx creates only the last folder of the path.
+    cacheDir: `/var/cache/nginx-${stack.id}`,
   })
   return `# nginx site for "${stack.name}", exported by Aerie. Put it in /etc/nginx/sites-available/${stack.id}
 # and link it from sites-enabled; the apps run as systemd services (aerie export ${stack.id} --to systemd).
