@@ -73,7 +73,9 @@ export function summarise(samples: Row[], cpuSamples: Record<string, number[]>, 
   /** One ratio per round (the same round's two rows), then their median and range: drift between rounds cancels. */
   const perRound = (a: string, b: string, size: string, pick: (r: Row) => number) => {
     const [x, y] = [of(a, size), of(b, size)]
-    return x.length && y.length ? spread(x.slice(0, y.length).map((r, i) => +(pick(r) / pick(y[i])).toFixed(3))) : undefined
+    // A round whose reference measured nothing (a target that failed) gives no ratio, rather than Infinity.
+    const ratios = x.slice(0, y.length).flatMap((r, i) => (pick(y[i]) > 0 ? [+(pick(r) / pick(y[i])).toFixed(3)] : []))
+    return ratios.length ? spread(ratios) : undefined
   }
   const size = sizes[0]
   const vsNginx = perRound(BUILTIN, 'nginx', size, (r) => r.requestsPerSecond)

@@ -31,6 +31,8 @@ const CACHE_HIT = { name: '1 KiB, cache hit', path: '/cached', connections: 50 }
 
 const here = path.dirname(new URL(import.meta.url).pathname)
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'aerie-bench-'))
+// nginx's workers (nobody, when the bench runs as root) write proxy_cache's files below it.
+fs.chmodSync(work, 0o755)
 const children: ChildProcess[] = []
 
 function has(binary: string): boolean {

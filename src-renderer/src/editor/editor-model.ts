@@ -50,6 +50,8 @@ export interface StackDraft {
   /** Null: no Strict-Transport-Security. */
   hstsMaxAge: number | null
   hstsIncludeSubDomains: boolean
+  /** Null: no response cache. */
+  cacheMb: number | null
   /** Null: no rate limit. */
   ratePerSecond: number | null
   rateBurst: number | null
@@ -71,7 +73,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, ratePerSecond: null, rateBurst: null, rewrites: [], requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, hosts: '', target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, cacheMb: null, ratePerSecond: null, rateBurst: null, rewrites: [], requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, hosts: '', target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -181,6 +183,7 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
       healthCheck: d.healthPath ? { path: d.healthPath, intervalMs: Number(d.healthIntervalMs) } : undefined,
       compression: d.compression,
       maxBodySize: num(d.maxBodySize),
+      cache: d.cacheMb === null ? undefined : { maxSizeMb: Number(d.cacheMb) },
       rateLimit: d.ratePerSecond === null ? undefined : { requestsPerSecond: Number(d.ratePerSecond), burst: Number(d.rateBurst ?? 0) },
       hsts: d.hstsMaxAge === null ? undefined : { maxAgeSeconds: Number(d.hstsMaxAge), includeSubDomains: d.hstsIncludeSubDomains },
     },
@@ -204,6 +207,7 @@ export function stackToDraft(s: StackInput): StackDraft {
     maxBodySize: s.proxy.maxBodySize ?? null,
     hstsMaxAge: s.proxy.hsts?.maxAgeSeconds ?? null,
     hstsIncludeSubDomains: s.proxy.hsts?.includeSubDomains ?? false,
+    cacheMb: s.proxy.cache?.maxSizeMb ?? null,
     ratePerSecond: s.proxy.rateLimit?.requestsPerSecond ?? null,
     rateBurst: s.proxy.rateLimit?.burst ?? null,
     rewrites: (s.rewrites ?? []).map((r) => ({ match: r.match, to: r.to, redirect: r.redirect ?? 0 })),
@@ -246,5 +250,6 @@ export function fieldOf(path: string): string {
     .replace(/^healthCheck\.intervalMs$/, 'healthIntervalMs')
     .replace(/^hsts\.\w+$/, 'hsts')
     .replace(/^rateLimit(\.\w+)?$/, 'rateLimit')
+    .replace(/^cache(\.\w+)?$/, 'cache')
     .replace(/^headers\.(request|response)\.(set|remove)(\.|\[).*$/, (_m, side: string, op: string) => `${side}${op === 'set' ? 'Set' : 'Remove'}`)
 }

@@ -58,6 +58,7 @@ const stacks = fc
       timeouts: fc.record({ clientHeadersMs: ms(1000, 600_000), idleMs: ms(1000, 3_600_000), upstreamConnectMs: ms(100, 600_000), upstreamResponseMs: ms(100, 3_600_000) }),
       compression: fc.boolean(),
       maxBodySize: fc.integer({ min: 0, max: 2_147_483_647 }),
+      cache: fc.option(fc.record({ maxSizeMb: fc.integer({ min: 1, max: 4096 }) }), { nil: undefined }),
       rateLimit: fc.option(fc.record({ requestsPerSecond: fc.integer({ min: 1, max: 100_000 }), burst: fc.integer({ min: 0, max: 100_000 }) }), { nil: undefined }),
       hsts: fc.option(fc.record({ maxAgeSeconds: fc.integer({ min: 0, max: 63_072_000 }), includeSubDomains: fc.boolean() }), { nil: undefined }),
       forwardedHeader: fc.boolean(),
