@@ -6,41 +6,16 @@ import { dataLayout, type DataLayout } from './data-layout.js'
 import { resourcesDir } from './paths.js'
 import type { CertificateManager } from './certs/certificate-manager.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
-import { routeHeaderEffects } from './proxy/header-rules.js'
+import { checkProxyListeners, instanceSpec, proxyPlanFor, type Instance } from './stack-plan.js'
+import { DRAIN_MS, rollsSideBySide, scalesOnly, type Rollout } from './stack-rollout.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
-import { prepareDotnet, type Launch } from './supervisor/dotnet-launch.js'
-import { expandTokens, instanceEnv } from './supervisor/instance-env.js'
+import { launchFor } from './supervisor/dotnet-launch.js'
 import { ManagedProcess } from './supervisor/managed-process.js'
 import { PortAllocator } from './supervisor/port-allocator.js'
 import type { ProcessRegistry } from './supervisor/process-registry.js'
-import { portInUseMessage } from './supervisor/port-owner.js'
-import { findFreePort, isPortFree } from './supervisor/ports.js'
+import { findFreePort } from './supervisor/ports.js'
 import { LOG_FILE_MAX_BYTES, RotatingFile } from './telemetry/log-files.js'
 import type { Telemetry } from './telemetry/telemetry.js'
-
-interface Instance {
-  appServer: string
-  instance: number
-  process: ManagedProcess
-}
-
-/** How long replaced instances keep answering the requests already sent to them, once the proxy sends them no new ones. */
-export const DRAIN_MS = 1_500
-
-/** A change to the running instances, planned before any process is touched. */
-interface Rollout {
-  /** Instances that carry on as they are. */
-  keep: Instance[]
-  /** New instances, created (ports allocated, .NET built) but not started. */
-  fresh: Instance[]
-  /** Old instances stopped once the proxy sends them nothing new (after DRAIN_MS). */
-  retire: Instance[]
-  /** Old instances that must stop before their replacements start: fixed ports, or `dotnet run` building into the folder they run from. */
-  before: Instance[]
-  /** Replacements of `before`, created once those stopped. */
-  deferred: { app: AppServer; index: number; held: Map<number, number> }[]
-  words: string[]
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const json = (value: unknown) => JSON.stringify(value)
@@ -142,7 +117,7 @@ export class StackRunner {
     const namesChanged = json([previous.hostnames, previous.proxy.tlsKeyKind]) !== json([next.hostnames, next.proxy.tlsKeyKind])
     // A real server's process is supervised on its ports, so new ports start a new one; the built-in proxy moves its listeners on reload.
     const proxyChanged = previous.proxy.kind !== next.proxy.kind || previous.proxy.traceFile !== next.proxy.traceFile || (portsChanged && next.proxy.kind !== 'builtin')
-    if (portsChanged || proxyChanged) await this.checkListeners(next, previous)
+    if (portsChanged || proxyChanged) await checkProxyListeners(next, previous)
     const rollout = await this.planRollout(previous, next, replace)
     let tls = this.tls
     try {
@@ -238,7 +213,7 @@ export class StackRunner {
           const numbers = Array.from({ length: Math.max(0, app.instances - was.instances) }, (_, k) => was.instances + k + 1)
           rollout.fresh.push(...(await this.createInstancesFor(app, index, { numbers, held: new Map(kept.map((i) => [i.instance, i.process.spec.port])) })))
           rollout.words.push(`scaled ${app.name} from ${was.instances} to ${app.instances} instance(s)`)
-        } else if (app.ports === 'auto' && !(app.kind === 'dotnet' && app.dotnetMode === 'run')) {
+        } else if (rollsSideBySide(app)) {
           const slot = 1 - (this.buildSlots.get(app.name) ?? 0)
           rollout.fresh.push(...(await this.createInstancesFor(app, index, { slot })))
           rollout.retire.push(...old)
@@ -275,7 +250,7 @@ export class StackRunner {
     if (!app) throw new Error(`stack "${this.stack.id}" has no app server "${name}"`)
     if (!this.isActive || this.state !== 'running') throw new Error(`stack "${this.stack.id}" is ${this.derivedState}; start it first`)
     this.system(`restarting ${name}`)
-    if (app.ports === 'auto' && !(app.kind === 'dotnet' && app.dotnetMode === 'run')) return this.applyChange(this.stack, [name])
+    if (rollsSideBySide(app)) return this.applyChange(this.stack, [name])
     for (const instance of this.instances.filter((i) => i.appServer === name)) {
       await instance.process.stop()
       await instance.process.start()
@@ -312,16 +287,6 @@ export class StackRunner {
     this.changed(this.view())
   }
 
-  /** The proxy's ports are free, or already the proxy's (shared by host name, or this stack's own before a change). */
-  private async checkListeners(stack: Stack, current?: Stack): Promise<void> {
-    const { listenHost, httpPort, httpsPort } = stack.proxy
-    const driver = proxyDriver(stack.proxy.kind)
-    const ours = (port: number) => current !== undefined && current.proxy.listenHost === listenHost && [current.proxy.httpPort, current.proxy.httpsPort].includes(port)
-    const usable = async (port: number) => ours(port) || driver.ownsPort?.(listenHost, port) || (await isPortFree(port, listenHost))
-    if (!(await usable(httpPort))) throw new Error(portInUseMessage(httpPort, listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
-    if (httpsPort !== undefined && !(await usable(httpsPort))) throw new Error(portInUseMessage(httpsPort, listenHost, 'proxy.httpsPort', 'stop what holds it or pick another port'))
-  }
-
   /** The certificate for an HTTPS stack, issued or renewed from the local CA when needed. */
   private async issueTls(stack: Stack): Promise<{ certPem: string; keyPem: string } | undefined> {
     if (stack.proxy.httpsPort === undefined) return undefined
@@ -335,7 +300,7 @@ export class StackRunner {
     this.setState('starting')
     this.system(`starting stack ${stack.id}`)
     try {
-      await this.checkListeners(stack)
+      await checkProxyListeners(stack)
       this.tls = await this.issueTls(stack)
       this.instances = []
       this.instances = await this.createInstances()
@@ -416,36 +381,16 @@ export class StackRunner {
     const { stack } = this
     const ports = await this.ports.portsFor(app, index, options.held)
     const slot = options.slot ?? this.buildSlots.get(app.name) ?? 0
-    const launch = await this.launchFor(app, slot)
+    const launch = await launchFor(app, { baseDir: this.baseDir, buildDir: path.join(this.layout.builds(stack.id), app.name, String(slot)), log: (lines) => this.telemetry.log(stack.id, `${app.name}:build`, 'out', lines) })
     this.buildSlots.set(app.name, slot)
     const created: Instance[] = []
     const numbers = options.numbers ?? Array.from({ length: app.instances }, (_, k) => k + 1)
     for (const n of numbers) {
-      const port = ports[n - 1]
-      const process = new ManagedProcess({
-        id: `${stack.id}/${app.name}#${n}`,
-        command: launch.command,
-        args: [...launch.args, ...app.args.map(expandTokens)],
-        cwd: launch.cwd,
-        env: instanceEnv(app, n, port),
-        port,
-        readiness: app.readiness,
-        restart: { mode: app.restart, initialDelayMs: app.restartBackoff.initialMs, maxDelayMs: app.restartBackoff.maxMs, burst: app.restartLimit.burst, windowMs: app.restartLimit.windowMs },
-        stopGraceMs: app.stopGraceMs,
-        owner: this.registry.owner,
-      })
+      const process = new ManagedProcess(instanceSpec(stack.id, app, n, ports[n - 1], launch, this.registry.owner))
       const source = `${app.name}#${n}`
-      let recordedPid: number | undefined
       process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
-      process.onSpawn(({ pid, command, args, startTime, tag }) => {
-        recordedPid = pid
-        this.registry.add({ pid, command, args, id: process.spec.id, startTime, tag })
-      })
+      this.registry.track(process)
       process.onState((s) => {
-        if (!s.pid && recordedPid !== undefined) {
-          this.registry.remove(recordedPid)
-          recordedPid = undefined
-        }
         this.proxy?.instancesChanged?.()
         if (s.state === 'exited' || s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
         const view = this.view()
@@ -463,72 +408,13 @@ export class StackRunner {
     return this.source ? path.dirname(this.source) : resourcesDir()
   }
 
-  /** What to run for each instance of `app`; builds a .NET project once first (build-once: into build folder `slot`). */
-  private async launchFor(app: AppServer, slot: number): Promise<Launch> {
-    const cwd = app.cwd ? path.resolve(this.baseDir, expandTokens(app.cwd)) : this.baseDir
-    if (app.kind !== 'dotnet') return { command: expandTokens(app.command), args: [], cwd }
-    const outDir = path.join(this.layout.builds(this.stack.id), app.name, String(slot))
-    const project = path.resolve(this.baseDir, expandTokens(app.project ?? ''))
-    const launch = await prepareDotnet({ ...app, project }, outDir, (lines) => this.telemetry.log(this.stack.id, `${app.name}:build`, 'out', lines))
-    return app.cwd ? { ...launch, cwd } : launch
-  }
-
   private plan(): ProxyPlan {
     return this.planFor(this.stack, this.instances, this.tls)
   }
 
   private planFor(stack: Stack, instances: Instance[], tls: { certPem: string; keyPem: string } | undefined): ProxyPlan {
-    return {
-      stackId: stack.id,
-      listenHost: stack.proxy.listenHost,
-      httpPort: stack.proxy.httpPort,
-      httpsPort: stack.proxy.httpsPort,
-      tls,
-      workDir: this.layout.proxies(stack.id),
-      adminPort: this.adminPort,
-      owner: this.registry.owner,
-      hostnames: stack.hostnames,
-      settings: {
-        redirectToHttps: stack.proxy.redirectToHttps,
-        loadBalancing: stack.proxy.loadBalancing,
-        healthCheck: stack.proxy.healthCheck,
-        ejection: stack.proxy.ejection,
-        timeouts: stack.proxy.timeouts,
-        compression: stack.proxy.compression,
-        maxBodySize: stack.proxy.maxBodySize,
-        hsts: stack.proxy.hsts,
-        rateLimit: stack.proxy.rateLimit,
-        rewrites: stack.rewrites,
-        cache: stack.proxy.cache,
-        forwardedHeader: stack.proxy.forwardedHeader,
-        traceSecrets: stack.proxy.traceSecrets,
-      },
-      routes: stack.routes.map((r) => ({
-        pathPrefix: r.pathPrefix,
-        appServer: r.appServer,
-        stripPrefix: r.stripPrefix,
-        hosts: r.hosts,
-        headers: routeHeaderEffects(stack.headers, r.headers),
-        staticDir: r.staticDir ? path.resolve(this.baseDir, expandTokens(r.staticDir)) : undefined,
-        upstreams: instances
-          .filter((i) => i.appServer === r.appServer)
-          .map((i) => ({
-            id: `${i.appServer}#${i.instance}`,
-            host: '127.0.0.1',
-            port: i.process.spec.port,
-            state: () => i.process.current.state,
-            problem: () => i.process.current.error,
-          })),
-      })),
-    }
+    return proxyPlanFor(stack, instances, { tls, workDir: this.layout.proxies(stack.id), adminPort: this.adminPort, owner: this.registry.owner, baseDir: this.baseDir })
   }
+
 }
 
-/** True when two versions of an app server differ only in how many instances run (and the ports of the added ones). */
-function scalesOnly(was: AppServer, app: AppServer): boolean {
-  const rest = (a: AppServer) => json({ ...a, instances: 0, ports: a.ports === 'auto' ? 'auto' : 'fixed' })
-  if (rest(was) !== rest(app)) return false
-  if (was.ports === 'auto' || app.ports === 'auto') return true
-  const shared = Math.min(was.ports.length, app.ports.length)
-  return json(was.ports.slice(0, shared)) === json(app.ports.slice(0, shared))
-}

@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { AppServer } from '../stacks/stack-schema.js'
 import { readDotnetProject } from '../stacks/dotnet-project.js'
 import { LineSplitter } from '../util/line-splitter.js'
+import { expandTokens } from './instance-env.js'
 import { resolveCommand } from './resolve-command.js'
 
 /** A first `dotnet build` restores packages and can take minutes on a cold machine. */
@@ -14,6 +15,18 @@ export interface Launch {
   command: string
   args: string[]
   cwd: string
+}
+
+/**
+ * What to run for each instance of `app` (relative paths from `baseDir`); a .NET project is built
+ * once first, into `buildDir` with build-once.
+ */
+export async function launchFor(app: AppServer, where: { baseDir: string; buildDir: string; log: (lines: string[]) => void }): Promise<Launch> {
+  const cwd = app.cwd ? path.resolve(where.baseDir, expandTokens(app.cwd)) : where.baseDir
+  if (app.kind !== 'dotnet') return { command: expandTokens(app.command), args: [], cwd }
+  const project = path.resolve(where.baseDir, expandTokens(app.project ?? ''))
+  const launch = await prepareDotnet({ ...app, project }, where.buildDir, where.log)
+  return app.cwd ? { ...launch, cwd } : launch
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from '../atomic-file.js'
 import { dataLayout } from '../data-layout.js'
+import type { ManagedProcess } from './managed-process.js'
 import { isAlive, ownerTag, processStartTime, tagOf, taggedProcesses, terminate } from './process-tree.js'
 
 /** After SIGTERM, how long a survivor of a crashed run gets before SIGKILL. */
@@ -68,6 +69,20 @@ export class ProcessRegistry {
 
   remove(pid: number): void {
     if (this.entries.delete(pid)) this.persist()
+  }
+
+  /** Records each launch of `process` (pid, start time, tag) until it ends. */
+  track(process: ManagedProcess): void {
+    let recorded: number | undefined
+    process.onSpawn(({ pid, command, args, startTime, tag }) => {
+      recorded = pid
+      this.add({ pid, command, args, id: process.spec.id, startTime, tag })
+    })
+    process.onState((s) => {
+      if (s.pid || recorded === undefined) return
+      this.remove(recorded)
+      recorded = undefined
+    })
   }
 
   /** Waits for pending writes (tests and shutdown). */
