@@ -93,19 +93,24 @@ export function formatEnv(env: Record<string, string>): string {
 
 /** `KEY=value` lines; the value is everything after the first `=`, spaces included. */
 export function parseEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {}
+  return parseLines(text, '=', (value) => (value.startsWith('"') ? jsonString(value) : value))
+}
+
+/**
+ * `key<separator>value` lines (a Windows line end dropped, blank lines skipped) as a record: the key
+ * trimmed, the value as `value` makes it of everything after the first separator; a line without
+ * one is a key with an empty value.
+ */
+function parseLines(text: string, separator: string, value: (raw: string) => string): Record<string, string> {
+  const out: Record<string, string> = {}
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
     if (!line.trim()) continue
-    const eq = line.indexOf('=')
-    if (eq === -1) {
-      env[line.trim()] = ''
-      continue
-    }
-    const value = line.slice(eq + 1)
-    env[line.slice(0, eq).trim()] = value.startsWith('"') ? jsonString(value) : value
+    const at = line.indexOf(separator)
+    if (at === -1) out[line.trim()] = ''
+    else out[line.slice(0, at).trim()] = value(line.slice(at + 1))
   }
-  return env
+  return out
 }
 
 function jsonString(text: string): string {
@@ -125,15 +130,7 @@ export function formatHeaderLines(set: Record<string, string>): string {
 }
 
 export function parseHeaderLines(text: string): Record<string, string> {
-  const set: Record<string, string> = {}
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    if (!line.trim()) continue
-    const colon = line.indexOf(':')
-    if (colon === -1) set[line.trim()] = ''
-    else set[line.slice(0, colon).trim()] = line.slice(colon + 1).replace(/^ /, '')
-  }
-  return set
+  return parseLines(text, ':', (value) => value.replace(/^ /, ''))
 }
 
 /** The stack the form describes; the contract's schema validates it (and names the fields at fault). */
