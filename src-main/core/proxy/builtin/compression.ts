@@ -30,6 +30,11 @@ export function compressor(encoding: 'br' | 'gzip'): zlib.BrotliCompress | zlib.
   return encoding === 'br' ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }) : zlib.createGzip()
 }
 
+/** A whole body at once (a cached answer), with the same settings as the streaming compressors. */
+export function compressSync(encoding: 'br' | 'gzip', body: Buffer): Buffer {
+  return encoding === 'br' ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }) : zlib.gzipSync(body)
+}
+
 /** Adds Accept-Encoding to Vary, keeping what the app set. */
 export function varyWithEncoding(vary: string | string[] | undefined): string {
   const existing = (Array.isArray(vary) ? vary.join(',') : (vary ?? '')).split(',').map((v) => v.trim()).filter(Boolean)

@@ -17,7 +17,12 @@ export interface CachedResponse {
   ttl: number
   /** The request headers named by Vary, lowercased, with the values the stored response was made for. */
   vary: [string, string][]
+  /** The body compressed for clients that accept it, made on the first hit that needs it. */
+  encoded?: Partial<Record<'br' | 'gzip', Buffer>>
 }
+
+/** What an entry holds in memory: its body and the compressed copies made of it. */
+const sizeOf = (v: CachedResponse) => v.body.length + (v.encoded?.br?.length ?? 0) + (v.encoded?.gzip?.length ?? 0)
 
 type Headers = Record<string, string | string[] | undefined>
 
@@ -102,11 +107,21 @@ export class ResponseCache {
     const variants = (this.entries.get(key) ?? []).filter((v) => JSON.stringify(v.vary) !== JSON.stringify(entry.vary))
     this.remove(key)
     this.entries.set(key, [...variants, entry])
-    this.bytes += [...variants, entry].reduce((n, v) => n + v.body.length, 0)
+    this.bytes += [...variants, entry].reduce((n, v) => n + sizeOf(v), 0)
     for (const [oldest] of this.entries) {
       if (this.bytes <= this.maxBytes) break
       this.remove(oldest)
     }
+  }
+
+  /** `entry`'s body in `encoding`, compressed once (and counted in the cache's size), not on every hit. */
+  encodedBody(entry: CachedResponse, encoding: 'br' | 'gzip', encode: (body: Buffer) => Buffer): Buffer {
+    const done = entry.encoded?.[encoding]
+    if (done) return done
+    const body = encode(entry.body)
+    ;(entry.encoded ??= {})[encoding] = body
+    this.bytes += body.length
+    return body
   }
 
   /** Drops everything under a path prefix of one host (all when no prefix); returns how many entries went. */
@@ -121,7 +136,7 @@ export class ResponseCache {
   }
 
   private remove(key: string): void {
-    for (const v of this.entries.get(key) ?? []) this.bytes -= v.body.length
+    for (const v of this.entries.get(key) ?? []) this.bytes -= sizeOf(v)
     this.entries.delete(key)
   }
 }

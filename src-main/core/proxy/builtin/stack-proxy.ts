@@ -3,11 +3,11 @@ import type { Duplex } from 'node:stream'
 import { applyHeaderEffects, isRemoval } from '../header-rules.js'
 import { hstsValue, type ProxyHooks, type ProxyPlan, type PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
+import { compressSync } from './compression.js'
 import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage, tooManyRequestsPage } from './error-pages.js'
 import { RateLimiter } from './rate-limiter.js'
 import { cacheStatus, requestBypass, ResponseCache, type CachedResponse } from './response-cache.js'
 import { singleValued } from './single-value-headers.js'
-import zlib from 'node:zlib'
 import { forwardedFor, forwardedPrefix, nextTraceparent, stripPathPrefix, upstreamRequestHeaders } from './forwarded-headers.js'
 import { HealthChecker } from './health-checker.js'
 import { ALLOWED_METHODS, isHttp2Request, type Refusal } from './request-target.js'
@@ -203,7 +203,7 @@ export class StackProxy implements ExchangeHost {
     headers.age = String(age)
     headers['cache-status'] = cacheStatus({ hit: true, ttl: entry.ttl - age })
     trace.trace.upstream = 'cache'
-    const body = req.method === 'HEAD' ? Buffer.alloc(0) : encoding === 'br' ? zlib.brotliCompressSync(entry.body) : encoding === 'gzip' ? zlib.gzipSync(entry.body) : entry.body
+    const body = req.method === 'HEAD' ? Buffer.alloc(0) : encoding ? this.cache!.encodedBody(entry, encoding, (raw) => compressSync(encoding, raw)) : entry.body
     if (!encoding) headers['content-length'] = String(entry.body.length)
     else if (req.method !== 'HEAD') headers['content-length'] = String(body.length)
     res.writeHead(entry.status, isHttp2Request(req) ? singleValued(headers) : headers)
