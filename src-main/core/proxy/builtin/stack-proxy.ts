@@ -247,16 +247,27 @@ export class StackProxy implements ExchangeHost {
   }
 
   /**
-   * 413. The rest of an HTTP/1.1 body is read and dropped for a while (a lingering close, as
-   * nginx's), so that a client still sending gets the answer instead of a reset.
+   * 413. An HTTP/1.1 body still arriving is read and dropped first, for at most LINGER_MS, and
+   * the answer follows it: a client still sending gets the answer, never a reset (answering at
+   * once raced the rest of its upload into EPIPE). Past LINGER_MS it is answered and closed.
    */
   bodyTooLarge(req: ProxyRequest, res: ProxyResponse, trace: TraceRecorder): void {
     const limit = this.plan.settings.maxBodySize
-    sendPage(res, trace, 413, bodyTooLargePage(limit), `the body is larger than proxy.maxBodySize (${limit} bytes)`)
-    if (isHttp2Request(req)) return
-    const linger = setTimeout(() => req.socket.destroy(), LINGER_MS)
+    const answer = (close: boolean) => {
+      if (res.headersSent) return
+      sendPage(res, trace, 413, bodyTooLargePage(limit), `the body is larger than proxy.maxBodySize (${limit} bytes)`, close ? { connection: 'close' } : {})
+    }
+    if (isHttp2Request(req) || req.complete) return answer(false)
+    const linger = setTimeout(() => {
+      answer(true)
+      req.socket.destroySoon()
+    }, LINGER_MS)
     linger.unref()
-    req.once('end', () => clearTimeout(linger)).once('close', () => clearTimeout(linger))
+    req.once('end', () => {
+      clearTimeout(linger)
+      answer(false)
+    })
+    req.once('close', () => clearTimeout(linger))
     req.resume()
   }
 
