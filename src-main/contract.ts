@@ -75,6 +75,10 @@ export const TraceSchema = z.object({
   timings: z.object({ tlsMs: z.number().optional(), connectMs: z.number().optional(), ttfbMs: z.number().optional(), totalMs: z.number() }).optional(),
   requestHeaders: z.record(z.string(), z.string()).optional(),
   responseHeaders: z.record(z.string(), z.string()).optional(),
+  /** What a response cache did, as Cache-Status (RFC 9211) says it: `Aerie; hit; ttl=40`, `Aerie; fwd=miss; detail="private"`, `nginx; HIT`, `Apache; MISS`. */
+  cache: z.string().optional(),
+  /** The stack rewrite that applied (1-based, first match), the target it made, and its status when it redirected. */
+  rewrite: z.object({ rule: z.number().int(), match: z.string(), target: z.string(), redirect: z.number().int().optional() }).optional(),
 })
 
 const StackRef = z.object({ id: IdSchema })

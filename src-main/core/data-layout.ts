@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 
 /**
@@ -12,6 +14,8 @@ import path from 'node:path'
  *   builds/<id>/       .NET build output                           proxies/<id>/ real proxies' configs and logs
  *   logs/<id>/         one log file per process                    traces/<id>.ndjson   traces, when asked
  *   exports/<id>/      the last production export, for diffs       ca/, certs/<id>/     local CA, leaf certificates
+ *
+ * One folder lives outside it: Apache's response cache when Aerie runs as root (apacheCacheDir).
  */
 export function dataLayout(root: string) {
   const at = (...parts: string[]) => path.join(root, ...parts)
@@ -42,5 +46,17 @@ export type DataLayout = ReturnType<typeof dataLayout>
 export async function stackArtifacts(layout: DataLayout, id: string): Promise<string[]> {
   const traces = layout.traces(id)
   const rotated = (await fs.readdir(path.dirname(traces)).catch(() => [] as string[])).filter((n) => n.startsWith(`${path.basename(traces)}.`)).map((n) => path.join(path.dirname(traces), n))
-  return [layout.ports(id), layout.builds(id), layout.proxies(id), layout.logs(id), traces, ...rotated, layout.exports(id), layout.certs(id)]
+  return [layout.ports(id), layout.builds(id), layout.proxies(id), apacheCacheDir(layout.proxies(id)), layout.logs(id), traces, ...rotated, layout.exports(id), layout.certs(id)]
+}
+
+const runsAsRoot = () => typeof process.getuid === 'function' && process.getuid() === 0
+
+/**
+ * mod_cache_disk's folder for a stack's proxy work folder; httpd's workers write it. Run as root,
+ * they are www-data, who cannot reach into a private (0700) home: the folder is then in the
+ * system's temp folder, named for the work folder.
+ */
+export function apacheCacheDir(proxyWorkDir: string): string {
+  if (!runsAsRoot()) return path.join(proxyWorkDir, 'apache', 'cache')
+  return path.join(os.tmpdir(), `aerie-apache-cache-${createHash('sha256').update(path.resolve(proxyWorkDir)).digest('hex').slice(0, 16)}`)
 }

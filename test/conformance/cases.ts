@@ -79,9 +79,9 @@ function chunked(t: CaseTarget, path: string, bytes: number): Promise<Answer> {
     write()
   })
 }
-const ws = (t: CaseTarget, message: string, headers: Record<string, string> = {}) =>
-  wsRoundTrip(`${t.scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${t.port}/ws`, message, { headers: { host: hostHeader(t), ...headers }, servername: HOST, ca: t.ca }).catch((err: Error) => `error ${err.message}`)
-const get = (t: CaseTarget, path: string, headers: Record<string, string> = {}) => request(t, path, headers)
+const ws = (t: CaseTarget, message: string, headers: Record<string, string> = {}, path = '/ws') =>
+  wsRoundTrip(`${t.scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${t.port}${path}`, message, { headers: { host: hostHeader(t), ...headers }, servername: HOST, ca: t.ca }).catch((err: Error) => `error ${err.message}`)
+export const get = (t: CaseTarget, path: string, headers: Record<string, string> = {}) => request(t, path, headers)
 const seen = async (t: CaseTarget, path: string, headers: Record<string, string> = {}) => {
   const res = await get(t, path, headers)
   return { status: res.status, body: res.status === 200 && res.headers['content-type'] === 'application/json' ? JSON.parse(res.body) : undefined, res }
@@ -250,7 +250,7 @@ export const CASES: ConformanceCase[] = [
       if (!cookie) return 'no cookie'
       const ids = new Set<string>([first.body?.id])
       for (let i = 0; i < 6; i++) ids.add((await seen(t, `/session/${i}`, { cookie })).body?.id)
-      for (let i = 0; i < 3; i++) ids.add((await ws(t, 'hi', { cookie })).replace(/^echo hi from /, ''))
+      for (let i = 0; i < 3; i++) ids.add((await ws(t, 'hi', { cookie })).replace(/^echo hi from /, '').replace(/ at .*$/, ''))
       return ids.size === 1 ? 'one instance' : `${ids.size} instances: ${[...ids].sort().join(' ')}`
     },
   },
@@ -355,6 +355,11 @@ export const CASES: ConformanceCase[] = [
     id: 'websocket',
     title: 'a WebSocket echoes through the proxy',
     run: async (t) => (await ws(t, 'ping')).replace(/ from .*$/, ''),
+  },
+  {
+    id: 'websocket-rewrite',
+    title: 'a WebSocket upgrade is rewritten like any request (the app sees the new path)',
+    run: async (t) => (await ws(t, 'ping', {}, '/old/sock?x=1')).replace(/ from \S+/, ''),
   },
   {
     id: 'http2',

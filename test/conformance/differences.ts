@@ -24,6 +24,7 @@ const CADDY = {
 const YARP = {
   cache: "YARP has no response cache of its own (ASP.NET Core's output caching is the host's code): the export lists it under NotRendered",
   rewrites: "YARP's config has no regular-expression rewrite: the export lists the rules under NotRendered, for the host's UseRewriter",
+  'websocket-rewrite': "YARP's config has no regular-expression rewrite: the export lists the rules under NotRendered, for the host's UseRewriter",
   'rate-limit': "ASP.NET Core's rate limiter is the host's code (AddRateLimiter), not YARP's config: the export does not render it",
   'static-file': "ASP.NET Core's static files (which serve the export's StaticFolders) send text/plain without a charset",
   compression: 'YARP compresses nothing itself: the app (or the host with UseResponseCompression) does',

@@ -92,7 +92,7 @@ async function instance(id: string, port = 0): Promise<TestUpstream> {
       res.end(JSON.stringify({ id, url: req.url, headers: req.headers, bytes }))
     })
   }, port)
-  new WebSocketServer({ server: up.server }).on('connection', (s) => s.on('message', (m) => s.send(`echo ${m} from ${id}`)))
+  new WebSocketServer({ server: up.server }).on('connection', (s, req) => s.on('message', (m) => s.send(`echo ${m} from ${id} at ${req.url}`)))
   return up
 }
 

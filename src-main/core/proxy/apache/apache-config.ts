@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
+import { apacheCacheDir } from '../../data-layout.js'
 import type { ProxyPlan } from '../proxy-driver.js'
 import { LOGGED_REQUEST_HEADERS, type ProxyPaths } from '../external/external-proxy.js'
 import { renderApacheSite, secs, type ApacheSiteModel } from './apache-vhosts.js'
@@ -15,7 +16,7 @@ export function apacheModuleDir(): string {
 const balancerName = (appServer: string) => `aerie_${appServer.replace(/[^a-zA-Z0-9_]/g, '_')}`
 
 /** Tab-separated: Apache's "JSON" log escapes quotes as \x22, which JSON parsers reject. %D is microseconds. */
-export const APACHE_LOG_FORMAT = `LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t\\t%a\\t%m\\t%{Host}i\\t%U%q\\t%>s\\t%I\\t%O\\t%D\\t%{BALANCER_WORKER_NAME}e\\t%H\\t%{SSL_PROTOCOL}x\\t%{traceparent}i${LOGGED_REQUEST_HEADERS.map((h) => `\\t%{${h}}i`).join('')}" aerie`
+export const APACHE_LOG_FORMAT = `LogFormat "%{%Y-%m-%dT%H:%M:%S}t%{%z}t\\t%a\\t%m\\t%{Host}i\\t%r\\t%>s\\t%I\\t%O\\t%D\\t%{BALANCER_WORKER_NAME}e\\t%H\\t%{SSL_PROTOCOL}x\\t%{traceparent}i\\t%{X-Cache}o${LOGGED_REQUEST_HEADERS.map((h) => `\\t%{${h}}i`).join('')}" aerie`
 
 /** The supervised httpd's model of a plan: loopback virtual hosts, Aerie's certificate, the plan's instances. */
 function localModel(plan: ProxyPlan, paths: ProxyPaths): ApacheSiteModel {
@@ -30,25 +31,21 @@ function localModel(plan: ProxyPlan, paths: ProxyPaths): ApacheSiteModel {
     balancers: appServers.map((name) => ({ name: balancerName(name), members: plan.routes.find((r) => r.appServer === name)!.upstreams.map((u) => `http://${u.host}:${u.port}`) })),
     routes: plan.routes.map((r) => ({ pathPrefix: r.pathPrefix, hosts: r.hosts, stripPrefix: r.stripPrefix ?? false, headers: r.headers ?? { request: [], response: [] }, staticDir: r.staticDir, balancer: r.appServer && balancerName(r.appServer) })),
     settings: plan.settings,
-    cacheStore: { kind: 'disk', root: apacheCacheRoot(paths) },
+    cacheStore: { kind: 'disk', root: apacheCacheRoot(plan) },
   }
 }
 
-/** mod_cache_disk's folder, as in production (its workers write it: see prepareApacheCache). */
-export const apacheCacheRoot = (paths: ProxyPaths) => `${paths.dir}/cache`
+/** mod_cache_disk's folder (data-layout.ts says where); a plan always has a work folder here. */
+export const apacheCacheRoot = (plan: ProxyPlan) => apacheCacheDir(plan.workDir!)
 
-/**
- * Run as root, httpd's workers are www-data: the cache folder is theirs, and the work folder
- * lets them through (0711: they can reach the folder, not list or read the rest).
- */
-export async function prepareApacheCache(plan: ProxyPlan, paths: ProxyPaths): Promise<void> {
+/** Run as root, httpd's workers are www-data: the cache folder is theirs. */
+export async function prepareApacheCache(plan: ProxyPlan): Promise<void> {
   if (!plan.settings.cache) return
-  const root = apacheCacheRoot(paths)
+  const root = apacheCacheRoot(plan)
   await fs.promises.mkdir(root, { recursive: true, mode: 0o700 })
   if (!(typeof process.getuid === 'function' && process.getuid() === 0)) return
   const id = (flag: string) => Number(execFileSync('id', [flag, 'www-data'], { encoding: 'utf8' }).trim())
   await fs.promises.chown(root, id('-u'), id('-g'))
-  await fs.promises.chmod(paths.dir, 0o711)
 }
 
 /** The stack as a self-contained httpd.conf: runtime files under the work folder, no APACHE_* variables. */

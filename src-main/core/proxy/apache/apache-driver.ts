@@ -1,11 +1,11 @@
 import { loggedHeaders, type AccessEntry, type ExternalProxySpec } from '../external/external-proxy.js'
-import { prepareApacheCache, renderApacheConfig } from './apache-config.js'
+import { apacheCacheRoot, prepareApacheCache, renderApacheConfig } from './apache-config.js'
 
 /** One tab-separated line of the `aerie` LogFormat (apache-config.ts) as a trace. */
 export function parseApacheAccessLine(line: string): AccessEntry | undefined {
   const f = line.split('\t')
-  if (f.length < 13) return undefined
-  const [time, client, method, host, uri, status, bytesIn, bytesOut, micros, worker, protocol, tls, traceparent] = f
+  if (f.length < 14) return undefined
+  const [time, client, method, host, requestLine, status, bytesIn, bytesOut, micros, worker, protocol, tls, traceparent, xCache] = f
   const total = Math.round(Number(micros) / 10) / 100
   const iso = time.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
   return {
@@ -13,16 +13,19 @@ export function parseApacheAccessLine(line: string): AccessEntry | undefined {
     client,
     protocol,
     ...(tls && tls !== '-' ? { tls } : {}),
+    // mod_cache's X-Cache ("HIT from <host>"), in the Cache-Status form the other engines' traces use.
+    ...(xCache && xCache !== '-' ? { cache: `Apache; ${xCache.split(' ')[0]}` } : {}),
     method,
     host: host.replace(/:\d+$/, ''),
-    path: uri,
+    // The target as the client sent it (from the request line): %U is the path after mod_rewrite.
+    path: requestLine.replace(/^\S+ /, '').replace(/ HTTP\/[\d.]+$/, ''),
     status: Number(status) || 0,
     durationMs: total,
     requestBytes: Number(bytesIn) || 0,
     responseBytes: Number(bytesOut) || 0,
     timings: { totalMs: total },
     ...(traceparent && traceparent !== '-' ? { traceId: traceparent.split('-')[1] } : {}),
-    requestHeaders: loggedHeaders(f.slice(13)),
+    requestHeaders: loggedHeaders(f.slice(14)),
     ...(worker && worker !== '-' ? { upstreamAddress: worker.replace(/^https?:\/\//, '').replace(/\/$/, '') } : {}),
   }
 }
@@ -38,6 +41,7 @@ export const apacheSpec: ExternalProxySpec = {
   configName: 'httpd.conf',
   render: renderApacheConfig,
   prepare: prepareApacheCache,
+  cacheDir: (_paths, plan) => apacheCacheRoot(plan),
   validateArgs: (file) => ['-t', '-f', file],
   runArgs: (file) => ['-f', file, '-DFOREGROUND'],
   async reload(_binary, _file, _paths, pid) {

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { applyHeaderEffects, isRemoval } from '../header-rules.js'
 import { hstsValue, type ProxyHooks, type ProxyPlan, type PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
+import { applyRewrite, compileRewrites, type CompiledRewrite } from '../rewrite-rules.js'
 import { compressSync } from './compression.js'
 import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage, tooManyRequestsPage } from './error-pages.js'
 import { RateLimiter } from './rate-limiter.js'
@@ -44,7 +45,7 @@ export class StackProxy implements ExchangeHost {
 
   private limiter?: RateLimiter
   private cache?: ResponseCache
-  private rewrites: { regex: RegExp; to: string; redirect?: number }[] = []
+  private rewrites: CompiledRewrite[] = []
 
   constructor(
     public plan: ProxyPlan,
@@ -58,7 +59,7 @@ export class StackProxy implements ExchangeHost {
   update(plan: ProxyPlan): void {
     const cacheBytes = (plan.settings.cache?.maxSizeMb ?? 0) * 1024 * 1024
     if (cacheBytes !== (this.cache?.maxBytes ?? 0)) this.cache = cacheBytes ? new ResponseCache(cacheBytes) : undefined
-    this.rewrites = (plan.settings.rewrites ?? []).map((r) => ({ regex: new RegExp(r.match), to: r.to, redirect: r.redirect }))
+    this.rewrites = compileRewrites(plan.settings.rewrites)
     const previous = new Map([...this.pools.values()].flat().map((m) => [m.upstream.id, m]))
     const limit = plan.settings.rateLimit
     // A new limit starts with full buckets; the same limit keeps them.
@@ -222,15 +223,12 @@ export class StackProxy implements ExchangeHost {
    * returned), an internal one changes the request target the routes and the app see.
    */
   private rewrite(req: ProxyRequest, res: ProxyResponse, trace: TraceRecorder, url: string): string | undefined {
-    const rules = this.rewrites
-    if (!rules.length) return url
-    const q = url.indexOf('?')
-    const [path, query] = q === -1 ? [url, ''] : [url.slice(0, q), url.slice(q)]
-    const rule = rules.find((r) => r.regex.test(path))
-    if (!rule) return url
-    const target = path.replace(rule.regex, rule.to) + query
-    if (rule.redirect) {
-      sendPage(res, trace, rule.redirect, `<a href="${target.replace(/"/g, '&quot;')}">${target.replace(/</g, '&lt;')}</a>`, undefined, { location: target })
+    const applied = applyRewrite(this.rewrites, url)
+    if (!applied) return url
+    trace.trace.rewrite = applied
+    const { target, redirect } = applied
+    if (redirect) {
+      sendPage(res, trace, redirect, `<a href="${target.replace(/"/g, '&quot;')}">${target.replace(/</g, '&lt;')}</a>`, undefined, { location: target })
       return undefined
     }
     req.url = target
@@ -293,14 +291,21 @@ export class StackProxy implements ExchangeHost {
 
   /** A WebSocket (or other Upgrade) request: tunnelled to an instance as raw TCP after the handshake. */
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, conn: ConnectionInfo): void {
-    const url = req.url ?? '/'
+    let url = req.url ?? '/'
     const trace = this.recorder(req, conn, url)
-    const refuse = (status: number, text: string) => {
-      socket.end(plainAnswer(status, text))
+    const refuse = (status: number, text: string, extra = '') => {
+      socket.end(plainAnswer(status, text, extra))
       trace.finish(status, undefined, text)
     }
     const verdict = this.limiter?.take(req.socket.remoteAddress ?? '')
     if (verdict && !verdict.ok) return refuse(429, `over proxy.rateLimit; try again in ${verdict.retryAfterSeconds} s`)
+    // Rewrites apply to upgrades as to every request (nginx, Apache and Caddy rewrite before they proxy).
+    const applied = applyRewrite(this.rewrites, url)
+    if (applied) {
+      trace.trace.rewrite = applied
+      if (applied.redirect) return refuse(applied.redirect, `moved to ${applied.target}`, `location: ${applied.target.replace(/[\r\n]/g, '')}\r\n`)
+      url = req.url = applied.target
+    }
     const route = matchRoute(this.plan, url.split('?')[0], conn.host)
     if (!route?.appServer) return refuse(404, 'no app server route for this path')
     // A WebSocket (SignalR's, say) must reach the instance that holds its session: the sticky cookie counts here too.
@@ -343,8 +348,8 @@ function hasNoBody(req: ProxyRequest): boolean {
 }
 
 /** A whole HTTP/1.1 answer in plain text that closes the connection, for a raw socket. */
-function plainAnswer(status: number, text: string): string {
-  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${text}\n`
+function plainAnswer(status: number, text: string, extraHeaders = ''): string {
+  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n${extraHeaders}\r\n${text}\n`
 }
 
 /** An answer made here (redirect, error page), traced like a forwarded one. */

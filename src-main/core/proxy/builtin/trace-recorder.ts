@@ -88,6 +88,8 @@ export class TraceRecorder {
       timings: { tlsMs: start.tlsMs, connectMs: undefined, ttfbMs: undefined, totalMs: 0 },
       requestHeaders: start.requestHeaders,
       responseHeaders: undefined,
+      cache: undefined,
+      rewrite: undefined,
     }
   }
 
@@ -108,7 +110,10 @@ export class TraceRecorder {
     this.done = true
     this.trace.status = status
     this.trace.durationMs = this.trace.timings!.totalMs = this.elapsed()
-    if (responseHeaders) this.trace.responseHeaders = responseHeaders
+    if (responseHeaders) {
+      this.trace.responseHeaders = responseHeaders
+      if (responseHeaders['cache-status']) this.trace.cache = responseHeaders['cache-status']
+    }
     if (error) this.trace.error = error
     this.emit(this.trace)
   }

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../../atomic-file.js'
 import { ManagedProcess } from '../../supervisor/managed-process.js'
 import { DEFAULT_RESTART_POLICY } from '../../supervisor/restart-policy.js'
 import type { DriverAvailability, ProxyDriver, ProxyHooks, ProxyPlan, RunningProxy } from '../proxy-driver.js'
+import { applyRewrite, compileRewrites, type CompiledRewrite } from '../rewrite-rules.js'
 import { FileTail } from './access-log-tail.js'
 import { binaryVersion, findBinary, installHint } from './binary.js'
 
@@ -81,6 +82,8 @@ export interface ExternalProxySpec {
   reload(binary: string, configFile: string, paths: ProxyPaths, pid: number): Promise<void>
   /** Makes what the server's workers need in the work folder (run before each render), when they run as another user. */
   prepare?(plan: ProxyPlan, paths: ProxyPaths): Promise<void>
+  /** The response cache's folder (default: `cache` in the work folder), emptied whole by a purge. */
+  cacheDir?(paths: ProxyPaths, plan: ProxyPlan): string
   /** The first error in the validator's output: file, line and message. */
   parseError(output: string): { file?: string; line?: number; message: string }
   parseAccessLine(line: string): AccessEntry | undefined
@@ -120,6 +123,7 @@ class ExternalProxy implements RunningProxy {
   private tail?: FileTail
   private readonly configFile: string
   private instances: Map<string, string>
+  private rewrites: CompiledRewrite[]
 
   constructor(
     private readonly spec: ExternalProxySpec,
@@ -130,6 +134,7 @@ class ExternalProxy implements RunningProxy {
   ) {
     this.configFile = path.join(paths.dir, spec.configName)
     this.instances = instanceByAddress(plan)
+    this.rewrites = compileRewrites(plan.settings.rewrites)
   }
 
   private writeTls(plan: ProxyPlan): Promise<void> {
@@ -184,6 +189,7 @@ class ExternalProxy implements RunningProxy {
     await fs.promises.rename(next, this.configFile)
     this.plan = plan
     this.instances = instanceByAddress(plan)
+    this.rewrites = compileRewrites(plan.settings.rewrites)
     const pid = this.process?.current.pid
     if (!pid) throw new Error(`${this.spec.label} is not running`)
     await this.spec.reload(this.binary, this.configFile, this.paths, pid)
@@ -201,7 +207,7 @@ class ExternalProxy implements RunningProxy {
 
   /** nginx and Apache name cache files by hash: the folder is emptied whole (each takes a missing file as a miss). */
   async purgeCache(): Promise<undefined> {
-    const dir = path.join(this.paths.dir, 'cache')
+    const dir = this.spec.cacheDir?.(this.paths, this.plan) ?? path.join(this.paths.dir, 'cache')
     for (const name of await fs.promises.readdir(dir).catch(() => [] as string[])) await fs.promises.rm(path.join(dir, name), { recursive: true, force: true })
     return undefined
   }
@@ -217,7 +223,8 @@ class ExternalProxy implements RunningProxy {
         .filter(Boolean)
         .at(-1)
       const requestHeaders = rest.requestHeaders && maskedHeaders(rest.requestHeaders, this.plan.settings.traceSecrets)
-      this.hooks.trace({ ...rest, ...(requestHeaders ? { requestHeaders } : {}), id: randomUUID(), stackId: this.plan.stackId, ...(upstream ? { upstream } : {}) })
+      const rewrite = applyRewrite(this.rewrites, rest.path)
+      this.hooks.trace({ ...rest, ...(requestHeaders ? { requestHeaders } : {}), id: randomUUID(), stackId: this.plan.stackId, ...(upstream ? { upstream } : {}), ...(rewrite ? { rewrite } : {}) })
     }
   }
 }

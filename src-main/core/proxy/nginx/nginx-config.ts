@@ -9,7 +9,7 @@ const runAsRoot = () => typeof process.getuid === 'function' && process.getuid()
 const LOCAL_PREFIX = 'aerie'
 
 /** A JSON access log with timings and upstream address; $upstream_* stay quoted (they can be "-" or a list). */
-export const NGINX_LOG_FORMAT = `log_format aerie escape=json '{"time":"$time_iso8601","client":"$remote_addr","method":"$request_method","host":"$host","uri":"$request_uri","status":$status,"request_length":$request_length,"bytes_sent":$bytes_sent,"request_time":$request_time,"upstream_addr":"$upstream_addr","upstream_connect_time":"$upstream_connect_time","upstream_header_time":"$upstream_header_time","protocol":"$server_protocol","tls":"$ssl_protocol","traceparent":"${traceparentVariable(LOCAL_PREFIX)}","headers":[${LOGGED_REQUEST_HEADERS.map((h) => `"$http_${h.replace(/-/g, '_')}"`).join(',')}]}';`
+export const NGINX_LOG_FORMAT = `log_format aerie escape=json '{"time":"$time_iso8601","client":"$remote_addr","method":"$request_method","host":"$host","uri":"$request_uri","status":$status,"request_length":$request_length,"bytes_sent":$bytes_sent,"request_time":$request_time,"upstream_addr":"$upstream_addr","upstream_connect_time":"$upstream_connect_time","upstream_header_time":"$upstream_header_time","protocol":"$server_protocol","tls":"$ssl_protocol","cache":"$upstream_cache_status","traceparent":"${traceparentVariable(LOCAL_PREFIX)}","headers":[${LOGGED_REQUEST_HEADERS.map((h) => `"$http_${h.replace(/-/g, '_')}"`).join(',')}]}';`
 
 /** The supervised nginx's model of a plan: loopback listeners, Aerie's certificate, the plan's instances. */
 function localModel(plan: ProxyPlan, paths: ProxyPaths): NginxSiteModel {

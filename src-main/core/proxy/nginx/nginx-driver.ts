@@ -21,6 +21,8 @@ export function parseNginxAccessLine(line: string): AccessEntry | undefined {
     client: String(j.client ?? ''),
     protocol: String(j.protocol ?? ''),
     ...(j.tls ? { tls: String(j.tls) } : {}),
+    // As nginx's Cache-Status header says it (nginx-servers.ts).
+    ...(j.cache ? { cache: `nginx; ${String(j.cache)}` } : {}),
     method: String(j.method ?? ''),
     host: String(j.host ?? ''),
     path: uri,
