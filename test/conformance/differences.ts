@@ -22,16 +22,6 @@ const CADDY = {
 }
 
 const YARP = {
-  cache: "YARP has no response cache of its own (ASP.NET Core's output caching is the host's code): the export lists it under NotRendered",
-  rewrites: "YARP's config has no regular-expression rewrite: the export lists the rules under NotRendered, for the host's UseRewriter",
-  'websocket-rewrite': "YARP's config has no regular-expression rewrite: the export lists the rules under NotRendered, for the host's UseRewriter",
-  'rate-limit': "ASP.NET Core's rate limiter is the host's code (AddRateLimiter), not YARP's config: the export does not render it",
-  'static-file': "ASP.NET Core's static files (which serve the export's StaticFolders) send text/plain without a charset",
-  compression: 'YARP compresses nothing itself: the app (or the host with UseResponseCompression) does',
-  'redirect-to-https': "YARP's config cannot redirect: the host's Program.cs adds UseHttpsRedirection (the test's host, like the guide's, does not)",
-  'header-rules': "YARP's header transforms apply to proxied answers only: the host's static files (the export's StaticFolders) get no response header rules",
-  'route-hosts': "The host's UseStaticFiles (the export's StaticFolders) serves a folder for every host name: a static route limited to some names is served to all",
-  hsts: "YARP's ResponseHeader transform covers proxied answers only, on both schemes: the host's UseHsts() sends it on HTTPS for everything, static files included",
   'one-instance-down': 'YARP does not retry a failed request on another destination; passive health checks take the instance out only after failures',
 }
 

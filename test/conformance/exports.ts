@@ -142,11 +142,11 @@ export async function runCaddyExport(fixture: Fixture, dir: string): Promise<Run
   return { httpPort: params.httpPort, httpsPort: params.httpsPort, instances: params.instances, stop: () => stopChild(child) }
 }
 
-/** The YARP export in a real YARP host built from NuGet (Yarp.ReverseProxy), Kestrel serving HTTPS with the fixture's certificate. */
+/** The YARP export (its settings, and its host built from NuGet's Yarp.ReverseProxy), Kestrel serving HTTPS with the fixture's certificate. */
 export async function runYarpExport(fixture: Fixture, dir: string): Promise<RunningExport> {
-  const dll = await buildYarpHost()
   const params = await exportParams(fixture, dir)
-  const [file] = renderExport(fixture.stack, 'yarp', params)
+  const [file, ...host] = renderExport(fixture.stack, 'yarp', params)
+  const dll = await buildYarpHost(host)
   fs.writeFileSync(path.join(dir, file.name), file.content)
   const child = startYarpHost(dll, { settings: path.join(dir, file.name), httpPort: params.httpPort, httpsPort: params.httpsPort, certFile: path.join(dir, 'site.crt'), keyFile: path.join(dir, 'site.key') })
   let output = ''

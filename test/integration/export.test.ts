@@ -112,7 +112,7 @@ describe('export for production', () => {
     expect(() => renderExport(split, 'nginx', { ...params, serverNames: ['shop.example.com'] })).toThrow('give one --server-name per host name of the stack, in the same order (shop.localhost, admin.localhost)')
   })
 
-  it('YARP settings are JSON with routes, clusters, destinations and health checks; IIS gets a web.config per .NET app', () => {
+  it('YARP settings are JSON with routes, clusters, destinations and health checks, and a host that reads them; IIS gets a web.config per .NET app', () => {
     const yarp = JSON.parse(renderExport(stack, 'yarp', params)[0].content)
     expect(yarp.ReverseProxy.Routes['api-1']).toEqual({
       ClusterId: 'api',
@@ -120,7 +120,10 @@ describe('export for production', () => {
       Transforms: [{ RequestHeaderOriginalHost: 'true' }, { 'X-Forwarded': 'Set', For: 'Append' }],
       MaxRequestBodySize: 30_000_000,
     })
-    expect(yarp.StaticFolders).toEqual({ '/assets': '/var/www/app/static/assets' })
+    expect(yarp.StaticRoutes).toEqual([{ Path: '/assets', Folder: '/var/www/app/static/assets' }])
+    expect(yarp.HttpsRedirect).toEqual({ StatusCode: 301, HttpsPort: 443 })
+    // The host that reads these sections comes with the settings.
+    expect(renderExport(stack, 'yarp', params).map((f) => f.name)).toEqual(['appsettings.ReverseProxy.json', 'Program.cs', 'YarpHost.csproj'])
     expect(Object.values(yarp.ReverseProxy.Clusters.api.Destinations)).toEqual([{ Address: 'http://127.0.0.1:5000/' }, { Address: 'http://127.0.0.1:5001/' }])
     expect(yarp.ReverseProxy.Clusters.api.HealthCheck.Active).toMatchObject({ Enabled: true, Path: '/healthz', Interval: '00:00:05' })
     const iis = renderExport(stack, 'iis', params)

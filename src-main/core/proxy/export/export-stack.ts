@@ -11,6 +11,7 @@ import { renderIisWebConfigs } from './render-iis-web-config.js'
 import { renderNginxSite } from './render-nginx-site.js'
 import { renderSystemdUnits } from './render-systemd.js'
 import { renderYarpSettings } from './render-yarp.js'
+import { YARP_HOST_PROGRAM, YARP_HOST_PROJECT } from './yarp-host-program.js'
 
 /** The files one export target produces for a stack. */
 export function renderExport(stack: Stack, to: ExportTarget, params: ExportParams): ExportedFile[] {
@@ -22,7 +23,11 @@ export function renderExport(stack: Stack, to: ExportTarget, params: ExportParam
     case 'caddy':
       return [{ name: 'Caddyfile', content: renderProductionCaddyfile(stack, params) }]
     case 'yarp':
-      return [{ name: 'appsettings.ReverseProxy.json', content: renderYarpSettings(stack, params) }]
+      return [
+        { name: 'appsettings.ReverseProxy.json', content: renderYarpSettings(stack, params) },
+        { name: 'Program.cs', content: YARP_HOST_PROGRAM },
+        { name: 'YarpHost.csproj', content: YARP_HOST_PROJECT },
+      ]
     case 'systemd':
       return renderSystemdUnits(stack, params)
     case 'iis': {

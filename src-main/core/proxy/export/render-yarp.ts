@@ -3,6 +3,7 @@ import { isRemoval } from '../header-rules.js'
 import { hstsValue } from '../proxy-driver.js'
 import type { ExportParams } from './export-params.js'
 import { productionModel } from './production-model.js'
+import { YARP_AFFINITY_COOKIE } from './yarp-host-program.js'
 
 /** A .NET TimeSpan in its constant format, `[d.]hh:mm:ss[.fff]`: 500 ms is 00:00:00.500, not 00:00:00 (which YARP refuses as an interval). */
 export function timeSpan(ms: number): string {
@@ -14,8 +15,9 @@ export function timeSpan(ms: number): string {
 /**
  * The `ReverseProxy` section of a YARP app's appsettings.json: routes (the client's Host kept,
  * X-Forwarded-For appended, the other X-Forwarded-* set), clusters, destinations, health checks.
- * YARP serves no files: `StaticFolders` maps each static route's prefix to its folder, for the
- * host to serve with UseStaticFiles before MapReverseProxy (see the README).
+ * YARP serves no files: `StaticRoutes` lists each static route's prefix, folder, host names and
+ * response header rules; it, `Hsts`, `HttpsRedirect`, `ResponseCompression`, `RateLimit`,
+ * `Rewrites` and `OutputCache` are read by the exported host (yarp-host-program.ts).
  */
 export function renderYarpSettings(stack: Stack, params: ExportParams): string {
   const { apps, routes } = productionModel(stack, params)
@@ -36,7 +38,6 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
             { 'X-Forwarded': 'Set', For: 'Append' },
             ...r.headers.request.map((e) => (isRemoval(e) ? { RequestHeaderRemove: e.name } : { RequestHeader: e.name, Set: e.value })),
             ...r.headers.response.map((e) => (isRemoval(e) ? { ResponseHeaderRemove: e.name, When: 'Always' } : { ResponseHeader: e.name, Set: e.value, When: 'Always' })),
-            ...(stack.proxy.hsts ? [{ ResponseHeader: 'Strict-Transport-Security', Set: hstsValue(stack.proxy.hsts), When: 'Always' }] : []),
             ...(r.stripPrefix ? [{ PathRemovePrefix: r.pathPrefix.replace(/\/+$/, '') }, { RequestHeader: 'X-Forwarded-Prefix', Set: r.pathPrefix.replace(/\/+$/, '') }] : []),
           ],
           // The stack's body limit: 413 above it, as every engine (-1: none; YARP's default is the server's, 30000000 on Kestrel).
@@ -49,7 +50,7 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
       a.name,
       {
         LoadBalancingPolicy: stack.proxy.loadBalancing === 'least-connections' ? 'LeastRequests' : 'RoundRobin',
-        ...(stack.proxy.loadBalancing === 'sticky' ? { SessionAffinity: { Enabled: true, Policy: 'Cookie', AffinityKeyName: '.Aerie.Affinity' } } : {}),
+        ...(stack.proxy.loadBalancing === 'sticky' ? { SessionAffinity: { Enabled: true, Policy: 'Cookie', AffinityKeyName: YARP_AFFINITY_COOKIE } } : {}),
         HealthCheck: {
           ...(stack.proxy.healthCheck ? { Active: { Enabled: true, Interval: seconds(stack.proxy.healthCheck.intervalMs), Timeout: '00:00:02', Policy: 'ConsecutiveFailures', Path: stack.proxy.healthCheck.path } } : {}),
           Passive: { Enabled: true, Policy: 'TransportFailureRate', ReactivationPeriod: seconds(stack.proxy.ejection.ejectMs) },
@@ -59,15 +60,24 @@ export function renderYarpSettings(stack: Stack, params: ExportParams): string {
       },
     ]),
   )
-  // Keys are UseStaticFiles' RequestPath: no trailing slash, the root as "".
-  const StaticFolders = Object.fromEntries(routes.filter((r) => r.staticDir).map((r) => [r.pathPrefix.replace(/\/+$/, ''), r.staticDir]))
-  // YARP's config has no regular-expression rewrite: the file says what the host must add (Microsoft.AspNetCore.Rewrite).
-  const NotRendered =
-    stack.rewrites.length || stack.proxy.cache
-      ? {
-          ...(stack.rewrites.length ? { Rewrites: { Why: "YARP's config has no regex rewrite: add app.UseRewriter(new RewriteOptions()…) in the host with these rules, before MapReverseProxy", Rules: stack.rewrites } } : {}),
-          ...(stack.proxy.cache ? { Cache: { Why: 'output caching is the host\'s: AddOutputCache() and UseOutputCache(), then an OutputCachePolicy on the routes', MaxSizeMb: stack.proxy.cache.maxSizeMb } } : {}),
-        }
-      : undefined
-  return `${JSON.stringify({ ...(NotRendered ? { NotRendered } : {}), ReverseProxy: { Routes, Clusters }, ...(Object.keys(StaticFolders).length ? { StaticFolders } : {}) }, null, 2)}\n`
+  // Path is UseStaticFiles' RequestPath: no trailing slash, the root as "". The route's response header rules go with it.
+  const StaticRoutes = routes
+    .filter((r) => r.staticDir)
+    .map((r) => ({
+      Path: r.pathPrefix.replace(/\/+$/, ''),
+      Folder: r.staticDir,
+      ...(r.hosts ? { Hosts: r.hosts } : {}),
+      ...(r.headers.response.length ? { ResponseHeaders: r.headers.response.map((e) => (isRemoval(e) ? { Remove: e.name } : { Set: e.name, Value: e.value })) } : {}),
+    }))
+  // What YARP's config cannot say, for the exported host (yarp-host-program.ts) to apply with ASP.NET Core's middleware.
+  const Rewrites = stack.rewrites.map((r) => ({ Match: r.match, To: r.to, ...(r.redirect ? { Redirect: r.redirect } : {}) }))
+  const duties = {
+    HttpsRedirect: { StatusCode: 301, HttpsPort: params.httpsPort },
+    ...(stack.proxy.hsts ? { Hsts: hstsValue(stack.proxy.hsts) } : {}),
+    ...(stack.proxy.compression ? { ResponseCompression: true } : {}),
+    ...(stack.proxy.rateLimit ? { RateLimit: { RequestsPerSecond: stack.proxy.rateLimit.requestsPerSecond, Burst: stack.proxy.rateLimit.burst } } : {}),
+    ...(Rewrites.length ? { Rewrites } : {}),
+    ...(stack.proxy.cache ? { OutputCache: { MaxSizeMb: stack.proxy.cache.maxSizeMb } } : {}),
+  }
+  return `${JSON.stringify({ ReverseProxy: { Routes, Clusters }, ...(StaticRoutes.length ? { StaticRoutes } : {}), ...duties }, null, 2)}\n`
 }
