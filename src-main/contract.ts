@@ -153,7 +153,8 @@ export const commandSchemas = {
     request: z.object({ folder: z.string().min(1, 'must name a folder'), profile: z.string().optional() }),
     response: z.object({ appServer: z.record(z.string(), z.unknown()), notes: z.array(z.string()), profiles: z.array(z.string()) }),
   },
-  'log:tail': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(100_000).default(1000) }), response: z.array(LogLineSchema) },
+  /** The newest `limit` lines (of a stack), or with `afterSeq` the newest `limit` after that line: a face that missed lines asks for them again. */
+  'log:tail': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(100_000).default(1000), afterSeq: z.number().int().min(0).optional() }), response: z.array(LogLineSchema) },
   'trace:list': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(50_000).default(1000) }), response: z.array(TraceSchema) },
 } as const
 
@@ -164,6 +165,11 @@ export const eventSchemas = {
   'process:state': ProcessViewSchema,
   'log:lines': z.array(LogLineSchema),
   'trace:batch': z.array(TraceSchema),
+  /**
+   * From the headless face only: it dropped events of these names for this client (its socket was
+   * too far behind), and the socket has caught up. The client asks again (log:tail, trace:list).
+   */
+  'stream:dropped': z.object({ names: z.array(z.enum(['log:lines', 'trace:batch'])) }),
 } as const
 
 export type CommandName = keyof typeof commandSchemas

@@ -9,9 +9,9 @@ import { onShutdownSignal } from './shutdown.js'
  * An engine run by this CLI process (`serve`, or a foreground `start`), reachable by other
  * `aerie` commands through its loopback server and lock file, and stopped cleanly on a signal.
  */
-export async function hostEngine(options: { port: number; face: EngineFace; newToken?: boolean; onSignal?: (signal: string) => void }): Promise<{ engine: Engine; server: HeadlessServer; dir: string; close: () => Promise<void> }> {
+export async function hostEngine(options: { port: number; face: EngineFace; newToken?: boolean; logBufferLines?: number; onSignal?: (signal: string) => void }): Promise<{ engine: Engine; server: HeadlessServer; dir: string; close: () => Promise<void> }> {
   const dir = dataDir()
-  const engine = new Engine({ dataDir: dir, face: options.face })
+  const engine = new Engine({ dataDir: dir, face: options.face, logBufferLines: options.logBufferLines })
   await engine.init() // refuses (EngineBusyError) when another engine holds the data directory
   let server: HeadlessServer
   try {

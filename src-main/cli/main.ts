@@ -11,6 +11,7 @@ import { formatLogLine, formatStackList, formatStackStatus, red } from './format
 import { runInForeground } from './foreground.js'
 import { offlineLogTail, offlineStackView, offlineStackViews } from './offline.js'
 import { RemoteEngine } from './remote-engine.js'
+import { MAX_LOG_BUFFER_LINES } from '../core/telemetry/telemetry.js'
 import { serve } from './serve.js'
 
 const USAGE = `Usage: aerie <command> [options]
@@ -33,11 +34,19 @@ Commands:
 Options:
   --port N             port for \`serve\` (default: a free port)
   --quiet              \`serve\`: do not print process logs
+  --log-buffer N       \`serve\`: log lines the engine keeps in memory for the UI (default 10000, or $AERIE_LOG_BUFFER_LINES)
   -h, --help           show this help
 
 Data directory: $AERIE_HOME, else the platform's user data directory.`
 
 class UsageError extends Error {}
+
+function parseLogBuffer(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 100 || n > MAX_LOG_BUFFER_LINES) throw new UsageError(`--log-buffer takes a number of lines from 100 to ${MAX_LOG_BUFFER_LINES}, not "${value}"`)
+  return n
+}
 
 function parsePort(value: string | undefined, flag = '--port'): number {
   if (value === undefined) return 0
@@ -85,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         port: { type: 'string' },
         quiet: { type: 'boolean' },
+        'log-buffer': { type: 'string' },
         'new-token': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         follow: { type: 'boolean', short: 'f' },
@@ -212,7 +222,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0
       }
       case 'serve':
-        await serve({ port: parsePort(values.port), quiet: values.quiet ?? false, newToken: values['new-token'] ?? false })
+        await serve({ port: parsePort(values.port), quiet: values.quiet ?? false, newToken: values['new-token'] ?? false, logBufferLines: parseLogBuffer(values['log-buffer']) })
         return -1
       default:
         throw new UsageError(`unknown command "${command}"`)

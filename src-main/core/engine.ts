@@ -46,7 +46,7 @@ type Handlers = { [C in CommandName]: (request: ParsedRequest<C>) => Promise<Com
 export class Engine implements EngineApi {
   readonly dataDir: string
   readonly store: StackStore
-  readonly telemetry = new Telemetry()
+  readonly telemetry: Telemetry
   readonly registry: ProcessRegistry
   readonly logFiles: LogFiles
   readonly certificates: CertificateManager
@@ -63,6 +63,8 @@ export class Engine implements EngineApi {
     'process:state': new Emitter(),
     'log:lines': new Emitter(),
     'trace:batch': new Emitter(),
+    // Never emitted by the engine: the headless face sends it to a client it dropped events for.
+    'stream:dropped': new Emitter(),
   }
 
   private readonly face: EngineFace
@@ -70,8 +72,9 @@ export class Engine implements EngineApi {
   private locked = false
 
   /** `now` is injectable so that tests can move the clock (certificate renewal). */
-  constructor(options: { dataDir?: string; now?: () => Date; face?: EngineFace } = {}) {
+  constructor(options: { dataDir?: string; now?: () => Date; face?: EngineFace; logBufferLines?: number } = {}) {
     this.dataDir = options.dataDir ?? defaultDataDir()
+    this.telemetry = new Telemetry(options.logBufferLines ?? (process.env.AERIE_LOG_BUFFER_LINES ? Number(process.env.AERIE_LOG_BUFFER_LINES) : undefined))
     this.face = options.face ?? 'embedded'
     this.layout = dataLayout(this.dataDir)
     this.store = new StackStore(this.dataDir)
@@ -361,7 +364,7 @@ export class Engine implements EngineApi {
     'stack:export': async ({ id, to, params }) => exportStack(this.dataDir, this.runnerFor(id).stack, to, params),
     'engine:problems': async () => this.problems,
     'proxy:kinds': async () => Promise.all(proxyKinds().map(async (kind) => ({ kind, ...(await proxyDriver(kind).detect()) }))),
-    'log:tail': async ({ stackId, limit }) => this.telemetry.tailLogs(limit, stackId),
+    'log:tail': async ({ stackId, limit, afterSeq }) => this.telemetry.tailLogs(limit, stackId, afterSeq),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),
   }
 }

@@ -2,7 +2,7 @@ import http from 'node:http'
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { eventNames, isCommandName, type EngineApi } from '../contract.js'
+import { eventNames, isCommandName, type EngineApi, type EventName } from '../contract.js'
 import { ClientMessageSchema, INVOKE_PATH, WS_PATH, type ServerMessage } from './wire.js'
 import { checkHost, checkOrigin, tokenMatches, tokenOf } from './request-guard.js'
 import { serveRenderer } from './static-files.js'
@@ -12,6 +12,9 @@ import { toCommandError } from '../core/command-error.js'
 const MAX_MESSAGE_BYTES = 1024 * 1024
 /** Past this many unsent bytes, a slow WebSocket client misses log/trace events rather than grow memory. */
 const WS_BACKPRESSURE_BYTES = 8 * 1024 * 1024
+/** How often a client that events were dropped for is checked for having caught up. */
+const CATCH_UP_CHECK_MS = 100
+type DroppableEvent = 'log:lines' | 'trace:batch'
 
 export interface HeadlessServer {
   port: number
@@ -21,7 +24,12 @@ export interface HeadlessServer {
   close(): Promise<void>
 }
 
-export async function startHeadlessServer(options: { engine: EngineApi; rendererDir: string; port?: number; token?: string }): Promise<HeadlessServer> {
+/**
+ * `backpressureBytes`: how far behind a client's socket may be before log lines and traces are
+ * dropped for it (and it is told so); AERIE_WS_BACKPRESSURE_BYTES sets it, for tests that force drops.
+ */
+export async function startHeadlessServer(options: { engine: EngineApi; rendererDir: string; port?: number; token?: string; backpressureBytes?: number }): Promise<HeadlessServer> {
+  const backpressureBytes = options.backpressureBytes ?? (Number(process.env.AERIE_WS_BACKPRESSURE_BYTES) || WS_BACKPRESSURE_BYTES)
   const { engine, rendererDir } = options
   const token = options.token ?? randomBytes(24).toString('base64url')
   let port = options.port ?? 0
@@ -78,7 +86,7 @@ export async function startHeadlessServer(options: { engine: EngineApi; renderer
       socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${problem}\n`)
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attachClient(ws, engine))
+    wss.handleUpgrade(req, socket, head, (ws) => attachClient(ws, engine, backpressureBytes))
   })
 
   await new Promise<void>((resolve, rejectListen) => {
@@ -103,14 +111,36 @@ export async function startHeadlessServer(options: { engine: EngineApi; renderer
   }
 }
 
-function attachClient(ws: WebSocket, engine: EngineApi): void {
-  const send = (message: ServerMessage, droppable = false) => {
+function attachClient(ws: WebSocket, engine: EngineApi, backpressureBytes: number): void {
+  // Events dropped for this client while its socket was behind, and the check for when it caught up.
+  const dropped = new Set<DroppableEvent>()
+  let catchUp: NodeJS.Timeout | undefined
+  const send = (message: ServerMessage) => {
     if (ws.readyState !== ws.OPEN) return
-    if (droppable && ws.bufferedAmount > WS_BACKPRESSURE_BYTES) return
     ws.send(JSON.stringify(message))
   }
-  const disposers = eventNames.map((name) => engine.on(name, (payload) => send({ type: 'event', name, payload }, name === 'log:lines' || name === 'trace:batch')))
-  ws.on('close', () => disposers.forEach((d) => d()))
+  const sendEvent = (name: EventName, payload: unknown) => {
+    if (ws.readyState !== ws.OPEN) return
+    if ((name === 'log:lines' || name === 'trace:batch') && (dropped.size || ws.bufferedAmount > backpressureBytes)) {
+      // Never silently: once the socket has drained, the client is told what it missed and asks again.
+      dropped.add(name)
+      catchUp ??= setInterval(() => {
+        if (ws.readyState !== ws.OPEN || ws.bufferedAmount > backpressureBytes / 2) return
+        clearInterval(catchUp)
+        catchUp = undefined
+        const names = [...dropped]
+        dropped.clear()
+        send({ type: 'event', name: 'stream:dropped', payload: { names } })
+      }, CATCH_UP_CHECK_MS)
+      return
+    }
+    send({ type: 'event', name, payload } as ServerMessage)
+  }
+  const disposers = eventNames.map((name) => engine.on(name, (payload) => sendEvent(name, payload)))
+  ws.on('close', () => {
+    disposers.forEach((d) => d())
+    if (catchUp) clearInterval(catchUp)
+  })
   ws.on('message', async (data) => {
     let parsed
     try {

@@ -13,3 +13,10 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(m / 60)
   return `${h}h ${m % 60}m`
 }
+
+/** A log line's or request's time of day, to the millisecond: 14:03:07.412. */
+export function formatClock(time: number): string {
+  const d = new Date(time)
+  const two = (n: number) => String(n).padStart(2, '0')
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`
+}

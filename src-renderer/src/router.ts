@@ -14,3 +14,8 @@ export const router = createRouter({
     { path: '/traces', component: () => import('./views/TracesView.vue'), meta: { title: 'Traces' } },
   ],
 })
+
+// The window's (and the browser tab's) title names the page.
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${String(to.meta.title)} · Aerie` : 'Aerie'
+})

@@ -3,8 +3,9 @@ import { Emitter } from '../util/emitter.js'
 import { Batcher } from './batcher.js'
 import { RingBuffer } from './ring-buffer.js'
 
-/** Lines kept in memory across all processes (older ones drop off). */
+/** Lines kept in memory across all processes by default (older ones drop off; AERIE_LOG_BUFFER_LINES or `aerie serve --log-buffer` sets it). */
 export const LOG_BUFFER_LINES = 10_000
+export const MAX_LOG_BUFFER_LINES = 1_000_000
 /** Requests kept in memory across all stacks. */
 export const TRACE_BUFFER_SIZE = 50_000
 /** Log lines and traces are pushed to faces at most this often, so a burst does not flood the UI. */
@@ -12,7 +13,7 @@ export const EVENT_BATCH_MS = 50
 
 /** Log lines and request traces: bounded stores plus batched events. */
 export class Telemetry {
-  private readonly logs = new RingBuffer<LogLine>(LOG_BUFFER_LINES)
+  private readonly logs: RingBuffer<LogLine>
   private readonly traces = new RingBuffer<Trace>(TRACE_BUFFER_SIZE)
   private seq = 0
   private readonly logEmitter = new Emitter<LogLine[]>()
@@ -21,6 +22,11 @@ export class Telemetry {
   readonly onTraces = this.traceEmitter.subscribe
   private readonly logBatcher = new Batcher<LogLine>(EVENT_BATCH_MS, (b) => this.logEmitter.emit(b))
   private readonly traceBatcher = new Batcher<Trace>(EVENT_BATCH_MS, (b) => this.traceEmitter.emit(b))
+
+  constructor(readonly logBufferLines = LOG_BUFFER_LINES) {
+    if (!Number.isInteger(logBufferLines) || logBufferLines < 100 || logBufferLines > MAX_LOG_BUFFER_LINES) throw new Error(`the log buffer holds 100 to ${MAX_LOG_BUFFER_LINES} lines, not ${logBufferLines}`)
+    this.logs = new RingBuffer<LogLine>(logBufferLines)
+  }
 
   log(stackId: string, source: string, stream: LogLine['stream'], lines: string[]): void {
     const time = Date.now()
@@ -36,8 +42,8 @@ export class Telemetry {
     this.traceBatcher.add(trace)
   }
 
-  tailLogs(limit: number, stackId?: string): LogLine[] {
-    return this.logs.tail(limit, (l) => !stackId || l.stackId === stackId)
+  tailLogs(limit: number, stackId?: string, afterSeq = 0): LogLine[] {
+    return this.logs.tail(limit, (l) => l.seq > afterSeq && (!stackId || l.stackId === stackId))
   }
 
   tailTraces(limit: number, stackId?: string): Trace[] {

@@ -55,7 +55,7 @@ export const api = {
   appServers: { detect: (folder: string) => invoke('appserver:detect', { folder }) },
   engine: { problems: () => invoke('engine:problems', {}) },
   exports: { run: (id: string, to: CommandRequest<'stack:export'>['to'], params?: CommandRequest<'stack:export'>['params']) => invoke('stack:export', { id, to, params }) },
-  logs: { tail: (limit: number, stackId?: string) => invoke('log:tail', { limit, stackId }) },
+  logs: { tail: (limit: number, options: { stackId?: string; afterSeq?: number } = {}) => invoke('log:tail', { limit, ...options }) },
   traces: { list: (limit: number, stackId?: string) => invoke('trace:list', { limit, stackId }) },
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
     return transport.on(name, listener as (payload: unknown) => void)
