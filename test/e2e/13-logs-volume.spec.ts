@@ -1,10 +1,13 @@
-/// <reference lib="dom" />
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { startServe, stopServe } from './aerie-serve.js'
 import { expect, invoke, test, type AerieServer } from './fixtures.js'
 import { snap } from './screenshots.js'
 import { tempHome } from '../support/temp-home.js'
 import path from 'node:path'
+
+// Page globals in the functions that run in the page (this file is typed for Node).
+declare const document: { getElementsByTagName(name: string): { length: number }; documentElement: { scrollHeight: number }; querySelector(selector: string): unknown }
+declare const innerHeight: number
 
 /** Listens (for readiness), prints `count` numbered lines as fast as it can, then a last one. */
 const printer = (count: number) =>
