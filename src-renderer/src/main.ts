@@ -4,7 +4,9 @@ import App from './App.vue'
 import { router } from './router'
 import './styles.css'
 
+import { fixCardHeadings } from './a11y-fixes'
 import { installShortcuts } from './shortcuts'
 
 createApp(App).use(createPinia()).use(router).mount('#app')
+fixCardHeadings(document.body)
 installShortcuts(router)

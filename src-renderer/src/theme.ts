@@ -15,10 +15,12 @@ const COMMON = {
   fontFamilyMono: "ui-monospace, 'SF Mono', Menlo, Consolas, monospace",
 }
 
-const LIGHT: GlobalThemeOverrides = { common: { ...COMMON, bodyColor: '#f6f7f9' }, Layout: { siderColorInverted: '#111827' } }
+// Empty states' text at 4.5:1 or more on the page (Naive's default grey is lighter).
+const LIGHT: GlobalThemeOverrides = { common: { ...COMMON, bodyColor: '#f6f7f9' }, Layout: { siderColorInverted: '#111827' }, Empty: { textColor: '#4b5563' } }
 const DARK: GlobalThemeOverrides = {
   common: { ...COMMON, primaryColor: '#3b82f6', primaryColorHover: '#60a5fa', primaryColorPressed: '#2563eb', bodyColor: '#0b0f17', cardColor: '#111827' },
   Layout: { siderColorInverted: '#060910' },
+  Empty: { textColor: '#9ca3af' },
 }
 
 /** Light or dark, following the OS setting live. */

@@ -20,7 +20,7 @@ test('Start turns the demo green and its URL answers; Stop turns it grey and clo
 
   await card.getByTestId('toggle').click()
   await expect(badge).toHaveText('running')
-  await expect(badge).toHaveCSS('color', 'rgb(22, 163, 74)')
+  await expect(badge).toHaveCSS('color', 'rgb(22, 101, 52)')
   await expect(card.locator('tbody tr')).toHaveCount(2)
   await expect(card.getByTestId('toggle')).toHaveText('Stop')
   const instancePorts = (await card.locator('tbody tr td:nth-child(4)').allTextContents()).map(Number)
@@ -47,7 +47,7 @@ test('Start turns the demo green and its URL answers; Stop turns it grey and clo
 
   await card.getByTestId('toggle').click()
   await expect(badge).toHaveText('stopped')
-  await expect(badge).toHaveCSS('color', 'rgb(156, 163, 175)')
+  await expect(badge).toHaveCSS('color', 'rgb(75, 85, 99)')
   expect(await portAccepts(aerie.demoPort)).toBe(false)
   for (const port of instancePorts) expect(await portAccepts(port)).toBe(false)
 })

@@ -15,6 +15,9 @@ test('create a stack from the form (a bad port first), start it, see its logs an
   await general.getByLabel('Host names').fill('orders.localhost')
   await general.page().getByLabel('HTTP port', { exact: true }).fill('99999')
   await expect(page.locator('[data-error-for="httpPort"]')).toHaveText('must be between 1 and 65535')
+  // The field says it is invalid, and which text says why.
+  await expect(page.getByLabel('HTTP port', { exact: true })).toHaveAttribute('aria-invalid', 'true')
+  await expect(page.getByLabel('HTTP port', { exact: true })).toHaveAccessibleDescription('must be between 1 and 65535')
   await app.getByLabel('Command', { exact: true }).fill('{node}')
   await app.getByLabel('Arguments', { exact: true }).fill('{resources}/demo-app/server.mjs')
   await expect(page.getByTestId('save')).toBeDisabled()
@@ -23,6 +26,7 @@ test('create a stack from the form (a bad port first), start it, see its logs an
 
   await general.page().getByLabel('HTTP port', { exact: true }).fill(String(port))
   await expect(page.locator('[data-error-for="httpPort"]')).toHaveCount(0)
+  await expect(page.getByLabel('HTTP port', { exact: true })).toHaveAttribute('aria-invalid', 'false')
   await app.getByLabel('Instances', { exact: true }).fill('2')
   await page.getByTestId('save').click()
 
