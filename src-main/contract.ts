@@ -27,6 +27,9 @@ export const ProcessViewSchema = z.object({
   restarts: z.number().int(),
   nextRestartAt: z.number().optional(),
   lastLines: z.array(z.string()).optional(),
+  /** CPU over the last few seconds (percent of one core) and resident memory, with the process's children; where /proc tells. */
+  cpuPercent: z.number().optional(),
+  rssMB: z.number().optional(),
 })
 
 export const StackViewSchema = z.object({
@@ -110,6 +113,8 @@ export const commandSchemas = {
   'stack:delete': { request: StackRef, response: z.object({ id: z.string(), keptFile: z.string().optional() }) },
   /** Restarts the instances of one app server one by one (rolling), on the same ports. */
   'appserver:restart': { request: z.object({ stackId: IdSchema, appServer: IdSchema }), response: StackViewSchema },
+  /** One instance of a running stack (`web#2`): stopped (the proxy sends to the others), started again, or restarted. */
+  'instance:control': { request: z.object({ stackId: IdSchema, instance: z.string().regex(/^[a-z0-9-]+#\d+$/, 'is an instance like web#1'), action: z.enum(['stop', 'start', 'restart']) }), response: StackViewSchema },
   'stack:import': { request: z.object({ path: z.string().min(1, 'must name a folder or an aerie.stack.json file') }), response: StackViewSchema },
   'cert:list': { request: z.object({}), response: CertificatesViewSchema },
   'cert:renew': { request: z.object({ stackId: IdSchema }), response: LeafInfoSchema },

@@ -1,3 +1,4 @@
+import { sampleUsage } from './supervisor/process-usage.js'
 import fs from 'node:fs/promises'
 import type { z } from 'zod'
 import path from 'node:path'
@@ -32,6 +33,9 @@ import { Telemetry } from './telemetry/telemetry.js'
 import { Emitter } from './util/emitter.js'
 import { parseOrThrow, ValidationError } from './validation-error.js'
 
+/** How often the running instances' CPU and memory are read (and sent to the faces). */
+const USAGE_SAMPLE_MS = 2_000
+
 /** Running HTTPS stacks are checked this often for a certificate that needs renewing (30 days ahead: hours are plenty). */
 const CERT_RENEWAL_CHECK_MS = 6 * 60 * 60 * 1000
 
@@ -57,6 +61,7 @@ export class Engine implements EngineApi {
   private readonly unwatch = new Map<string, () => void>()
   private problems: { file: string; message: string }[] = []
   private renewalTimer?: NodeJS.Timeout
+  private usageTimer?: NodeJS.Timeout
   private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
     'stack:state': new Emitter(),
     'stack:deleted': new Emitter(),
@@ -136,6 +141,8 @@ export class Engine implements EngineApi {
     for (const { stack, file } of linked.stacks) this.attachFile(this.runnerFor(stack.id, stack), file)
     this.renewalTimer = setInterval(() => void this.renewCertificates().catch(() => undefined), CERT_RENEWAL_CHECK_MS)
     this.renewalTimer.unref()
+    this.usageTimer = setInterval(() => this.sampleUsage(), USAGE_SAMPLE_MS)
+    this.usageTimer.unref()
   }
 
   /** Ties a runner to its aerie.stack.json and applies edits made to that file in an editor. */
@@ -195,6 +202,12 @@ export class Engine implements EngineApi {
     return (this.handlers[name] as (r: unknown) => Promise<CommandResponse<C>>)(parsed)
   }
 
+  private sampleUsage(): void {
+    const runners = [...this.runners.values()].filter((r) => r.isActive)
+    sampleUsage(runners.flatMap((r) => r.runningPids()))
+    for (const runner of runners) runner.publishUsage()
+  }
+
   /** Stops every stack; used on quit and on SIGTERM. */
   /**
    * Renews the certificate of every running HTTPS stack that needs it (fewer than 30 days
@@ -221,6 +234,7 @@ export class Engine implements EngineApi {
 
   async shutdown(): Promise<void> {
     clearInterval(this.renewalTimer)
+    clearInterval(this.usageTimer)
     this.unwatch.forEach((stop) => stop())
     this.unwatch.clear()
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)))
@@ -335,6 +349,13 @@ export class Engine implements EngineApi {
       return this.serial(stackId, async () => {
         const runner = this.runnerFor(stackId)
         await runner.restartAppServer(appServer)
+        return runner.view()
+      })
+    },
+    'instance:control': async ({ stackId, instance, action }) => {
+      return this.serial(stackId, async () => {
+        const runner = this.runnerFor(stackId)
+        await runner.controlInstance(instance, action)
         return runner.view()
       })
     },

@@ -1,3 +1,4 @@
+import { usageOf } from './supervisor/process-usage.js'
 import path from 'node:path'
 import type { ProcessView, StackState, StackView } from '../contract.js'
 import type { AppServer, Stack } from './stacks/stack-schema.js'
@@ -82,7 +83,7 @@ export class StackRunner {
     const { stack } = this
     const processes: ProcessView[] = this.instances.map(({ appServer, instance, process }) => {
       const { state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines } = process.current
-      return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines }
+      return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines, ...(state === 'running' ? usageOf(pid) : {}) }
     })
     const urls = stackUrls(stack)
     return { stack, state: this.derivedState, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange }
@@ -257,6 +258,27 @@ export class StackRunner {
     }
     this.changed(this.view())
     return `restarted ${name} one instance after the other`
+  }
+
+  /** The pids of its running instances, for the usage readings. */
+  runningPids(): number[] {
+    return this.instances.flatMap((i) => (i.process.current.state === 'running' && i.process.current.pid ? [i.process.current.pid] : []))
+  }
+
+  /** Tells the faces the instances' latest CPU and memory readings. */
+  publishUsage(): void {
+    if (this.isActive) this.changed(this.view())
+  }
+
+  /** Stops, starts or restarts one instance (`web#2`) of the running stack; the proxy keeps sending to the others. */
+  async controlInstance(label: string, action: 'stop' | 'start' | 'restart'): Promise<void> {
+    const instance = this.instances.find((i) => `${i.appServer}#${i.instance}` === label)
+    if (!instance) throw new Error(`stack "${this.stack.id}" has no running instance "${label}"`)
+    if (!this.isActive) throw new Error(`stack "${this.stack.id}" is ${this.derivedState}; start it first`)
+    this.system(`${action === 'stop' ? 'stopping' : action === 'start' ? 'starting' : 'restarting'} ${label} (asked for by hand)`)
+    if (action !== 'start') await instance.process.stop()
+    if (action !== 'stop') await instance.process.start()
+    this.changed(this.view())
   }
 
   /** Empties the running stack's response cache, or what is under `path` where the proxy can tell. */

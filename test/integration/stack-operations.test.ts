@@ -133,6 +133,24 @@ describe('operations on one stack', () => {
     expect(artifacts.filter((a) => fs.existsSync(a))).toEqual([])
     expect(fs.existsSync(path.join(home.dir, 'stacks', 'gone.json'))).toBe(false)
   })
+
+  it('stops, starts and restarts one instance by hand: the stack is degraded meanwhile and the proxy serves from the other', async () => {
+    const stack = await create('hand', { appServers: [{ name: 'web', command: '{node}', args: ['-e', SERVER], instances: 2, stopGraceMs: 2000 }] as Stack['appServers'] })
+    const started = await engine.invoke('stack:start', { id: 'hand' })
+    const second = started.processes.find((p) => p.instance === 2)!
+    const stopped = await engine.invoke('instance:control', { stackId: 'hand', instance: 'web#2', action: 'stop' })
+    expect(stopped.processes.find((p) => p.instance === 2)!.state).toBe('stopped')
+    expect(stopped.state).toBe('degraded')
+    await waitFor(() => !isAlive(second.pid!), 5000, 'web#2 to end')
+    for (let i = 0; i < 4; i++) expect((await get(stack.proxy.httpPort, '/', 'hand.localhost')).body).toBe('instance 1 ')
+    const back = await engine.invoke('instance:control', { stackId: 'hand', instance: 'web#2', action: 'start' })
+    expect(back.state).toBe('running')
+    const restarted = await engine.invoke('instance:control', { stackId: 'hand', instance: 'web#1', action: 'restart' })
+    expect(restarted.processes.find((p) => p.instance === 1)!.pid).not.toBe(started.processes.find((p) => p.instance === 1)!.pid)
+    await expect(engine.invoke('instance:control', { stackId: 'hand', instance: 'web#3', action: 'stop' })).rejects.toThrow('stack "hand" has no running instance "web#3"')
+    await engine.invoke('stack:stop', { id: 'hand' })
+    await expect(engine.invoke('instance:control', { stackId: 'hand', instance: 'web#1', action: 'start' })).rejects.toThrow(/start it first|no running instance/)
+  })
 })
 
 describe.runIf(requireBinary('nginx'))('a change the proxy refuses', () => {

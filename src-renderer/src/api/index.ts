@@ -39,6 +39,7 @@ export const api = {
     restart: (id: string) => invoke('stack:restart', { id }),
     remove: (id: string) => invoke('stack:delete', { id }),
     restartAppServer: (stackId: string, appServer: string) => invoke('appserver:restart', { stackId, appServer }),
+    controlInstance: (stackId: string, instance: string, action: 'stop' | 'start' | 'restart') => invoke('instance:control', { stackId, instance, action }),
     purgeCache: (stackId: string) => invoke('cache:purge', { stackId }),
   },
   certs: {

@@ -76,6 +76,14 @@ export const useStacksStore = defineStore('stacks', () => {
     }
   }
 
+  async function controlInstance(id: string, instance: string, action: 'stop' | 'start' | 'restart') {
+    try {
+      apply(await api.stacks.controlInstance(id, instance, action))
+    } catch (err) {
+      toasts.error(`Could not ${action} ${instance}: ${(err as Error).message}`)
+    }
+  }
+
   async function purgeCache(id: string) {
     try {
       toasts.info((await api.stacks.purgeCache(id)).note)
@@ -96,6 +104,7 @@ export const useStacksStore = defineStore('stacks', () => {
     rememberSave,
     undo,
     restartAppServer,
+    controlInstance,
     start: (id: string) => run(id, 'start'),
     stop: (id: string) => run(id, 'stop'),
     restart: (id: string) => run(id, 'restart'),
