@@ -44,6 +44,8 @@ export const StackViewSchema = z.object({
   configError: z.string().optional(),
   /** What the last save did to the running stack, in words. */
   lastChange: z.string().optional(),
+  /** What the stack is busy with that takes a while: a .NET build, a saved change being rolled out. */
+  activity: z.string().optional(),
 })
 
 export const LogLineSchema = z.object({

@@ -41,6 +41,8 @@ export class StackRunner {
   configError?: string
   /** What the last save did to the running stack, in words ("restarted api; reloaded nginx gracefully"). */
   lastChange?: string
+  /** What the stack is busy with that takes a while (a build, a saved change being rolled out), for the faces. */
+  private activity?: string
 
   private readonly telemetry: Telemetry
   private readonly registry: ProcessRegistry
@@ -86,7 +88,7 @@ export class StackRunner {
       return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines, ...(state === 'running' ? usageOf(pid) : {}) }
     })
     const urls = stackUrls(stack)
-    return { stack, state: this.derivedState, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange }
+    return { stack, state: this.derivedState, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange, ...(this.activity ? { activity: this.activity } : {}) }
   }
 
   async start(): Promise<void> {
@@ -107,6 +109,21 @@ export class StackRunner {
    * and the proxy kind restart only the proxy. Returns what it did, in words.
    */
   async applyChange(next: Stack, replace: string[] = []): Promise<string> {
+    try {
+      return await this.applyChangeNow(next, replace)
+    } finally {
+      this.doing(undefined)
+    }
+  }
+
+  /** Says what the stack is busy with (undefined: nothing), and tells the faces. */
+  private doing(activity: string | undefined): void {
+    if (this.activity === activity) return
+    this.activity = activity
+    this.changed(this.view())
+  }
+
+  private async applyChangeNow(next: Stack, replace: string[]): Promise<string> {
     if (this.busy) await this.busy.catch(() => undefined)
     const previous = this.stack
     if (!this.isActive || !this.proxy) {
@@ -132,6 +149,8 @@ export class StackRunner {
     }
 
     // From here on, processes change.
+    const replaced = [...new Set([...rollout.deferred.map((d) => d.app.name), ...rollout.fresh.map((i) => i.appServer)])]
+    this.doing(`applying the saved change${replaced.length ? `: new instances of ${replaced.join(', ')}` : ''}, then a proxy reload`)
     const previousInstances = this.instances
     const replacedWereServing = [...rollout.retire, ...rollout.before].some((i) => i.process.current.state === 'running')
     await Promise.all(rollout.before.map((i) => i.process.stop()))
@@ -403,7 +422,14 @@ export class StackRunner {
     const { stack } = this
     const ports = await this.ports.portsFor(app, index, options.held)
     const slot = options.slot ?? this.buildSlots.get(app.name) ?? 0
-    const launch = await launchFor(app, { baseDir: this.baseDir, buildDir: path.join(this.layout.builds(stack.id), app.name, String(slot)), log: (lines) => this.telemetry.log(stack.id, `${app.name}:build`, 'out', lines) })
+    const before = this.activity
+    if (app.kind === 'dotnet') this.doing(`building ${app.name} (dotnet build; its output is under ${app.name}:build in Logs)`)
+    let launch
+    try {
+      launch = await launchFor(app, { baseDir: this.baseDir, buildDir: path.join(this.layout.builds(stack.id), app.name, String(slot)), log: (lines) => this.telemetry.log(stack.id, `${app.name}:build`, 'out', lines) })
+    } finally {
+      this.doing(before)
+    }
     this.buildSlots.set(app.name, slot)
     const created: Instance[] = []
     const numbers = options.numbers ?? Array.from({ length: app.instances }, (_, k) => k + 1)

@@ -41,8 +41,14 @@ describe.skipIf(!dotnet)('Kestrel apps (the sample project, real dotnet)', () =>
       await engine.invoke('stack:save', {
         stack: { id, name: `Kestrel ${mode}`, hostnames: ['kestrel.localhost'], appServers: [{ ...appServer, instances: 2, dotnetMode: mode }], routes: [{ appServer: appServer.name }], proxy: { httpPort: port } },
       })
+      const activities: string[] = []
+      const off = engine.on('stack:state', (v) => void (v.stack.id === id && v.activity && activities.push(v.activity)))
       const view = await engine.invoke('stack:start', { id })
+      off()
       expect(view.state).toBe('running')
+      // The build is shown while it runs, and gone once the stack runs.
+      expect(activities[0]).toMatch(/^building [\w-]+ \(dotnet build; its output is under [\w-]+:build in Logs\)$/)
+      expect(view.activity).toBeUndefined()
       const ports = view.processes.map((p) => p.port)
       expect(new Set(ports).size).toBe(2)
 
