@@ -53,7 +53,7 @@ export const api = {
     trust: (action: 'install' | 'uninstall') => invoke('cert:trust', { action }),
   },
   proxies: { kinds: () => invoke('proxy:kinds', {}) },
-  appServers: { detect: (folder: string) => invoke('appserver:detect', { folder }) },
+  appServers: { detect: (folder: string, profile?: string) => invoke('appserver:detect', { folder, ...(profile ? { profile } : {}) }) },
   engine: { problems: () => invoke('engine:problems', {}) },
   exports: { run: (id: string, to: CommandRequest<'stack:export'>['to'], params?: CommandRequest<'stack:export'>['params']) => invoke('stack:export', { id, to, params }) },
   logs: { tail: (limit: number, options: { stackId?: string; afterSeq?: number } = {}) => invoke('log:tail', { limit, ...options }) },
