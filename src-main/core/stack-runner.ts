@@ -128,6 +128,8 @@ export class StackRunner {
     const previous = this.stack
     if (!this.isActive || !this.proxy) {
       this.stack = next
+      // The last start's error was about the stack before this change: it no longer holds.
+      if (this.error) this.setState('stopped')
       return 'saved (the stack is not running)'
     }
     const ports = (s: Stack) => json([s.proxy.listenHost, s.proxy.httpPort, s.proxy.httpsPort])

@@ -1,4 +1,6 @@
 import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StackView } from '../../src-main/contract.js'
@@ -150,6 +152,19 @@ describe('operations on one stack', () => {
     await expect(engine.invoke('instance:control', { stackId: 'hand', instance: 'web#3', action: 'stop' })).rejects.toThrow('stack "hand" has no running instance "web#3"')
     await engine.invoke('stack:stop', { id: 'hand' })
     await expect(engine.invoke('instance:control', { stackId: 'hand', instance: 'web#1', action: 'start' })).rejects.toThrow(/start it first|no running instance/)
+  })
+
+  it("a failed start's error goes once the stack is saved again (it was about the stack before the fix)", async () => {
+    const blocker = http.createServer().listen(0, '127.0.0.1')
+    await new Promise((r) => blocker.once('listening', r))
+    const taken = (blocker.address() as AddressInfo).port
+    const stack = await create('fixme', { proxy: { httpPort: taken } } as Partial<Stack>)
+    await expect(engine.invoke('stack:start', { id: 'fixme' })).rejects.toThrow(String(taken))
+    expect((await engine.invoke('stack:get', { id: 'fixme' })).error).toContain(String(taken))
+    const saved = await engine.invoke('stack:save', { stack: { ...stack, proxy: { ...stack.proxy, httpPort: await findFreePort() } } })
+    expect(saved.state).toBe('stopped')
+    expect(saved.error).toBeUndefined()
+    blocker.close()
   })
 })
 
