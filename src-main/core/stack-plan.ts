@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { Launch } from './supervisor/dotnet-launch.js'
-import { expandTokens, instanceEnv } from './supervisor/instance-env.js'
+import { expandTokens, instanceEnv, type InstanceContext } from './supervisor/instance-env.js'
 import type { ManagedProcess, ProcessSpec } from './supervisor/managed-process.js'
 import type { AppServer, Stack } from './stacks/stack-schema.js'
 import { routeHeaderEffects } from './proxy/header-rules.js'
@@ -84,13 +84,13 @@ export async function checkProxyListeners(stack: Stack, current?: Stack): Promis
 }
 
 /** The supervised process of instance `n` of `app`, on `port`, tagged for this data directory's `owner`. */
-export function instanceSpec(stackId: string, app: AppServer, n: number, port: number, launch: Launch, owner: string): ProcessSpec {
+export function instanceSpec(stackId: string, app: AppServer, n: number, port: number, launch: Launch, owner: string, context: InstanceContext = {}): ProcessSpec {
   return {
     id: `${stackId}/${app.name}#${n}`,
     command: launch.command,
     args: [...launch.args, ...app.args.map(expandTokens)],
     cwd: launch.cwd,
-    env: instanceEnv(app, n, port),
+    env: instanceEnv(app, n, port, context),
     port,
     readiness: app.readiness,
     restart: { mode: app.restart, initialDelayMs: app.restartBackoff.initialMs, maxDelayMs: app.restartBackoff.maxMs, burst: app.restartLimit.burst, windowMs: app.restartLimit.windowMs },

@@ -433,10 +433,11 @@ export class StackRunner {
       this.doing(before)
     }
     this.buildSlots.set(app.name, slot)
+    const caBundle = await this.deps.certificates.trustBundle()
     const created: Instance[] = []
     const numbers = options.numbers ?? Array.from({ length: app.instances }, (_, k) => k + 1)
     for (const n of numbers) {
-      const process = new ManagedProcess(instanceSpec(stack.id, app, n, ports[n - 1], launch, this.registry.owner))
+      const process = new ManagedProcess(instanceSpec(stack.id, app, n, ports[n - 1], launch, this.registry.owner, { caBundle, httpsPort: stack.proxy.httpsPort }))
       const source = `${app.name}#${n}`
       process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
       this.registry.track(process)

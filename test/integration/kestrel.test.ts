@@ -100,4 +100,26 @@ describe.skipIf(!dotnet)('Kestrel apps (the sample project, real dotnet)', () =>
     expect(view.state).toBe('failed')
     expect(view.processes).toEqual([])
   })
+  it("trusts Aerie's CA and knows the HTTPS port with no setting: it calls its own public HTTPS URL, and UseHttpsRedirection redirects", async () => {
+    const { appServer } = await engine.invoke('appserver:detect', { folder: sample })
+    const [httpPort, httpsPort] = [await findFreePort(), await findFreePort()]
+    const stack = { id: 'kestrel-self', name: 'Self', hostnames: ['localhost'], appServers: [{ ...appServer, dotnetMode: 'build-once' as const }], routes: [{ appServer: appServer.name }], proxy: { httpPort, httpsPort, redirectToHttps: false } }
+    await engine.invoke('stack:save', { stack })
+    await engine.invoke('stack:start', { id: 'kestrel-self' })
+    const self = `https://localhost:${httpsPort}/healthz`
+    const fetched = await get(httpPort, `/fetch?url=${encodeURIComponent(self)}`, `localhost:${httpPort}`)
+    expect(JSON.parse(fetched.body)).toEqual({ status: 200 })
+    // ASPNETCORE_HTTPS_PORT: the app's own redirect names the proxy's HTTPS port.
+    const plain = await get(httpPort, '/secure-only', `localhost:${httpPort}`)
+    expect(plain.status).toBe(307)
+    expect(plain.headers.location).toBe(`https://localhost:${httpsPort}/secure-only`)
+    await engine.invoke('stack:stop', { id: 'kestrel-self' })
+
+    // A value the user set is theirs: with the system's roots only, the call fails as it would without Aerie.
+    await engine.invoke('stack:save', { stack: { ...stack, appServers: [{ ...stack.appServers[0], env: { ...((stack.appServers[0] as { env?: Record<string, string> }).env ?? {}), SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt' } }] } })
+    await engine.invoke('stack:start', { id: 'kestrel-self' })
+    const refused = await get(httpPort, `/fetch?url=${encodeURIComponent(self)}`, `localhost:${httpPort}`)
+    expect(JSON.parse(refused.body).error).toMatch(/UntrustedRoot|remote certificate is invalid|certificate/i)
+    await engine.invoke('stack:stop', { id: 'kestrel-self' })
+  }, 120_000)
 })

@@ -166,6 +166,16 @@ describe('operations on one stack', () => {
     expect(saved.error).toBeUndefined()
     blocker.close()
   })
+
+  it("a Node instance trusts Aerie's CA (NODE_EXTRA_CA_CERTS): it calls the stack's own HTTPS URL without a certificate error", async () => {
+    const httpsPort = await findFreePort()
+    // Answers / with what it got back from its own public HTTPS URL.
+    const app = `const https=require('https');require('http').createServer((q,r)=>{if(q.url!=='/self')return r.end('ok');https.get('https://localhost:${httpsPort}/',(s)=>{s.resume();r.end('status '+s.statusCode)}).on('error',(e)=>r.end('error '+e.message))}).listen(process.env.PORT,'127.0.0.1')`
+    const stack = await create('selfcall', { hostnames: ['localhost'], appServers: [{ name: 'web', command: '{node}', args: ['-e', app] }], proxy: { httpPort: await findFreePort(), httpsPort, redirectToHttps: false } } as Partial<Stack>)
+    await engine.invoke('stack:start', { id: 'selfcall' })
+    expect((await get(stack.proxy.httpPort, '/self', 'localhost')).body).toBe('status 200')
+    await engine.invoke('stack:stop', { id: 'selfcall' })
+  })
 })
 
 describe.runIf(requireBinary('nginx'))('a change the proxy refuses', () => {

@@ -25,4 +25,23 @@ app.MapGet("/", (HttpContext ctx, LinkGenerator links) => Results.Json(new
     healthLink = links.GetUriByName(ctx, "health"),
 }));
 
+// Calls a URL as an app calls its own public URL (Blazor prerendering does): with no custom
+// certificate validation, so it trusts what the platform trusts (SSL_CERT_FILE on Linux).
+app.MapGet("/fetch", async (string url) =>
+{
+    using var http = new HttpClient();
+    try
+    {
+        var response = await http.GetAsync(url);
+        return Results.Json(new { status = (int)response.StatusCode });
+    }
+    catch (Exception e)
+    {
+        return Results.Json(new { error = e.GetBaseException().Message });
+    }
+});
+// UseHttpsRedirection on one path: it redirects only when it knows the HTTPS port (ASPNETCORE_HTTPS_PORT).
+app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/secure-only"), branch => branch.UseHttpsRedirection());
+app.MapGet("/secure-only", () => "served over HTTPS");
+
 app.Run();

@@ -1,3 +1,4 @@
+import { writeTrustBundle } from './trust-bundle.js'
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import fs from 'node:fs/promises'
 import net from 'node:net'
@@ -78,6 +79,11 @@ export class CertificateManager {
       throw err
     })
     return this.caPromise
+  }
+
+  /** The CA bundle instances trust (the system's roots and this CA), written for them; its path. */
+  async trustBundle(): Promise<string> {
+    return writeTrustBundle(this.caDir, (await this.ca()).certPem)
   }
 
   async caInfo(): Promise<CaInfo> {
