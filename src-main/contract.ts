@@ -58,6 +58,8 @@ export const LogLineSchema = z.object({
   text: z.string(),
 })
 
+const TraceBodySchema = z.object({ text: z.string(), encoding: z.enum(['utf8', 'base64']), bytes: z.number().int(), truncated: z.boolean() })
+
 export const TraceSchema = z.object({
   id: z.string(),
   time: z.number(),
@@ -82,6 +84,9 @@ export const TraceSchema = z.object({
   responseHeaders: z.record(z.string(), z.string()).optional(),
   /** What a response cache did, as Cache-Status (RFC 9211) says it: `Aerie; hit; ttl=40`, `Aerie; fwd=miss; detail="private"`, `nginx; HIT`, `Apache; MISS`. */
   cache: z.string().optional(),
+  /** The first bytes of the request and response bodies (proxy.traceBodies), as text when they are UTF-8, else base64. */
+  requestBody: TraceBodySchema.optional(),
+  responseBody: TraceBodySchema.optional(),
   /** The stack rewrite that applied (1-based, first match), the target it made, and its status when it redirected. */
   rewrite: z.object({ rule: z.number().int(), match: z.string(), target: z.string(), redirect: z.number().int().optional() }).optional(),
 })
@@ -162,6 +167,8 @@ export const commandSchemas = {
   },
   /** The newest `limit` lines (of a stack), or with `afterSeq` the newest `limit` after that line: a face that missed lines asks for them again. */
   'log:tail': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(100_000).default(1000), afterSeq: z.number().int().min(0).optional() }), response: z.array(LogLineSchema) },
+  /** Sends a traced request again, through the stack's proxy or to one instance (`web#2`) directly. */
+  'trace:replay': { request: z.object({ traceId: z.string().min(1), instance: z.string().optional() }), response: z.object({ status: z.number().int(), durationMs: z.number(), note: z.string() }) },
   'trace:list': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(50_000).default(1000) }), response: z.array(TraceSchema) },
 } as const
 

@@ -1,3 +1,4 @@
+import { replayRequest, replayTarget } from './telemetry/replay.js'
 import { sampleUsage } from './supervisor/process-usage.js'
 import fs from 'node:fs/promises'
 import type { z } from 'zod'
@@ -29,7 +30,7 @@ import { proxyDriver, proxyKinds } from './proxy/proxy-drivers.js'
 import { CertificateCommands } from './certs/certificate-commands.js'
 import { CertificateManager, LOOPBACK_NAMES } from './certs/certificate-manager.js'
 import { LogFiles } from './telemetry/log-files.js'
-import { Telemetry } from './telemetry/telemetry.js'
+import { Telemetry, TRACE_BUFFER_SIZE } from './telemetry/telemetry.js'
 import { Emitter } from './util/emitter.js'
 import { parseOrThrow, ValidationError } from './validation-error.js'
 
@@ -387,5 +388,11 @@ export class Engine implements EngineApi {
     'proxy:kinds': async () => Promise.all(proxyKinds().map(async (kind) => ({ kind, ...(await proxyDriver(kind).detect()) }))),
     'log:tail': async ({ stackId, limit, afterSeq }) => this.telemetry.tailLogs(limit, stackId, afterSeq),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),
+    'trace:replay': async ({ traceId, instance }) => {
+      const trace = this.telemetry.findTrace(traceId)
+      if (!trace) throw new Error(`no trace "${traceId}" (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
+      const target = await replayTarget(this.runnerFor(trace.stackId).view(), trace, instance, async () => (await this.certificates.ca()).certPem)
+      return replayRequest(trace, target)
+    },
   }
 }

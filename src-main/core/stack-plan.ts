@@ -52,6 +52,7 @@ export function proxyPlanFor(stack: Stack, instances: readonly Instance[], conte
       cache: stack.proxy.cache,
       forwardedHeader: stack.proxy.forwardedHeader,
       traceSecrets: stack.proxy.traceSecrets,
+      traceBodies: stack.proxy.traceBodies,
     },
     routes: stack.routes.map((r) => ({
       pathPrefix: r.pathPrefix,

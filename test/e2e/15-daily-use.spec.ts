@@ -1,4 +1,5 @@
-import { expect, test } from './fixtures.js'
+import { findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { expect, invoke, test } from './fixtures.js'
 import { snap } from './screenshots.js'
 
 test('a running stack shows CPU and memory per instance; one instance is stopped, started and shown in Logs; a URL and a request are copied', async ({ page, context, aerie }) => {
@@ -41,4 +42,25 @@ test('a running stack shows CPU and memory per instance; one instance is stopped
   await page.keyboard.press('Alt+1')
   await card.getByTestId('toggle').click()
   await expect(card.getByTestId('state').first()).toHaveText('stopped')
+})
+
+test('with proxy.traceBodies a trace shows the bodies, and Replay sends the request again', async ({ page, aerie }) => {
+  const port = await findFreePort()
+  const app = `require('http').createServer((q,r)=>{const c=[];q.on('data',(d)=>c.push(d));q.on('end',()=>r.end('you sent '+Buffer.concat(c)))}).listen(process.env.PORT,'127.0.0.1')`
+  await invoke(page.request, aerie, 'stack:save', {
+    stack: { id: 'bodies', name: 'Bodies', hostnames: ['bodies.localhost'], appServers: [{ name: 'web', command: '{node}', args: ['-e', app] }], routes: [{ appServer: 'web' }], proxy: { httpPort: port, traceBodies: 1024 } },
+    create: true,
+  })
+  await invoke(page.request, aerie, 'stack:start', { id: 'bodies' })
+  await page.request.post(`http://127.0.0.1:${port}/orders`, { headers: { host: `bodies.localhost:${port}`, 'content-type': 'application/json' }, data: '{"item":"tea","count":2}' })
+  await page.goto(aerie.url)
+  await page.keyboard.press('Alt+3')
+  await page.locator('[data-path="/orders"]').first().click()
+  await expect(page.getByTestId('request-body')).toHaveText('{"item":"tea","count":2}')
+  await expect(page.getByTestId('response-body')).toHaveText('you sent {"item":"tea","count":2}')
+  await snap(page.getByTestId('trace-detail'), 'trace-bodies.png')
+  await page.getByTestId('replay').click()
+  await expect(page.getByTestId('toast').filter({ hasText: /replayed POST \/orders to the built-in proxy: 200/ })).toBeVisible()
+  await expect(page.locator('[data-path="/orders"]')).toHaveCount(2)
+  await invoke(page.request, aerie, 'stack:stop', { id: 'bodies' })
 })

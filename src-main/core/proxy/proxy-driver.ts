@@ -68,6 +68,8 @@ export interface ProxySettings {
   hsts?: { maxAgeSeconds: number; includeSubDomains: boolean }
   forwardedHeader: boolean
   traceSecrets: boolean
+  /** Bytes of each body to record in the trace (built-in proxy; 0 or absent: none). */
+  traceBodies?: number
 }
 
 export interface ProxyHooks {

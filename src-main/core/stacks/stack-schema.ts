@@ -149,6 +149,8 @@ export const ProxySchema = z.object({
   forwardedHeader: z.boolean().default(false),
   /** Show Authorization and Cookie values in traces (masked by default). */
   traceSecrets: z.boolean().default(false),
+  /** Record up to this many bytes of each request and response body in its trace (0: none). The built-in proxy only; the engine keeps the bodies of the newest 1000 traces. */
+  traceBodies: z.number().int().min(0).max(1_048_576, 'must be at most 1048576 (1 MiB)').default(0),
   /** Also append every trace to `<dataDir>/traces/<stack>.ndjson` (rotated by size). */
   traceFile: z.boolean().default(false),
 })

@@ -11,11 +11,16 @@ export const TRACE_BUFFER_SIZE = 50_000
 /** Log lines and traces are pushed to faces at most this often, so a burst does not flood the UI. */
 export const EVENT_BATCH_MS = 50
 
+/** Traces whose recorded bodies (proxy.traceBodies) are kept; older ones keep their other fields. */
+export const TRACE_BODIES_KEPT = 1_000
+
 /** Log lines and request traces: bounded stores plus batched events. */
 export class Telemetry {
   private readonly logs: RingBuffer<LogLine>
   private readonly traces = new RingBuffer<Trace>(TRACE_BUFFER_SIZE)
   private seq = 0
+  /** The traces that hold bodies, oldest first (at most TRACE_BODIES_KEPT). */
+  private readonly withBodies: Trace[] = []
   private readonly logEmitter = new Emitter<LogLine[]>()
   private readonly traceEmitter = new Emitter<Trace[]>()
   readonly onLogLines = this.logEmitter.subscribe
@@ -38,12 +43,21 @@ export class Telemetry {
   }
 
   trace(trace: Trace): void {
+    if (trace.requestBody || trace.responseBody) {
+      this.withBodies.push(trace)
+      const old = this.withBodies.length > TRACE_BODIES_KEPT ? this.withBodies.shift() : undefined
+      if (old) old.requestBody = old.responseBody = undefined
+    }
     this.traces.push(trace)
     this.traceBatcher.add(trace)
   }
 
   tailLogs(limit: number, stackId?: string, afterSeq = 0): LogLine[] {
     return this.logs.tail(limit, (l) => l.seq > afterSeq && (!stackId || l.stackId === stackId))
+  }
+
+  findTrace(id: string): Trace | undefined {
+    return this.traces.tail(1, (t) => t.id === id)[0]
   }
 
   tailTraces(limit: number, stackId?: string): Trace[] {

@@ -57,7 +57,10 @@ export const api = {
   engine: { problems: () => invoke('engine:problems', {}) },
   exports: { run: (id: string, to: CommandRequest<'stack:export'>['to'], params?: CommandRequest<'stack:export'>['params']) => invoke('stack:export', { id, to, params }) },
   logs: { tail: (limit: number, options: { stackId?: string; afterSeq?: number } = {}) => invoke('log:tail', { limit, ...options }) },
-  traces: { list: (limit: number, stackId?: string) => invoke('trace:list', { limit, stackId }) },
+  traces: {
+    list: (limit: number, stackId?: string) => invoke('trace:list', { limit, stackId }),
+    replay: (traceId: string, instance?: string) => invoke('trace:replay', { traceId, ...(instance ? { instance } : {}) }),
+  },
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
     return transport.on(name, listener as (payload: unknown) => void)
   },

@@ -52,6 +52,8 @@ export interface StackDraft {
   hstsIncludeSubDomains: boolean
   /** Null: no response cache. */
   cacheMb: number | null
+  /** Bytes of each body recorded in traces; 0: none. */
+  traceBodies: number
   /** Null: no rate limit. */
   ratePerSecond: number | null
   rateBurst: number | null
@@ -73,7 +75,7 @@ export function emptyAppServer(name = 'web'): AppServerDraft {
 }
 
 export function emptyDraft(): StackDraft {
-  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, cacheMb: null, ratePerSecond: null, rateBurst: null, rewrites: [], requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, hosts: '', target: 'app', appServer: 'web', staticDir: '' }] }
+  return { id: '', name: '', hostnames: '', kind: 'builtin', httpPort: 8081, httpsPort: null, redirectToHttps: false, loadBalancing: 'round-robin', healthPath: '', healthIntervalMs: 5000, compression: true, maxBodySize: null, hstsMaxAge: null, hstsIncludeSubDomains: false, cacheMb: null, traceBodies: 0, ratePerSecond: null, rateBurst: null, rewrites: [], requestSet: '', requestRemove: '', responseSet: '', responseRemove: '', appServers: [emptyAppServer()], routes: [{ pathPrefix: '/', stripPrefix: false, hosts: '', target: 'app', appServer: 'web', staticDir: '' }] }
 }
 
 /** A kebab-case id from a name: "My Shop" → "my-shop". */
@@ -183,6 +185,8 @@ export function draftToStack(d: StackDraft, base?: StackInput): StackInput {
       cache: d.cacheMb === null ? undefined : { maxSizeMb: Number(d.cacheMb) },
       rateLimit: d.ratePerSecond === null ? undefined : { requestsPerSecond: Number(d.ratePerSecond), burst: Number(d.rateBurst ?? 0) },
       hsts: d.hstsMaxAge === null ? undefined : { maxAgeSeconds: Number(d.hstsMaxAge), includeSubDomains: d.hstsIncludeSubDomains },
+      // 0 stays unwritten unless the stack said it.
+      traceBodies: d.traceBodies || base?.proxy?.traceBodies !== undefined ? Number(d.traceBodies ?? 0) : undefined,
     },
   }
 }
@@ -205,6 +209,7 @@ export function stackToDraft(s: StackInput): StackDraft {
     hstsMaxAge: s.proxy.hsts?.maxAgeSeconds ?? null,
     hstsIncludeSubDomains: s.proxy.hsts?.includeSubDomains ?? false,
     cacheMb: s.proxy.cache?.maxSizeMb ?? null,
+    traceBodies: s.proxy.traceBodies ?? 0,
     ratePerSecond: s.proxy.rateLimit?.requestsPerSecond ?? null,
     rateBurst: s.proxy.rateLimit?.burst ?? null,
     rewrites: (s.rewrites ?? []).map((r) => ({ match: r.match, to: r.to, redirect: r.redirect ?? 0 })),

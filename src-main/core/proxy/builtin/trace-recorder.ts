@@ -65,6 +65,8 @@ export class TraceRecorder {
   private readonly started = performance.now()
   readonly trace: Trace
   private done = false
+  /** With proxy.traceBodies: what the exchange keeps of the bodies, put into the trace when it finishes. */
+  bodies?: { request?: BodyCapture; response?: BodyCapture }
 
   constructor(start: TraceStart, private readonly emit: (t: Trace) => void) {
     // One object literal with every field, in one order: all traces share a hidden class (compact, fast to keep 50 000 of).
@@ -90,6 +92,8 @@ export class TraceRecorder {
       responseHeaders: undefined,
       cache: undefined,
       rewrite: undefined,
+      requestBody: undefined,
+      responseBody: undefined,
     }
   }
 
@@ -115,6 +119,54 @@ export class TraceRecorder {
       if (responseHeaders['cache-status']) this.trace.cache = responseHeaders['cache-status']
     }
     if (error) this.trace.error = error
+    if (this.bodies) {
+      this.trace.requestBody = this.bodies.request?.result()
+      this.trace.responseBody = this.bodies.response?.result()
+    }
     this.emit(this.trace)
   }
+}
+
+/** Keeps the first `limit` bytes of a body as it streams by, for the trace. */
+export class BodyCapture {
+  private readonly chunks: Buffer[] = []
+  private kept = 0
+  private total = 0
+
+  constructor(private readonly limit: number) {}
+
+  add(chunk: Buffer): void {
+    this.total += chunk.length
+    if (this.kept >= this.limit) return
+    const part = chunk.length <= this.limit - this.kept ? chunk : chunk.subarray(0, this.limit - this.kept)
+    // A copy: the chunk's memory may belong to a pool that is reused.
+    this.chunks.push(Buffer.from(part))
+    this.kept += part.length
+  }
+
+  /** As a trace holds it: text when the bytes are UTF-8, else base64; undefined for an empty body. */
+  result(): NonNullable<Trace['requestBody']> | undefined {
+    if (!this.total) return undefined
+    const bytes = Buffer.concat(this.chunks)
+    const text = new TextDecoder('utf-8', { fatal: true })
+    let decoded: string | undefined
+    try {
+      // A cut can split a character: the tail of an incomplete sequence is not a reason to call it binary.
+      decoded = text.decode(this.kept < this.total ? trimPartialUtf8(bytes) : bytes)
+    } catch {
+      decoded = undefined
+    }
+    return { text: decoded ?? bytes.toString('base64'), encoding: decoded === undefined ? 'base64' : 'utf8', bytes: this.total, truncated: this.kept < this.total }
+  }
+}
+
+/** Drops an incomplete UTF-8 sequence at the end (at most 3 bytes). */
+function trimPartialUtf8(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const b = bytes[bytes.length - back]
+    if ((b & 0xc0) === 0x80) continue
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1
+    return need > back ? bytes.subarray(0, bytes.length - back) : bytes
+  }
+  return bytes
 }

@@ -12,7 +12,7 @@ import { openFileLimit, OUT_OF_FDS } from './limits.js'
 import { isHttp2Request } from './request-target.js'
 import { singleValued } from './single-value-headers.js'
 import type { ConnectionInfo } from './stack-proxy.js'
-import { maskedHeaders, type TraceRecorder } from './trace-recorder.js'
+import { BodyCapture, maskedHeaders, type TraceRecorder } from './trace-recorder.js'
 import { recordFailure, recordSuccess, STICKY_COOKIE, type Member } from './upstream-pool.js'
 
 export type ProxyRequest = http.IncomingMessage | Http2ServerRequest
@@ -112,8 +112,13 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     let body: Dispatcher.DispatchOptions['body'] = bodyless ? null : req
     const unsized = req.headers['content-length'] === undefined
     const limit = this.settings.maxBodySize
-    if (!bodyless && isHttp2Request(req)) body = Readable.from(limitedBody(completeStreamBody(req, this.trace.trace, unsized), unsized ? limit : 0), { objectMode: false })
-    else if (!bodyless && unsized && limit) body = Readable.from(limitedBody(countedBody(req, this.trace.trace), limit), { objectMode: false })
+    // proxy.traceBodies: the first bytes of both bodies go into the trace (read through a generator, which only then replaces the plain pipe).
+    const capture = this.settings.traceBodies ? new BodyCapture(this.settings.traceBodies) : undefined
+    if (capture) this.trace.bodies = { request: bodyless ? undefined : capture, response: new BodyCapture(this.settings.traceBodies!) }
+    const tee = (b: AsyncIterable<Buffer>) => (capture ? captured(b, capture) : b)
+    if (!bodyless && isHttp2Request(req)) body = Readable.from(tee(limitedBody(completeStreamBody(req, this.trace.trace, unsized), unsized ? limit : 0)), { objectMode: false })
+    else if (!bodyless && unsized && limit) body = Readable.from(tee(limitedBody(countedBody(req, this.trace.trace), limit)), { objectMode: false })
+    else if (!bodyless && capture) body = Readable.from(captured(unsized ? countedBody(req, this.trace.trace) : (req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>), capture), { objectMode: false })
     else if (!bodyless && unsized) {
       const trace = this.trace.trace
       req.on('data', (chunk: Buffer) => (trace.requestBytes! += chunk.length))
@@ -191,6 +196,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     // Bytes as they arrive from the instance (not Content-Length): a HEAD, a 304 or a cut-off answer is traced as it was.
     this.trace.trace.responseBytes! += chunk.length
+    this.trace.bodies?.response?.add(chunk)
     if (this.kept) {
       this.kept.chunks.push(chunk)
       this.kept.bytes += chunk.length
@@ -292,6 +298,14 @@ export class BodyTooLargeError extends Error {
   constructor(limit: number) {
     super(`the request body grew past proxy.maxBodySize (${limit} bytes)`)
     this.name = 'BodyTooLargeError'
+  }
+}
+
+/** Passes a body on, keeping its first bytes in `capture`. */
+async function* captured(body: AsyncIterable<Buffer>, capture: BodyCapture): AsyncGenerator<Buffer> {
+  for await (const chunk of body) {
+    capture.add(chunk)
+    yield chunk
   }
 }
 
