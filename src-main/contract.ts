@@ -46,6 +46,8 @@ export const StackViewSchema = z.object({
   lastChange: z.string().optional(),
   /** What the stack is busy with that takes a while: a .NET build, a saved change being rolled out. */
   activity: z.string().optional(),
+  /** What the last start found that will make the app behave differently (a host name the system does not resolve), with the fix. */
+  warnings: z.array(z.string()).optional(),
 })
 
 export const LogLineSchema = z.object({

@@ -12,6 +12,7 @@ import { runInForeground } from './foreground.js'
 import { offlineLogTail, offlineStackView, offlineStackViews } from './offline.js'
 import { RemoteEngine } from './remote-engine.js'
 import { MAX_LOG_BUFFER_LINES } from '../core/telemetry/telemetry.js'
+import { hostsWithNames, stackNames, writeHostsBlock } from '../core/hosts-file.js'
 import { serve } from './serve.js'
 
 const USAGE = `Usage: aerie <command> [options]
@@ -29,6 +30,10 @@ Commands:
                        (Kestrel from --base-port, default 5000; the app under --app-dir, default /var/www/app)
   cache purge <stack> [path]
                        empty a running stack's response cache (proxy.cache), or what is under path
+  hosts apply|remove|show
+                       map every stack's host names to 127.0.0.1 and ::1 in a marked block of the
+                       hosts file (for the app and tools: the system's resolver does not know
+                       *.localhost), take the block out, or print it
   serve [--port N]     run the engine with its UI in a browser, on 127.0.0.1 only
 
 Options:
@@ -219,6 +224,19 @@ export async function main(argv: string[]): Promise<number> {
         }
         const { note } = await engine.invoke('cache:purge', { stackId, ...(positionals[3] ? { path: positionals[3] } : {}) })
         console.log(note)
+        return 0
+      }
+      case 'hosts': {
+        const action = positionals[1]
+        if (action !== 'apply' && action !== 'remove' && action !== 'show') throw new UsageError('`aerie hosts` takes one command: apply, remove or show')
+        const engine = await runningEngine()
+        const views = engine ? await engine.invoke('stack:list', {}) : await offlineStackViews(dataDir())
+        const names = stackNames(views.flatMap((v) => v.stack.hostnames))
+        if (action === 'show') {
+          console.log(hostsWithNames('', names).trimEnd() || 'No stack has a host name other than localhost.')
+          return 0
+        }
+        console.log(await writeHostsBlock(action === 'apply' ? names : []))
         return 0
       }
       case 'serve':

@@ -1,3 +1,4 @@
+import { hostsFilePath, unresolvedNames } from './hosts-file.js'
 import { usageOf } from './supervisor/process-usage.js'
 import path from 'node:path'
 import type { ProcessView, StackState, StackView } from '../contract.js'
@@ -43,6 +44,8 @@ export class StackRunner {
   lastChange?: string
   /** What the stack is busy with that takes a while (a build, a saved change being rolled out), for the faces. */
   private activity?: string
+  /** What the last start found that will bite the app (a host name that does not resolve). */
+  private warnings: string[] = []
 
   private readonly telemetry: Telemetry
   private readonly registry: ProcessRegistry
@@ -88,7 +91,7 @@ export class StackRunner {
       return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines, ...(state === 'running' ? usageOf(pid) : {}) }
     })
     const urls = stackUrls(stack)
-    return { stack, state: this.derivedState, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange, ...(this.activity ? { activity: this.activity } : {}) }
+    return { stack, state: this.derivedState, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange, ...(this.activity ? { activity: this.activity } : {}), ...(this.warnings.length ? { warnings: this.warnings } : {}) }
   }
 
   async start(): Promise<void> {
@@ -114,6 +117,17 @@ export class StackRunner {
     } finally {
       this.doing(undefined)
     }
+  }
+
+  /**
+   * Names the system's resolver does not find (glibc does not resolve *.localhost; browsers and
+   * curl do): the app calling its own URL, and other tools, would fail. Said in the log and on the card.
+   */
+  private async checkNames(stack: Stack): Promise<void> {
+    const missing = await unresolvedNames(stack.hostnames)
+    this.warnings = missing.length ? [`${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not resolve on this machine (browsers resolve *.localhost themselves; the app and other tools do not): \`aerie hosts apply\` maps the stacks' names to 127.0.0.1 in ${hostsFilePath()}`] : []
+    if (missing.length) this.system(this.warnings[0])
+    this.changed(this.view())
   }
 
   /** Says what the stack is busy with (undefined: nothing), and tells the faces. */
@@ -351,6 +365,7 @@ export class StackRunner {
       await this.startProxy()
       this.setState('running')
       this.system(`stack ${stack.id} is running: ${this.view().urls.join(' ')}`)
+      void this.checkNames(stack)
     } catch (err) {
       const message = (err as Error).message
       this.system(`stack ${stack.id} failed to start: ${message}`)

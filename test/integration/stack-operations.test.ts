@@ -176,6 +176,16 @@ describe('operations on one stack', () => {
     expect((await get(stack.proxy.httpPort, '/self', 'localhost')).body).toBe('status 200')
     await engine.invoke('stack:stop', { id: 'selfcall' })
   })
+
+  it('warns, on the card and in the log, about a host name the system resolver does not find, with the fix', async () => {
+    const stack = await create('unresolved', { hostnames: ['never-resolves-aerie.invalid'] })
+    await engine.invoke('stack:start', { id: 'unresolved' })
+    await waitFor(async () => Boolean((await engine.invoke('stack:get', { id: 'unresolved' })).warnings), 15_000, 'the name check')
+    const { warnings } = await engine.invoke('stack:get', { id: 'unresolved' })
+    expect(warnings).toEqual([expect.stringMatching(/^never-resolves-aerie\.invalid does not resolve on this machine .*`aerie hosts apply` maps the stacks' names to 127\.0\.0\.1/)])
+    expect((await get(stack.proxy.httpPort, '/', 'never-resolves-aerie.invalid')).status).toBe(200)
+    await engine.invoke('stack:stop', { id: 'unresolved' })
+  })
 })
 
 describe.runIf(requireBinary('nginx'))('a change the proxy refuses', () => {
