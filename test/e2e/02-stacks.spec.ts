@@ -73,15 +73,15 @@ test('log lines and request traces arrive live', async ({ page, aerie }) => {
   const card = page.locator('[data-stack="demo"]')
   await card.getByTestId('toggle').click()
   await expect(card.getByTestId('state').first()).toHaveText('running')
-  await page.getByRole('link', { name: 'Logs' }).click()
+  await page.getByRole('link', { name: 'Logs', exact: true }).click()
   await expect(page.getByTestId('log-pane')).toContainText('demo-app instance 2 listening')
 
-  await page.getByRole('link', { name: 'Traces' }).click()
+  await page.getByRole('link', { name: 'Traces', exact: true }).click()
   const response = await page.request.get(`http://127.0.0.1:${aerie.demoPort}/from-e2e`, { headers: { host: `demo.localhost:${aerie.demoPort}` } })
   expect(response.status()).toBe(200)
   await expect(page.getByTestId('trace-table')).toContainText('/from-e2e')
 
-  await page.getByRole('link', { name: 'Stacks' }).click()
+  await page.getByRole('link', { name: 'Stacks', exact: true }).click()
   await card.getByTestId('toggle').click()
   await expect(card.getByTestId('state').first()).toHaveText('stopped')
 })

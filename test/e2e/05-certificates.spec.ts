@@ -28,7 +28,7 @@ test('Trust CA puts the CA in the NSS database, and Chromium then loads the demo
   await expect(system.getByTestId('trust-state')).toHaveText('not trusted')
   await expect(system).toContainText('update-ca-certificates')
 
-  await page.getByRole('link', { name: 'Stacks' }).click()
+  await page.getByRole('link', { name: 'Stacks', exact: true }).click()
   const card = page.locator('[data-stack="demo"]')
   await card.getByTestId('toggle').click()
   await expect(card.getByTestId('state').first()).toHaveText('running')
@@ -54,7 +54,7 @@ test('Trust CA puts the CA in the NSS database, and Chromium then loads the demo
   await expect(page.locator('[data-leaf="demo"]').getByTestId('expiry')).toHaveClass('expiry-ok')
   await snap(page, 'certificates.png', { fullPage: true })
 
-  await page.getByRole('link', { name: 'Stacks' }).click()
+  await page.getByRole('link', { name: 'Stacks', exact: true }).click()
   await card.getByTestId('toggle').click()
   await expect(card.getByTestId('state').first()).toHaveText('stopped')
 })

@@ -24,13 +24,13 @@ test('a running stack switches from the built-in proxy to nginx and back, with t
   }
   await snap(card, 'stack-on-nginx.png')
 
-  await page.getByRole('link', { name: 'Traces' }).click()
+  await page.getByRole('link', { name: 'Traces', exact: true }).click()
   const table = page.getByTestId('trace-table')
   await expect(table).toContainText('/via-nginx/3')
   await expect(page.locator('[data-path="/via-nginx/3"]')).toContainText(/web#[12]/)
   await snap(page, 'traces-from-nginx.png')
 
-  await page.getByRole('link', { name: 'Stacks' }).click()
+  await page.getByRole('link', { name: 'Stacks', exact: true }).click()
   await card.getByText('Export for production').click()
   await card.getByRole('button', { name: 'Export', exact: true }).click()
   await expect(card.getByTestId('export-text')).toContainText('proxy_set_header   X-Forwarded-Proto $scheme;')

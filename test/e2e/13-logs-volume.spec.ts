@@ -21,11 +21,11 @@ async function printerStack(request: Parameters<typeof invoke>[0], aerie: AerieS
 }
 
 test('the Logs view tails live: lines printed after it opened appear by themselves, in a bounded, virtualised pane', async ({ page, aerie, request }) => {
-  await printerStack(request, aerie, 'burst', 30_000)
+  await printerStack(request, aerie, 'tail', 30_000)
   await page.goto(aerie.url)
   await page.keyboard.press('Alt+2')
   await expect(page.getByTestId('log-pane')).toBeVisible()
-  await invoke(request, aerie, 'stack:start', { id: 'burst' })
+  await invoke(request, aerie, 'stack:start', { id: 'tail' })
   // No other action: the view follows the tail.
   await expect(page.getByTestId('log-pane').getByText('LAST LINE')).toBeVisible({ timeout: 30_000 })
   const dom = await page.evaluate(() => ({ nodes: document.getElementsByTagName('*').length, height: document.documentElement.scrollHeight, viewport: innerHeight }))
@@ -44,7 +44,7 @@ test('the Logs view tails live: lines printed after it opened appear by themselv
   await expect(page.getByTestId('log-count')).toHaveText('1 line')
   await expect(page.getByTestId('log-pane').locator('mark.log-hit')).toHaveText('line 29999 ')
   await snap(page, 'logs-filtered.png')
-  await invoke(request, aerie, 'stack:stop', { id: 'burst' })
+  await invoke(request, aerie, 'stack:stop', { id: 'tail' })
 })
 
 test('a client the server dropped lines for is told, asks again, and shows every line or an "N lines skipped" marker, never a silent gap', async ({ page, request }) => {

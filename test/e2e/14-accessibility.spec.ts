@@ -39,7 +39,7 @@ test('every view is reached and worked with the keyboard alone', async ({ page, 
   }
   expect(names).toEqual(VIEWS.map((v) => v.name))
   for (const view of VIEWS) {
-    await page.getByRole('link', { name: view.name }).focus()
+    await page.getByRole('link', { name: view.name, exact: true }).focus()
     await page.keyboard.press('Enter')
     await expect(page).toHaveTitle(`${view.name} · Aerie`)
     await expect(page.getByTestId(view.ready).first()).toBeVisible()
