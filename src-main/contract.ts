@@ -122,6 +122,8 @@ export const commandSchemas = {
   'stack:delete': { request: StackRef, response: z.object({ id: z.string(), keptFile: z.string().optional() }) },
   /** Restarts the instances of one app server one by one (rolling), on the same ports. */
   'appserver:restart': { request: z.object({ stackId: IdSchema, appServer: IdSchema }), response: StackViewSchema },
+  /** What makes the app behave differently behind the proxy, from the stack's recent traces and log lines (core/doctor/catalogue.ts). */
+  'stack:doctor': { request: StackRef, response: z.object({ findings: z.array(z.object({ id: z.string(), title: z.string(), evidence: z.array(z.string()), fix: z.string() })) }) },
   /** One instance of a running stack (`web#2`): stopped (the proxy sends to the others), started again, or restarted. */
   'instance:control': { request: z.object({ stackId: IdSchema, instance: z.string().regex(/^[a-z0-9-]+#\d+$/, 'is an instance like web#1'), action: z.enum(['stop', 'start', 'restart']) }), response: StackViewSchema },
   'stack:import': { request: z.object({ path: z.string().min(1, 'must name a folder or an aerie.stack.json file') }), response: StackViewSchema },

@@ -30,6 +30,9 @@ Commands:
                        (Kestrel from --base-port, default 5000; the app under --app-dir, default /var/www/app)
   cache purge <stack> [path]
                        empty a running stack's response cache (proxy.cache), or what is under path
+  doctor <stack> [--json]
+                       what makes the app behave differently behind the proxy, from the running
+                       stack's recent traces and logs, with the evidence and the fix
   hosts apply|remove|show
                        map every stack's host names to 127.0.0.1 and ::1 in a marked block of the
                        hosts file (for the app and tools: the system's resolver does not know
@@ -99,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         port: { type: 'string' },
         quiet: { type: 'boolean' },
+        json: { type: 'boolean' },
         'log-buffer': { type: 'string' },
         'new-token': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -224,6 +228,19 @@ export async function main(argv: string[]): Promise<number> {
         }
         const { note } = await engine.invoke('cache:purge', { stackId, ...(positionals[3] ? { path: positionals[3] } : {}) })
         console.log(note)
+        return 0
+      }
+      case 'doctor': {
+        const id = positionals[1]
+        if (!id) throw new UsageError('`aerie doctor` needs a stack id; see `aerie list`')
+        const engine = await runningEngine()
+        if (!engine) {
+          await offlineStackView(dataDir(), id)
+          throw new Error(`no Aerie engine is running for ${dataDir()}: the doctor reads a running stack's traces and logs; start it first`)
+        }
+        const { findings } = await engine.invoke('stack:doctor', { id })
+        if (values.json) console.log(JSON.stringify({ stack: id, findings }, null, 2))
+        else console.log(findings.length ? findings.map((f) => [`${f.title} (${f.id})`, ...f.evidence.map((e) => `  ${e}`), `  fix: ${f.fix}`].join('\n')).join('\n\n') : `Nothing found in ${id}'s recent traces and logs that behaves differently behind the proxy.`)
         return 0
       }
       case 'hosts': {

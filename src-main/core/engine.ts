@@ -1,3 +1,4 @@
+import { diagnose } from './doctor/catalogue.js'
 import { replayRequest, replayTarget } from './telemetry/replay.js'
 import { sampleUsage } from './supervisor/process-usage.js'
 import fs from 'node:fs/promises'
@@ -353,6 +354,7 @@ export class Engine implements EngineApi {
         return runner.view()
       })
     },
+    'stack:doctor': async ({ id }) => ({ findings: diagnose({ view: this.runnerFor(id).view(), traces: this.telemetry.tailTraces(TRACE_BUFFER_SIZE, id), lines: this.telemetry.tailLogs(this.telemetry.logBufferLines, id) }) }),
     'instance:control': async ({ stackId, instance, action }) => {
       return this.serial(stackId, async () => {
         const runner = this.runnerFor(stackId)

@@ -12,8 +12,11 @@ test('a running stack shows CPU and memory per instance; one instance is stopped
   await expect(card.getByTestId('memory').first()).toHaveText(/^\d+ MB$/, { timeout: 10_000 })
   await expect(card.getByTestId('cpu').first()).toHaveText(/^\d+\.\d %$/, { timeout: 10_000 })
 
+  // The first URL (https when an earlier test gave the demo an HTTPS port), as the card shows it.
+  const shown = await card.getByTestId('url').first().textContent()
   await card.getByTestId('copy-url').first().click()
-  expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(`http://demo.localhost:${aerie.demoPort}/`)
+  expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(shown)
+  expect(shown).toMatch(/^https?:\/\/demo\.localhost:\d+\/$/)
 
   await card.locator('[data-stop="web#2"]').click()
   await expect(card.locator('[data-process="web#2"]').getByTestId('state')).toHaveText('stopped')

@@ -122,4 +122,17 @@ describe.skipIf(!dotnet)('Kestrel apps (the sample project, real dotnet)', () =>
     expect(JSON.parse(refused.body).error).toMatch(/UntrustedRoot|remote certificate is invalid|certificate/i)
     await engine.invoke('stack:stop', { id: 'kestrel-self' })
   }, 120_000)
+  it('the doctor finds UseHttpsRedirection without an HTTPS port in the real app\'s log, and the fix (an HTTPS port) makes it go', async () => {
+    const { appServer } = await engine.invoke('appserver:detect', { folder: sample })
+    const httpPort = await findFreePort()
+    const stack = { id: 'kestrel-doctor', name: 'Doctor', hostnames: ['localhost'], appServers: [{ ...appServer, dotnetMode: 'build-once' as const }], routes: [{ appServer: appServer.name }], proxy: { httpPort } }
+    await engine.invoke('stack:save', { stack })
+    await engine.invoke('stack:start', { id: 'kestrel-doctor' })
+    expect((await get(httpPort, '/secure-only', `localhost:${httpPort}`)).status).toBe(200)
+    await waitFor(async () => (await engine.invoke('stack:doctor', { id: 'kestrel-doctor' })).findings.length > 0, 10_000, 'the finding')
+    const [finding] = (await engine.invoke('stack:doctor', { id: 'kestrel-doctor' })).findings
+    expect(finding).toMatchObject({ id: 'https-port-unknown', fix: expect.stringContaining('ASPNETCORE_HTTPS_PORT') })
+    expect(finding.evidence[0]).toMatch(/Failed to determine the https port for redirect/)
+    await engine.invoke('stack:stop', { id: 'kestrel-doctor' })
+  }, 120_000)
 })

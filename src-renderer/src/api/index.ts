@@ -41,6 +41,7 @@ export const api = {
     restartAppServer: (stackId: string, appServer: string) => invoke('appserver:restart', { stackId, appServer }),
     controlInstance: (stackId: string, instance: string, action: 'stop' | 'start' | 'restart') => invoke('instance:control', { stackId, instance, action }),
     purgeCache: (stackId: string) => invoke('cache:purge', { stackId }),
+    doctor: (id: string) => invoke('stack:doctor', { id }),
   },
   certs: {
     list: () => invoke('cert:list', {}),
