@@ -181,5 +181,8 @@ describe('aerie CLI', () => {
     expect((await aerie(['hosts', 'remove'], withHosts)).stdout).toContain('removed')
     expect(fs.readFileSync(hosts, 'utf8')).toBe(original)
     await expect(aerie(['hosts', 'fix'], withHosts)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('apply, remove or show') })
+    // The doctor reads a running stack: without an engine it says so, and without an id it says what it needs.
+    await expect(aerie(['doctor', 'shop', '--json'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("the doctor reads a running stack's traces and logs; start it first") })
+    await expect(aerie(['doctor'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('`aerie doctor` needs a stack id') })
   })
 })
