@@ -26,13 +26,17 @@ export const useTracesStore = defineStore('traces', () => {
 
   async function load() {
     const loaded = await api.traces.list(MAX_TRACES)
-    // Keep what arrived by event while the list was on its way.
+    // Keep what arrived by event while the list was on its way (and, after a drop, what is older than the engine's list), in time order.
     const ids = new Set(loaded.map((t) => t.id))
-    traces.value = [...loaded, ...traces.value.filter((t) => !ids.has(t.id))]
+    traces.value = [...traces.value.filter((t) => !ids.has(t.id)), ...loaded].sort((a, b) => a.time - b.time).slice(-MAX_TRACES)
     seen = new Set(traces.value.map((t) => t.id))
   }
 
   api.on('trace:batch', append)
+  // The headless server dropped batches for this page (it fell behind) and says so once it caught up: ask again.
+  api.on('stream:dropped', ({ names }) => {
+    if (names.includes('trace:batch')) void load()
+  })
   useConnectionStore().onReconnect(load)
   void load()
   return {
