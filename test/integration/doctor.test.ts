@@ -7,11 +7,12 @@ import type { Stack } from '../../src-main/core/stacks/stack-schema.js'
 import { tempHome } from '../support/temp-home.js'
 
 /**
- * An app that misbehaves behind a proxy the ways the doctor knows: /login redirects to its own
+ * An app that misbehaves behind a proxy the ways the doctor knows: /secure "requires HTTPS" without
+ * reading X-Forwarded-Proto (so it redirects an HTTPS request to itself); /login redirects to its own
  * http://127.0.0.1:<port>; /hub/negotiate hands out an id that only this instance knows, as
  * SignalR does; /upload refuses bodies over 1 KB with 413, as a lower Kestrel limit would.
  */
-const APP = `const ids=new Set();require('http').createServer((q,r)=>{const u=new URL(q.url,'http://x');q.resume();q.on('end',()=>{if(u.pathname==='/login'){r.writeHead(302,{location:'http://127.0.0.1:'+process.env.PORT+'/signin'});return r.end()}if(u.pathname==='/hub/negotiate'){const id='c'+process.env.INSTANCE+Math.random().toString(36).slice(2);ids.add(id);return r.end(JSON.stringify({connectionId:id}))}if(u.pathname==='/hub'){if(ids.has(u.searchParams.get('id')))return r.end('ok');console.log('No Connection with that ID');r.writeHead(404);return r.end('No Connection with that ID')}if(u.pathname==='/upload'&&Number(q.headers['content-length'])>1000){r.writeHead(413);return r.end()}r.end('ok')})}).listen(process.env.PORT,'127.0.0.1')`
+const APP = `const ids=new Set();require('http').createServer((q,r)=>{const u=new URL(q.url,'http://x');q.resume();q.on('end',()=>{if(u.pathname==='/secure'){r.writeHead(307,{location:'https://'+q.headers.host+q.url});return r.end()}if(u.pathname==='/login'){r.writeHead(302,{location:'http://127.0.0.1:'+process.env.PORT+'/signin'});return r.end()}if(u.pathname==='/hub/negotiate'){const id='c'+process.env.INSTANCE+Math.random().toString(36).slice(2);ids.add(id);return r.end(JSON.stringify({connectionId:id}))}if(u.pathname==='/hub'){if(ids.has(u.searchParams.get('id')))return r.end('ok');console.log('No Connection with that ID');r.writeHead(404);return r.end('No Connection with that ID')}if(u.pathname==='/upload'&&Number(q.headers['content-length'])>1000){r.writeHead(413);return r.end()}r.end('ok')})}).listen(process.env.PORT,'127.0.0.1')`
 
 describe('the doctor, on a running stack that misbehaves behind the proxy', () => {
   const home = tempHome()
@@ -58,6 +59,12 @@ describe('the doctor, on a running stack that misbehaves behind the proxy', () =
     const found = await findings()
     expect(found.map((f) => f.id)).toEqual(['redirect-to-http', 'instance-address-leaked'])
     expect(found[0].evidence[0]).toMatch(/^trace \S+: GET \/login → 302 \(Location http:\/\/127\.0\.0\.1:\d+\/signin\)$/)
+  })
+
+  it('names a redirect to the very URL asked for (a loop)', async () => {
+    expect((await send('/secure?x=1', { tls: true })).status).toBe(307)
+    await new Promise((r) => setTimeout(r, 200))
+    expect((await findings()).find((f) => f.id === 'redirect-loop')?.evidence[0]).toMatch(/^trace \S+: GET \/secure\?x=1 → 307 \(Location https:\/\/doc\.localhost:\d+\/secure\?x=1\)$/)
   })
 
   it('names SignalR-style connections that lose their instance with round-robin, and sticky makes them go', async () => {

@@ -135,4 +135,15 @@ describe.skipIf(!dotnet)('Kestrel apps (the sample project, real dotnet)', () =>
     expect(finding.evidence[0]).toMatch(/Failed to determine the https port for redirect/)
     await engine.invoke('stack:stop', { id: 'kestrel-doctor' })
   }, 120_000)
+  it('the doctor names a Kestrel app that listens on a port of its own choosing (an appsettings-style endpoint overrides ASPNETCORE_URLS)', async () => {
+    const { appServer } = await engine.invoke('appserver:detect', { folder: sample })
+    const elsewhere = await findFreePort()
+    const env = { ...((appServer as { env?: Record<string, string> }).env ?? {}), Kestrel__Endpoints__Http__Url: `http://127.0.0.1:${elsewhere}` }
+    const stack = { id: 'kestrel-port', name: 'Port', hostnames: ['localhost'], appServers: [{ ...appServer, env, dotnetMode: 'build-once' as const, readiness: { kind: 'tcp' as const, timeoutMs: 4_000 } }], routes: [{ appServer: appServer.name }], proxy: { httpPort: await findFreePort() } }
+    await engine.invoke('stack:save', { stack })
+    await expect(engine.invoke('stack:start', { id: 'kestrel-port' })).rejects.toThrow()
+    const finding = (await engine.invoke('stack:doctor', { id: 'kestrel-port' })).findings.find((f) => f.id === 'wrong-port')
+    expect(finding?.evidence[0]).toMatch(new RegExp(`Now listening on: http://127\\.0\\.0\\.1:${elsewhere} \\(given port \\d+\\)$`))
+    expect(finding?.fix).toContain('ASPNETCORE_URLS')
+  }, 120_000)
 })

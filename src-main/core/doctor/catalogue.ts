@@ -53,6 +53,42 @@ export const CHECKS: Check[] = [
         .map((t) => traced(t, `Location ${t.responseHeaders!.location}`)),
   },
   {
+    id: 'redirect-loop',
+    title: 'The app redirects a request to itself',
+    explains: "The Location names the very URL that was asked for, so the browser asks again and again (ERR_TOO_MANY_REDIRECTS). Behind a proxy this is most often UseHttpsRedirection or a 'require HTTPS' rule on an app that does not see X-Forwarded-Proto: every HTTPS request looks like plain HTTP to it.",
+    fix: 'Let the app read the forwarded headers (app.UseForwardedHeaders() before UseHttpsRedirection, or ASPNETCORE_FORWARDEDHEADERS_ENABLED=true), or let the proxy redirect to HTTPS (proxy.redirectToHttps) and not the app.',
+    detect: (e) =>
+      e.traces
+        .filter((t) => {
+          if (t.stackId !== e.view.stack.id || t.status < 300 || t.status >= 400 || !t.responseHeaders?.location) return false
+          const asked = `${t.tls ? 'https' : 'http'}://${t.requestHeaders?.host ?? t.host}${t.path}`
+          try {
+            return new URL(t.responseHeaders.location, asked).href === new URL(asked).href
+          } catch {
+            return false
+          }
+        })
+        .slice(0, 3)
+        .map((t) => traced(t, `Location ${t.responseHeaders!.location}`)),
+  },
+  {
+    id: 'wrong-port',
+    title: 'An instance listens on another port than the one Aerie gave it',
+    explains: "The app's own log says it listens on a port that is not its instance's: a hard-coded UseUrls, a launch profile's applicationUrl, or a port in appsettings.json wins over ASPNETCORE_URLS/$PORT, so the proxy (and the readiness probe) knock on a port nobody answers.",
+    fix: 'Take the port from the environment: ASPNETCORE_URLS for Kestrel (drop UseUrls and the Kestrel:Endpoints URLs in appsettings for local runs), $PORT for other servers.',
+    detect: (e) => {
+      const ports = new Map(e.view.processes.map((p) => [`${p.appServer}#${p.instance}`, p.port]))
+      return e.lines
+        .filter((l) => {
+          const given = ports.get(l.source)
+          const said = /listening on:?\s+https?:\/\/[^\s/]*:(\d+)/i.exec(plain(l.text))?.[1]
+          return l.stackId === e.view.stack.id && given !== undefined && said !== undefined && Number(said) !== given
+        })
+        .slice(0, 3)
+        .map((l) => `${quote(l)} (given port ${ports.get(l.source)})`)
+    },
+  },
+  {
     id: 'instance-address-leaked',
     title: "An answer names an instance's own address",
     explains: "A Location header names 127.0.0.1 or localhost with an instance's port: the app built an absolute URL from the address Kestrel listens on, not from the Host the client used, so the browser is sent past the proxy.",

@@ -26,5 +26,11 @@ describe("the doctor's catalogue", () => {
     const found = diagnose({ view, traces: [trace({ tls: 'TLSv1.3', status: 302, responseHeaders: { location: 'http://127.0.0.1:5001/login' } })], lines: [] })
     expect(found.map((f) => f.id)).toEqual(['redirect-to-http', 'instance-address-leaked'])
     expect(found[0].evidence).toEqual(['trace t1: GET / → 302 (Location http://127.0.0.1:5001/login)'])
+    // A redirect to the very URL asked for, and a log line naming another port than the instance's.
+    const loop = diagnose({ view, traces: [trace({ tls: 'TLSv1.3', status: 307, path: '/a?b=1', requestHeaders: { host: 'shop.localhost:8443' }, responseHeaders: { location: 'https://shop.localhost:8443/a?b=1' } })], lines: [] })
+    expect(loop.map((f) => f.id)).toEqual(['redirect-loop'])
+    const line = { seq: 1, time: 0, stackId: 'shop', source: 'web#1', stream: 'out' as const, text: 'info: Now listening on: http://localhost:5000' }
+    expect(diagnose({ view, traces: [], lines: [line] })[0]).toMatchObject({ id: 'wrong-port', evidence: ['web#1: info: Now listening on: http://localhost:5000 (given port 5001)'] })
+    expect(diagnose({ view, traces: [], lines: [{ ...line, text: 'Now listening on: http://127.0.0.1:5001' }] })).toEqual([])
   })
 })
