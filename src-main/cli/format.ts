@@ -42,3 +42,23 @@ export function formatLogLine(line: LogLine): string {
   const tag = line.stream === 'system' ? grey(`${line.source} |`) : paint(sourcePalette[hash % sourcePalette.length])(`${line.source} |`)
   return `${tag} ${line.text}`
 }
+
+/**
+ * `aerie list --json` and `aerie status --json`: a stable shape for scripts (the README shows it).
+ * `processes` only with `withProcesses` (status).
+ */
+export function stacksJson(views: StackView[], engineRunning: boolean, withProcesses: boolean) {
+  return {
+    engineRunning,
+    stacks: views.map((v) => ({
+      id: v.stack.id,
+      name: v.stack.name,
+      state: v.state,
+      urls: v.urls,
+      ...(v.error ? { error: v.error } : {}),
+      ...(withProcesses
+        ? { processes: v.processes.map((p) => ({ instance: `${p.appServer}#${p.instance}`, state: p.state, pid: p.pid ?? null, port: p.port, restarts: p.restarts, cpuPercent: p.cpuPercent ?? null, rssMB: p.rssMB ?? null })) }
+        : {}),
+    })),
+  }
+}

@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util'
 import type { EngineApi } from '../contract.js'
 import { Engine } from '../core/engine.js'
 import { isReachable, readEngineLock } from '../core/engine-lock.js'
-import { dataDir } from '../core/paths.js'
+import { dataDir, projectRoot } from '../core/paths.js'
 import { EXPORT_TARGETS } from '../core/proxy/export/export-params.js'
 import { followLogs } from './follow-logs.js'
-import { formatLogLine, formatStackList, formatStackStatus, red } from './format.js'
+import { formatLogLine, formatStackList, formatStackStatus, red, stacksJson } from './format.js'
 import { runInForeground } from './foreground.js'
 import { offlineLogTail, offlineStackView, offlineStackViews } from './offline.js'
 import { RemoteEngine } from './remote-engine.js'
@@ -18,8 +18,9 @@ import { serve } from './serve.js'
 const USAGE = `Usage: aerie <command> [options]
 
 Commands:
-  list                 list the stacks and their state
-  status [stack]       show stacks with their processes, pids and ports
+  list [--json]        list the stacks and their state
+  status [stack] [--json]
+                       show stacks with their processes, pids and ports
   start <stack>        start a stack (in the running app/server, or here in the foreground)
   stop <stack>         stop a stack in the running app/server
   logs [stack] [-f]    the last log lines (of one stack); -f follows the running engine's new lines
@@ -43,6 +44,9 @@ Options:
   --port N             port for \`serve\` (default: a free port)
   --quiet              \`serve\`: do not print process logs
   --log-buffer N       \`serve\`: log lines the engine keeps in memory for the UI (default 10000, or $AERIE_LOG_BUFFER_LINES)
+  --new-token          \`serve\`: a new access token for the UI's URL (the old one stops working)
+  --json               \`list\`, \`status\`, \`doctor\`: the answer as JSON (shapes in the README)
+  -v, --version        print Aerie's version
   -h, --help           show this help
 
 Data directory: $AERIE_HOME, else the platform's user data directory.`
@@ -106,6 +110,7 @@ export async function main(argv: string[]): Promise<number> {
         'log-buffer': { type: 'string' },
         'new-token': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
         follow: { type: 'boolean', short: 'f' },
         to: { type: 'string' },
         'server-name': { type: 'string' },
@@ -125,6 +130,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed
   const command = positionals[0]
+  if (values.version) {
+    console.log(JSON.parse(await fs.readFile(path.join(projectRoot(), 'package.json'), 'utf8')).version)
+    return 0
+  }
   if (values.help || !command) {
     console.log(USAGE)
     return command || values.help ? 0 : 2
@@ -133,7 +142,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'list': {
         const engine = await runningEngine()
-        console.log(formatStackList(engine ? await engine.invoke('stack:list', {}) : await offlineStackViews(dataDir())))
+        const views = engine ? await engine.invoke('stack:list', {}) : await offlineStackViews(dataDir())
+        console.log(values.json ? JSON.stringify(stacksJson(views, Boolean(engine), false), null, 2) : formatStackList(views))
         return 0
       }
       case 'status': {
@@ -142,6 +152,10 @@ export async function main(argv: string[]): Promise<number> {
         const views = engine
           ? id ? [await engine.invoke('stack:get', { id })] : await engine.invoke('stack:list', {})
           : id ? [await offlineStackView(dataDir(), id)] : await offlineStackViews(dataDir())
+        if (values.json) {
+          console.log(JSON.stringify(stacksJson(views, Boolean(engine), true), null, 2))
+          return 0
+        }
         console.log(views.map(formatStackStatus).join('\n\n') || 'No stacks yet.')
         if (!engine) console.log(`(no Aerie engine is running for ${dataDir()}: every stack is stopped)`)
         return 0
