@@ -7,6 +7,9 @@ var builder = WebApplication.CreateBuilder(args);
 // Behind a route with "stripPrefix", the proxy sends X-Forwarded-Prefix: taking it as the path base
 // makes every link the app generates carry the prefix (/api/...), as the browser needs.
 builder.Services.Configure<ForwardedHeadersOptions>(options => options.ForwardedHeaders |= ForwardedHeaders.XForwardedPrefix);
+// A SignalR hub, as a Blazor Server or chat app has: a connection negotiated on one instance lives
+// in that instance's memory only.
+builder.Services.AddSignalR();
 var app = builder.Build();
 
 app.MapGet("/healthz", () => Results.Ok("healthy")).WithName("health");
@@ -44,4 +47,15 @@ app.MapGet("/fetch", async (string url) =>
 app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/secure-only"), branch => branch.UseHttpsRedirection());
 app.MapGet("/secure-only", () => "served over HTTPS");
 
+// An absolute redirect built from what the app believes the request was: behind an HTTPS proxy it
+// says https:// only when the forwarded headers are applied.
+app.MapGet("/signin", (HttpContext ctx) => Results.Redirect($"{ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.PathBase}/welcome"));
+app.MapHub<EchoHub>("/hub");
+
 app.Run();
+
+/// <summary>Answers each message with the instance that holds the connection.</summary>
+public class EchoHub : Microsoft.AspNetCore.SignalR.Hub
+{
+    public string Echo(string message) => $"{message} from {Environment.GetEnvironmentVariable("INSTANCE")}";
+}

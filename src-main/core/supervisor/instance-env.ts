@@ -28,7 +28,8 @@ export function instanceEnv(app: AppServer, instance: number, port: number, cont
   if (app.kind === 'dotnet') {
     env.ASPNETCORE_URLS = `http://127.0.0.1:${port}`
     env.ASPNETCORE_ENVIRONMENT ??= 'Development'
-    env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true'
+    // On unless the app server says otherwise (a user reproducing an app that ignores the proxy's headers).
+    env.ASPNETCORE_FORWARDEDHEADERS_ENABLED = app.env?.ASPNETCORE_FORWARDEDHEADERS_ENABLED ?? 'true'
     if (context.httpsPort) env.ASPNETCORE_HTTPS_PORT ??= String(context.httpsPort)
   }
   return env
