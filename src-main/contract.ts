@@ -75,6 +75,8 @@ export const TraceSchema = z.object({
   upstream: z.string().optional(),
   durationMs: z.number(),
   traceId: z.string().optional(),
+  /** The proxy's own span in that trace: the parent id (traceparent) of the app's server span. */
+  spanId: z.string().optional(),
   error: z.string().optional(),
   /** TLS version, for HTTPS requests. */
   tls: z.string().optional(),
@@ -91,6 +93,34 @@ export const TraceSchema = z.object({
   responseBody: TraceBodySchema.optional(),
   /** The stack rewrite that applied (1-based, first match), the target it made, and its status when it redirected. */
   rewrite: z.object({ rule: z.number().int(), match: z.string(), target: z.string(), redirect: z.number().int().optional() }).optional(),
+})
+
+const SpanStatusSchema = z.object({ code: z.number().int(), message: z.string().optional() })
+/** A bar of a request's waterfall (core/telemetry/otlp/timeline.ts): the proxy's hop, or a span the app exported (OTLP). */
+export const TimelineSpanSchema = z.object({
+  spanId: z.string(),
+  parentSpanId: z.string().optional(),
+  name: z.string(),
+  service: z.string(),
+  source: z.enum(['proxy', 'app']),
+  kind: z.number().int(),
+  startMs: z.number(),
+  endMs: z.number(),
+  depth: z.number().int(),
+  status: SpanStatusSchema,
+  attributes: z.record(z.string(), z.unknown()),
+})
+/** A log record the app exported (OTLP) with the trace id of the request it was written in. */
+export const AppLogSchema = z.object({
+  traceId: z.string().optional(),
+  spanId: z.string().optional(),
+  timeMs: z.number(),
+  severity: z.number().int(),
+  severityText: z.string(),
+  body: z.string(),
+  service: z.string(),
+  scope: z.string(),
+  attributes: z.record(z.string(), z.unknown()),
 })
 
 const StackRef = z.object({ id: IdSchema })
@@ -173,6 +203,13 @@ export const commandSchemas = {
   'log:tail': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(100_000).default(1000), afterSeq: z.number().int().min(0).optional() }), response: z.array(LogLineSchema) },
   /** Sends a traced request again, through the stack's proxy or to one instance (`web#2`) directly. */
   'trace:replay': { request: z.object({ traceId: z.string().min(1), instance: z.string().optional() }), response: z.object({ status: z.number().int(), durationMs: z.number(), note: z.string() }) },
+  /** One request's waterfall: the proxy's hop, the app's spans and log records of its trace id. */
+  'trace:timeline': {
+    request: z.object({ id: z.string().min(1, 'names a trace') }),
+    response: z.object({ traceId: z.string().optional(), startMs: z.number(), endMs: z.number(), spans: z.array(TimelineSpanSchema), logs: z.array(AppLogSchema) }),
+  },
+  /** Trace ids (W3C) whose app spans or log records report an error: the Traces view's "with app errors" filter. */
+  'trace:app-errors': { request: z.object({ stackId: IdSchema.optional() }), response: z.object({ traceIds: z.array(z.string()) }) },
   'trace:list': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(50_000).default(1000) }), response: z.array(TraceSchema) },
 } as const
 

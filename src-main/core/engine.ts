@@ -32,6 +32,9 @@ import { CertificateCommands } from './certs/certificate-commands.js'
 import { CertificateManager, LOOPBACK_NAMES } from './certs/certificate-manager.js'
 import { LogFiles } from './telemetry/log-files.js'
 import { Telemetry, TRACE_BUFFER_SIZE } from './telemetry/telemetry.js'
+import { AppTelemetry } from './telemetry/otlp/app-telemetry.js'
+import { OtlpReceiver } from './telemetry/otlp/otlp-receiver.js'
+import { buildTimeline } from './telemetry/otlp/timeline.js'
 import { Emitter } from './util/emitter.js'
 import { parseOrThrow, ValidationError } from './validation-error.js'
 
@@ -53,6 +56,10 @@ export class Engine implements EngineApi {
   readonly dataDir: string
   readonly store: StackStore
   readonly telemetry: Telemetry
+  /** The apps' own spans and log records, which their OpenTelemetry SDKs send to `otlp`. */
+  readonly appTelemetry = new AppTelemetry()
+  readonly otlp: OtlpReceiver
+  private otlpListening = false
   readonly registry: ProcessRegistry
   readonly logFiles: LogFiles
   readonly certificates: CertificateManager
@@ -93,6 +100,7 @@ export class Engine implements EngineApi {
       (id) => this.runnerFor(id).stack.hostnames,
       (id) => this.runnerFor(id).stack.proxy.tlsKeyKind,
     )
+    this.otlp = new OtlpReceiver(this.appTelemetry, (message) => this.telemetry.log('aerie', 'aerie', 'system', [message]))
     this.telemetry.onLogLines((lines) => this.logFiles.write(lines))
     this.telemetry.onLogLines((lines) => this.emitters['log:lines'].emit(lines))
     this.telemetry.onTraces((traces) => this.emitters['trace:batch'].emit(traces))
@@ -107,8 +115,14 @@ export class Engine implements EngineApi {
     await acquireEngineLock(this.dataDir, this.face)
     this.locked = true
     try {
+      // Before any stack runs: its instances are given the receiver's endpoint.
+      await this.otlp.start().then(
+        () => (this.otlpListening = true),
+        (err: Error) => this.telemetry.log('aerie', 'aerie', 'system', [`the OTLP receiver did not start (${err.message}); apps' own traces will not show`]),
+      )
       await this.load()
     } catch (err) {
+      await this.otlp.stop()
       await this.releaseLock()
       throw err
     }
@@ -242,6 +256,7 @@ export class Engine implements EngineApi {
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)))
     this.telemetry.flush()
     await this.registry.flushed()
+    await this.otlp.stop()
     await this.logFiles.close()
     await this.releaseLock()
   }
@@ -250,7 +265,7 @@ export class Engine implements EngineApi {
     let runner = this.runners.get(id)
     if (!runner) {
       if (!stack) throw new Error(`no stack "${id}" (see \`aerie list\`)`)
-      runner = new StackRunner(stack, { telemetry: this.telemetry, registry: this.registry, certificates: this.certificates, dataDir: this.dataDir, changed: (view) => this.emitters['stack:state'].emit(view), processChanged: (view) => this.emitters['process:state'].emit(view) })
+      runner = new StackRunner(stack, { telemetry: this.telemetry, registry: this.registry, certificates: this.certificates, dataDir: this.dataDir, changed: (view) => this.emitters['stack:state'].emit(view), processChanged: (view) => this.emitters['process:state'].emit(view), otlp: this.otlpListening ? this.otlp : undefined })
       this.runners.set(id, runner)
     }
     return runner
@@ -390,6 +405,12 @@ export class Engine implements EngineApi {
     'proxy:kinds': async () => Promise.all(proxyKinds().map(async (kind) => ({ kind, ...(await proxyDriver(kind).detect()) }))),
     'log:tail': async ({ stackId, limit, afterSeq }) => this.telemetry.tailLogs(limit, stackId, afterSeq),
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),
+    'trace:timeline': async ({ id }) => {
+      const trace = this.telemetry.findTrace(id)
+      if (!trace) throw new Error(`no trace ${id} (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
+      return buildTimeline(trace, trace.traceId ? this.appTelemetry.timeline(trace.traceId) : { spans: [], logs: [] })
+    },
+    'trace:app-errors': async ({ stackId }) => ({ traceIds: this.appTelemetry.errorTraces(stackId) }),
     'trace:replay': async ({ traceId, instance }) => {
       const trace = this.telemetry.findTrace(traceId)
       if (!trace) throw new Error(`no trace "${traceId}" (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)

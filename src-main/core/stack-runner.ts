@@ -60,6 +60,8 @@ export class StackRunner {
       dataDir: string
       changed: (view: StackView) => void
       processChanged: (view: ProcessView) => void
+      /** The engine's OTLP receiver, when it runs: instances get its endpoint and this stack's key. */
+      otlp?: { endpoint: string; keyFor(stackId: string): string }
     },
   ) {
     this.telemetry = deps.telemetry
@@ -449,10 +451,12 @@ export class StackRunner {
     }
     this.buildSlots.set(app.name, slot)
     const caBundle = await this.deps.certificates.trustBundle()
+    const receiver = this.deps.otlp
+    const otlp = receiver && { endpoint: receiver.endpoint, key: receiver.keyFor(stack.id), service: `${stack.id}/${app.name}` }
     const created: Instance[] = []
     const numbers = options.numbers ?? Array.from({ length: app.instances }, (_, k) => k + 1)
     for (const n of numbers) {
-      const process = new ManagedProcess(instanceSpec(stack.id, app, n, ports[n - 1], launch, this.registry.owner, { caBundle, httpsPort: stack.proxy.httpsPort }))
+      const process = new ManagedProcess(instanceSpec(stack.id, app, n, ports[n - 1], launch, this.registry.owner, { caBundle, httpsPort: stack.proxy.httpsPort, otlp }))
       const source = `${app.name}#${n}`
       process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
       this.registry.track(process)

@@ -2,6 +2,9 @@
 // forwarded headers (with ASPNETCORE_FORWARDEDHEADERS_ENABLED=true, Request.Scheme and
 // RemoteIpAddress come from X-Forwarded-Proto and X-Forwarded-For).
 using Microsoft.AspNetCore.HttpOverrides;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Trace;
 
 var builder = WebApplication.CreateBuilder(args);
 // Behind a route with "stripPrefix", the proxy sends X-Forwarded-Prefix: taking it as the path base
@@ -10,23 +13,37 @@ builder.Services.Configure<ForwardedHeadersOptions>(options => options.Forwarded
 // A SignalR hub, as a Blazor Server or chat app has: a connection negotiated on one instance lives
 // in that instance's memory only.
 builder.Services.AddSignalR();
+// OpenTelemetry only when an OTLP endpoint is given (Aerie gives one, with the service name, the
+// instance and the protocol): the server's spans, HttpClient's spans and the log records, each with
+// the trace id of the request that the proxy started (traceparent).
+if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+{
+    builder.Services.AddOpenTelemetry()
+        .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource("System.Net.Http"))
+        .WithLogging()
+        .UseOtlpExporter();
+}
 var app = builder.Build();
 
 app.MapGet("/healthz", () => Results.Ok("healthy")).WithName("health");
-app.MapGet("/", (HttpContext ctx, LinkGenerator links) => Results.Json(new
+app.MapGet("/", (HttpContext ctx, LinkGenerator links, ILogger<Program> log) =>
 {
-    app = "KestrelSample",
-    instance = Environment.GetEnvironmentVariable("INSTANCE"),
-    port = ctx.Connection.LocalPort,
-    environment = app.Environment.EnvironmentName,
-    scheme = ctx.Request.Scheme,
-    host = ctx.Request.Host.Value,
-    pathBase = ctx.Request.PathBase.Value,
-    remoteIp = ctx.Connection.RemoteIpAddress?.ToString(),
-    greeting = app.Configuration["Greeting"],
-    // A link as the app makes it: it carries the path base.
-    healthLink = links.GetUriByName(ctx, "health"),
-}));
+    log.LogInformation("Greeting {Host} from instance {Instance}", ctx.Request.Host.Value, Environment.GetEnvironmentVariable("INSTANCE"));
+    return Results.Json(new
+    {
+        app = "KestrelSample",
+        instance = Environment.GetEnvironmentVariable("INSTANCE"),
+        port = ctx.Connection.LocalPort,
+        environment = app.Environment.EnvironmentName,
+        scheme = ctx.Request.Scheme,
+        host = ctx.Request.Host.Value,
+        pathBase = ctx.Request.PathBase.Value,
+        remoteIp = ctx.Connection.RemoteIpAddress?.ToString(),
+        greeting = app.Configuration["Greeting"],
+        // A link as the app makes it: it carries the path base.
+        healthLink = links.GetUriByName(ctx, "health"),
+    });
+});
 
 // Calls a URL as an app calls its own public URL (Blazor prerendering does): with no custom
 // certificate validation, so it trusts what the platform trusts (SSL_CERT_FILE on Linux).

@@ -24,7 +24,7 @@ export function parseApacheAccessLine(line: string): AccessEntry | undefined {
     requestBytes: Number(bytesIn) || 0,
     responseBytes: Number(bytesOut) || 0,
     timings: { totalMs: total },
-    ...(traceparent && traceparent !== '-' ? { traceId: traceparent.split('-')[1] } : {}),
+    ...(traceparent && traceparent !== '-' ? { traceId: traceparent.split('-')[1], spanId: traceparent.split('-')[2] } : {}),
     requestHeaders: loggedHeaders(f.slice(14)),
     ...(worker && worker !== '-' ? { upstreamAddress: worker.replace(/^https?:\/\//, '').replace(/\/$/, '') } : {}),
   }

@@ -43,11 +43,12 @@ function randomHex(bytes: number): string {
 }
 
 /** Keeps a valid W3C traceparent's trace id (new span id), or starts a new trace. */
-export function nextTraceparent(incoming: string | string[] | undefined): { header: string; traceId: string } {
+export function nextTraceparent(incoming: string | string[] | undefined): { header: string; traceId: string; spanId: string } {
   const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming.trim()) : null
   const traceId = match && !/^0+$/.test(match[1]) ? match[1] : randomHex(16)
   const flags = match ? match[3] : '01'
-  return { header: `00-${traceId}-${randomHex(8)}-${flags}`, traceId }
+  const spanId = randomHex(8)
+  return { header: `00-${traceId}-${spanId}-${flags}`, traceId, spanId }
 }
 
 /**

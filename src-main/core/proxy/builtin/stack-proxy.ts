@@ -186,8 +186,9 @@ export class StackProxy implements ExchangeHost {
     }
     const { upstream } = member
     trace.trace.upstream = upstream.id
-    const { header: traceparent, traceId } = nextTraceparent(req.headers.traceparent)
+    const { header: traceparent, traceId, spanId } = nextTraceparent(req.headers.traceparent)
     trace.trace.traceId = traceId
+    trace.trace.spanId = spanId
     const headers = upstreamRequestHeaders(req.headers, req.socket?.remoteAddress ?? '', conn.proto, traceparent)
     if (isHttp2Request(req)) headers.host = conn.host + portSuffix(req.headers[':authority'] as string | undefined)
     if (settings.forwardedHeader) headers.forwarded = forwardedFor(req.socket?.remoteAddress ?? '', conn.proto, String(headers.host ?? conn.host))
@@ -313,8 +314,9 @@ export class StackProxy implements ExchangeHost {
     const member = this.pick(route.appServer, { stickyId })
     if (!member) return refuse(502, `no instance of ${route.appServer} is available: ${describeUpstreams(route.upstreams).join('; ')}`)
     trace.trace.upstream = member.upstream.id
-    const { header: traceparent, traceId } = nextTraceparent(req.headers.traceparent)
+    const { header: traceparent, traceId, spanId } = nextTraceparent(req.headers.traceparent)
     trace.trace.traceId = traceId
+    trace.trace.spanId = spanId
     const headers = upstreamRequestHeaders(req.headers, req.socket.remoteAddress ?? '', conn.proto, traceparent)
     headers.connection = 'Upgrade'
     headers.upgrade = req.headers.upgrade

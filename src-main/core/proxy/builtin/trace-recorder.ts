@@ -83,6 +83,7 @@ export class TraceRecorder {
       upstream: undefined,
       durationMs: 0,
       traceId: undefined,
+      spanId: undefined,
       error: undefined,
       tls: start.tls,
       requestBytes: 0,

@@ -37,7 +37,7 @@ export function parseCaddyAccessLine(line: string): AccessEntry | undefined {
     timings: { totalMs: total },
     // Caddy logs the request headers (Authorization and Cookie are masked when the trace is stored, as for the built-in proxy).
     requestHeaders: Object.fromEntries(Object.entries(headers).map(([name, values]) => [name.toLowerCase(), values.join(', ')])),
-    ...(traceparent ? { traceId: traceparent.split('-')[1] } : {}),
+    ...(traceparent ? { traceId: traceparent.split('-')[1], spanId: traceparent.split('-')[2] } : {}),
     ...(j.resp_headers?.[UPSTREAM_HEADER]?.[0] ? { upstreamAddress: j.resp_headers[UPSTREAM_HEADER][0] } : {}),
   }
 }

@@ -31,7 +31,7 @@ export function parseNginxAccessLine(line: string): AccessEntry | undefined {
     requestBytes: Number(j.request_length) || 0,
     responseBytes: Number(j.bytes_sent) || 0,
     timings: { totalMs: total, ...(connect !== undefined ? { connectMs: connect } : {}), ...(ttfb !== undefined ? { ttfbMs: ttfb } : {}) },
-    ...(j.traceparent ? { traceId: String(j.traceparent).split('-')[1] } : {}),
+    ...(j.traceparent ? { traceId: String(j.traceparent).split('-')[1], spanId: String(j.traceparent).split('-')[2] } : {}),
     ...(Array.isArray(j.headers) ? { requestHeaders: loggedHeaders(j.headers.map(String)) } : {}),
     ...(j.upstream_addr && j.upstream_addr !== '-' ? { upstreamAddress: String(j.upstream_addr) } : {}),
   }
