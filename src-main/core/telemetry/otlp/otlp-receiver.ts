@@ -73,6 +73,7 @@ export class OtlpReceiver {
     if (!stackId) return void (req.resume(), reply(401, `no or unknown ${OTLP_KEY_HEADER}`))
     const encoding = ENCODINGS[String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()]
     if (!encoding) return void (req.resume(), reply(415, 'send application/x-protobuf or application/json'))
+    if (Number(req.headers['content-length'] ?? 0) > OTLP_MAX_BODY) return void (req.resume(), reply(413, `an export request holds at most ${OTLP_MAX_BODY} bytes`))
     const gzip = /gzip/i.test(String(req.headers['content-encoding'] ?? ''))
     const chunks: Buffer[] = []
     let size = 0

@@ -67,9 +67,9 @@ export function buildTimeline(trace: Trace, app: { spans: AppSpan[]; logs: AppLo
   const ids = new Set(app.spans.map((s) => s.spanId))
   const rootId = trace.spanId
   for (const s of app.spans) {
+    // A span whose parent was not exported (or is not the proxy's hop) is shown at the top level.
     const parent = s.parentSpanId && (ids.has(s.parentSpanId) || s.parentSpanId === rootId) ? s.parentSpanId : undefined
-    const key = parent === rootId ? rootId : parent
-    children.set(key, [...(children.get(key) ?? []), s])
+    children.set(parent, [...(children.get(parent) ?? []), s])
   }
   const hop = proxySpan(trace, (children.get(rootId) ?? [])[0])
   const spans: TimelineSpan[] = [hop]

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import { AppTelemetry } from '../../../src-main/core/telemetry/otlp/app-telemetry.js'
+import { decodeLogs, decodeSpans, encodeTraceRequest } from '../../../src-main/core/telemetry/otlp/otlp-decode.js'
+import { buildTimeline } from '../../../src-main/core/telemetry/otlp/timeline.js'
+import type { Trace } from '../../../src-main/contract.js'
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
+const PROXY_SPAN = '00f067aa0ba902b7'
+const SERVER_SPAN = '1111111111111111'
+const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64')
+const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'shop/web' } }, { key: 'service.instance.id', value: { stringValue: '2' } }] }
+
+describe('OTLP export requests', () => {
+  it('decodes protobuf spans: ids as hex, nanoseconds as milliseconds, attributes, status, the service and instance', () => {
+    const body = encodeTraceRequest({
+      resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'Microsoft.AspNetCore' }, spans: [{ traceId: b64(TRACE_ID), spanId: b64(SERVER_SPAN), parentSpanId: b64(PROXY_SPAN), name: 'GET /', kind: 2, startTimeUnixNano: '1764662400123456789', endTimeUnixNano: '1764662400125456789', attributes: [{ key: 'http.response.status_code', value: { intValue: 500 } }, { key: 'url.path', value: { stringValue: '/' } }], status: { code: 2, message: 'boom' } }] }] }],
+    })
+    const [span] = decodeSpans(body, 'protobuf')
+    expect(span).toEqual({ traceId: TRACE_ID, spanId: SERVER_SPAN, parentSpanId: PROXY_SPAN, name: 'GET /', kind: 2, service: 'shop/web#2', scope: 'Microsoft.AspNetCore', startMs: 1764662400123.456, endMs: 1764662400125.456, attributes: { 'http.response.status_code': 500, 'url.path': '/' }, status: { code: 2, message: 'boom' }, events: [] })
+  })
+
+  it('decodes OTLP/JSON logs (hex ids, string integers), and a body that is not an export request throws', () => {
+    const json = { resourceLogs: [{ resource, scopeLogs: [{ scope: { name: 'Program' }, logRecords: [{ timeUnixNano: '1764662400124000000', severityNumber: 9, severityText: 'Information', body: { stringValue: 'Greeting localhost' }, traceId: TRACE_ID.toUpperCase(), spanId: SERVER_SPAN, attributes: [{ key: 'Host', value: { stringValue: 'localhost' } }] }] }] }] }
+    expect(decodeLogs(Buffer.from(JSON.stringify(json)), 'json')).toEqual([{ traceId: TRACE_ID, spanId: SERVER_SPAN, timeMs: 1764662400124, severity: 9, severityText: 'Information', body: 'Greeting localhost', service: 'shop/web#2', scope: 'Program', attributes: { Host: 'localhost' } }])
+    expect(() => decodeSpans(Buffer.from([0x0a, 0xff, 0xff]), 'protobuf')).toThrow()
+    expect(() => decodeLogs(Buffer.from('{"resourceLogs":'), 'json')).toThrow()
+  })
+
+  it('skips spans without a valid trace or span id (all zeros, wrong length)', () => {
+    const body = encodeTraceRequest({ resourceSpans: [{ resource, scopeSpans: [{ spans: [{ traceId: b64('00'.repeat(16)), spanId: b64(SERVER_SPAN), name: 'a' }, { traceId: b64('ab'), spanId: b64(SERVER_SPAN), name: 'b' }] }] }] })
+    expect(decodeSpans(body, 'protobuf')).toEqual([])
+  })
+})
+
+describe('the apps’ telemetry store and a request’s timeline', () => {
+  const span = (spanId: string, parentSpanId: string | undefined, startMs: number, endMs: number, code = 0) => ({ traceId: TRACE_ID, spanId, parentSpanId, name: spanId, kind: 2, service: 's', scope: '', startMs, endMs, attributes: {}, status: { code }, events: [] })
+
+  it('is bounded: the oldest trace goes first, and error traces are named', () => {
+    const store = new AppTelemetry(2)
+    store.addSpans('a', [{ ...span('1'.repeat(16), undefined, 0, 1, 2), traceId: 'a'.repeat(32) }])
+    store.addSpans('a', [{ ...span('2'.repeat(16), undefined, 0, 1), traceId: 'b'.repeat(32) }])
+    store.addSpans('b', [{ ...span('3'.repeat(16), undefined, 0, 1), traceId: 'c'.repeat(32) }])
+    expect(store.timeline('a'.repeat(32)).spans).toEqual([])
+    expect(store.stats()).toMatchObject({ spans: 3, traces: 2 })
+    store.addLogs('b', [{ traceId: 'c'.repeat(32), timeMs: 1, severity: 17, severityText: 'Error', body: 'x', service: 's', scope: '', attributes: {} }, { timeMs: 1, severity: 9, severityText: '', body: 'no trace', service: 's', scope: '', attributes: {} }])
+    expect(store.errorTraces()).toEqual(['c'.repeat(32)])
+    expect(store.errorTraces('a')).toEqual([])
+    expect(store.stats().dropped).toBe(1)
+  })
+
+  it('puts the proxy hop first and the app spans as a tree under it, by start time', () => {
+    const trace = { id: 't1', time: 1000, stackId: 'shop', client: '127.0.0.1', protocol: 'HTTP/1.1', method: 'GET', host: 'shop.test', path: '/?q=1', status: 200, upstream: 'web#1', durationMs: 10, traceId: TRACE_ID, spanId: PROXY_SPAN, cache: 'Aerie; fwd=miss', timings: { connectMs: 1, ttfbMs: 9, totalMs: 10 } } as Trace
+    const timeline = buildTimeline(trace, { spans: [span('c'.repeat(16), SERVER_SPAN, 1004, 1006), span(SERVER_SPAN, PROXY_SPAN, 1001, 1009), span('d'.repeat(16), SERVER_SPAN, 1002, 1003), span('e'.repeat(16), 'f'.repeat(16), 1002, 1003)], logs: [] })
+    expect(timeline.spans.map((s) => [s.source, s.spanId.slice(0, 4), s.depth])).toEqual([['proxy', PROXY_SPAN.slice(0, 4), 0], ['app', '1111', 1], ['app', 'dddd', 2], ['app', 'cccc', 2], ['app', 'eeee', 1]])
+    expect(timeline.spans[0]).toMatchObject({ name: 'proxy GET /', startMs: 1000, endMs: 1010, attributes: { 'aerie.upstream': 'web#1', 'aerie.cache': 'Aerie; fwd=miss', 'aerie.connect_ms': 1 } })
+    expect([timeline.startMs, timeline.endMs]).toEqual([1000, 1010])
+  })
+
+  it('places the hop around the app span when the engine logs whole seconds (nginx, Apache, Caddy)', () => {
+    const trace = { id: 't2', time: 5000, stackId: 'shop', client: '', protocol: 'HTTP/1.1', method: 'GET', host: 'h', path: '/', status: 200, durationMs: 4, traceId: TRACE_ID, spanId: PROXY_SPAN, timings: { connectMs: 1, totalMs: 4 } } as Trace
+    const { spans } = buildTimeline(trace, { spans: [span(SERVER_SPAN, PROXY_SPAN, 5400.5, 5402)], logs: [] })
+    expect([spans[0].startMs, spans[0].endMs]).toEqual([5399.5, 5403.5])
+  })
+})
