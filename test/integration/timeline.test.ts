@@ -55,6 +55,17 @@ describe.skipIf(!dotnet)('the timeline of a request through the proxy into the K
       expect(server).toMatchObject({ source: 'app', kind: 2, parentSpanId: trace.spanId, depth: 1, service: `${id}/${appServer.name}#1` })
       expect(server.attributes['url.path']).toBe('/')
       expect(timeline.logs.find((l) => l.body.includes('Greeting'))).toMatchObject({ traceId: trace.traceId, spanId: server.spanId })
+
+      // An app error (a 500 with an exception) makes the trace one "with app errors"; the good one is not.
+      expect((await get(httpPort, '/boom', `localhost:${httpPort}`)).status).toBe(500)
+      await waitFor(async () => (await engine.invoke('trace:list', { stackId: id })).some((t) => t.path === '/boom'), 10_000, 'the /boom trace')
+      const boom = (await engine.invoke('trace:list', { stackId: id })).find((t) => t.path === '/boom')!
+      await waitFor(async () => (await engine.invoke('trace:app-errors', { stackId: id })).traceIds.includes(boom.traceId!), 20_000, 'the app error')
+      expect((await engine.invoke('trace:app-errors', { stackId: id })).traceIds).not.toContain(trace.traceId)
+      await waitFor(async () => (await engine.invoke('trace:timeline', { id: boom.id })).spans.some((s) => s.source === 'app'), 20_000, "the failed request's span")
+      const failed = await engine.invoke('trace:timeline', { id: boom.id })
+      expect(failed.spans.find((s) => s.source === 'app')?.status.code).toBe(2)
+      expect(failed.logs.some((l) => l.severity >= 17 && l.traceId === boom.traceId)).toBe(true)
       await engine.invoke('stack:stop', { id })
     }, 180_000)
   }

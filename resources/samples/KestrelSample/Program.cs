@@ -68,6 +68,8 @@ app.MapGet("/secure-only", () => "served over HTTPS");
 // says https:// only when the forwarded headers are applied.
 app.MapGet("/signin", (HttpContext ctx) => Results.Redirect($"{ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.PathBase}/welcome"));
 app.MapHub<EchoHub>("/hub");
+// An endpoint that fails, as an app's bug does: a 500, an error log record and a span with status error.
+app.MapGet("/boom", string () => throw new InvalidOperationException("the sample failed on purpose"));
 
 app.Run();
 

@@ -61,6 +61,8 @@ export const api = {
   traces: {
     list: (limit: number, stackId?: string) => invoke('trace:list', { limit, stackId }),
     replay: (traceId: string, instance?: string) => invoke('trace:replay', { traceId, ...(instance ? { instance } : {}) }),
+    timeline: (id: string) => invoke('trace:timeline', { id }),
+    appErrors: (stackId?: string) => invoke('trace:app-errors', stackId ? { stackId } : {}),
   },
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
     return transport.on(name, listener as (payload: unknown) => void)

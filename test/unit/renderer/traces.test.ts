@@ -36,6 +36,12 @@ describe('trace filters', () => {
     expect(matchesTrace(trace(), { ...f, text: 'web#2' })).toBe(false)
     expect(matchesTrace(trace(), { ...f, minMs: 50 })).toBe(false)
   })
+  it('"with app errors" keeps the traces whose trace id the app reported an error in, whatever their status', () => {
+    const f = { ...emptyTraceFilter(), status: 'app-errors' as const }
+    expect(matchesTrace(trace({ traceId: 'a'.repeat(32), status: 200 }), f, new Set(['a'.repeat(32)]))).toBe(true)
+    expect(matchesTrace(trace({ traceId: 'b'.repeat(32), status: 500 }), f, new Set(['a'.repeat(32)]))).toBe(false)
+    expect(matchesTrace(trace({ traceId: undefined }), f, new Set(['a'.repeat(32)]))).toBe(false)
+  })
 })
 
 describe('HAR export', () => {
