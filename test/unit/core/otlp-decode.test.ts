@@ -22,6 +22,8 @@ describe('OTLP export requests', () => {
   it('decodes OTLP/JSON logs (hex ids, string integers), and a body that is not an export request throws', () => {
     const json = { resourceLogs: [{ resource, scopeLogs: [{ scope: { name: 'Program' }, logRecords: [{ timeUnixNano: '1764662400124000000', severityNumber: 9, severityText: 'Information', body: { stringValue: 'Greeting localhost' }, traceId: TRACE_ID.toUpperCase(), spanId: SERVER_SPAN, attributes: [{ key: 'Host', value: { stringValue: 'localhost' } }] }] }] }] }
     expect(decodeLogs(Buffer.from(JSON.stringify(json)), 'json')).toEqual([{ traceId: TRACE_ID, spanId: SERVER_SPAN, timeMs: 1764662400124, severity: 9, severityText: 'Information', body: 'Greeting localhost', service: 'shop/web#2', scope: 'Program', attributes: { Host: 'localhost' } }])
+    const template = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'Greeting {Host} from {Instance:D2}, {Missing}' }, attributes: [{ key: 'Host', value: { stringValue: 'shop.test' } }, { key: 'Instance', value: { intValue: '2' } }] }] }] }] }
+    expect(decodeLogs(Buffer.from(JSON.stringify(template)), 'json')[0].body).toBe('Greeting shop.test from 2, {Missing}')
     expect(() => decodeSpans(Buffer.from([0x0a, 0xff, 0xff]), 'protobuf')).toThrow()
     expect(() => decodeLogs(Buffer.from('{"resourceLogs":'), 'json')).toThrow()
   })

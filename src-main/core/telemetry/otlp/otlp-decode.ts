@@ -146,6 +146,17 @@ export function decodeSpans(body: Buffer, encoding: OtlpEncoding): AppSpan[] {
   return spans
 }
 
+/**
+ * A message template ("Greeting {Host}", as .NET's exporter sends the body without
+ * IncludeFormattedMessage) with its placeholders filled from the record's attributes.
+ */
+function formatted(body: string, attrs: Record<string, AttributeValue>): string {
+  return body.replace(/\{([A-Za-z_@][\w.]*)(?:[,:][^}]*)?\}/g, (whole, name: string) => {
+    const v = attrs[name.replace(/^@/, '')]
+    return v === undefined ? whole : text(v)
+  })
+}
+
 /** The records of an ExportLogsServiceRequest; throws on a body that is not one. */
 export function decodeLogs(body: Buffer, encoding: OtlpEncoding): AppLog[] {
   const logs: AppLog[] = []
@@ -162,7 +173,7 @@ export function decodeLogs(body: Buffer, encoding: OtlpEncoding): AppLog[] {
           timeMs: nanosToMs(r.timeUnixNano) || nanosToMs(r.observedTimeUnixNano),
           severity: Number(r.severityNumber ?? 0),
           severityText: String(r.severityText ?? ''),
-          body: r.body === undefined ? '' : text(anyValue(r.body)),
+          body: r.body === undefined ? '' : formatted(text(anyValue(r.body)), attributes(r.attributes)),
           service,
           scope,
           attributes: attributes(r.attributes),
