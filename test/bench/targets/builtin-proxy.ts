@@ -1,8 +1,11 @@
 // Bench target: an engine stand-in that starts Aerie's built-in proxy, which runs in its own process
 // (the bench measures that one). TRACES=on turns every trace into the engine's Telemetry, as a stack does;
-// TRACES=off makes the proxy process drop them (AERIE_PROXY_TRACES=off), to measure what they cost; CACHE=on adds proxy.cache.
+// TRACES=off makes the proxy process drop them (AERIE_PROXY_TRACES=off), to measure what they cost; CACHE=on adds proxy.cache;
+// OTLP=on also runs the engine's OTLP receiver in this process (as the engine does) and prints its endpoint and a stack's key.
 import { builtinProxyDriver } from '../../../src-main/core/proxy/builtin/builtin-proxy.js'
 import { Telemetry } from '../../../src-main/core/telemetry/telemetry.js'
+import { AppTelemetry } from '../../../src-main/core/telemetry/otlp/app-telemetry.js'
+import { OtlpReceiver } from '../../../src-main/core/telemetry/otlp/otlp-receiver.js'
 import { defaultSettings } from '../../support/upstreams.js'
 
 const telemetry = new Telemetry()
@@ -21,8 +24,14 @@ await builtinProxyDriver.start(
   },
   { log: (lines) => process.env.BENCH_DEBUG && console.error(lines.join('\n')), trace: (t) => telemetry.trace(t) },
 )
+const appTelemetry = new AppTelemetry()
+if (process.env.OTLP === 'on') {
+  const receiver = new OtlpReceiver(appTelemetry, (m) => console.error(m))
+  await receiver.start()
+  console.log(`otlp ${receiver.endpoint} ${receiver.keyFor('bench')}`)
+}
 console.log('ready')
 process.on('SIGTERM', () => {
-  console.error(`traces recorded: ${seen}`)
+  console.error(`traces recorded: ${seen}; app spans kept: ${JSON.stringify(appTelemetry.stats())}`)
   process.exit(0)
 })

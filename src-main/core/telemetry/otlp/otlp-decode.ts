@@ -73,20 +73,31 @@ export interface AppLog {
 export type OtlpSignal = 'traces' | 'logs'
 export type OtlpEncoding = 'protobuf' | 'json'
 
-// A loosely typed view of a decoded message: protobufjs's toObject output and OTLP/JSON share it
-// (camelCase names; ids as base64 in the first, hex in the second; 64-bit integers as strings).
+// A loosely typed view of a decoded message. protobufjs's decoded messages and OTLP/JSON share it
+// (camelCase names; only the fields that were set are own properties); they differ in ids (bytes
+// there, hex strings here) and 64-bit integers (Long objects there, strings here). The protobuf
+// messages are read as decoded, without toObject: no base64 or BigInt round trips on the way.
 type Msg = Record<string, unknown>
 const list = (v: unknown): Msg[] => (Array.isArray(v) ? (v as Msg[]) : [])
+const has = (m: Msg, key: string) => Object.prototype.hasOwnProperty.call(m, key)
+
+/** A 64-bit integer as a number: a Long (protobuf), a decimal string (JSON) or a number. */
+function int64(v: unknown): number {
+  if (typeof v === 'number') return v
+  if (typeof v === 'string') return Number(v)
+  if (v && typeof (v as { toNumber?: unknown }).toNumber === 'function') return (v as { toNumber(): number }).toNumber()
+  return 0
+}
 
 function anyValue(v: unknown): AttributeValue {
   const m = (v ?? {}) as Msg
-  if ('stringValue' in m) return String(m.stringValue)
-  if ('boolValue' in m) return Boolean(m.boolValue)
-  if ('intValue' in m) return Number(m.intValue)
-  if ('doubleValue' in m) return Number(m.doubleValue)
-  if ('arrayValue' in m) return list((m.arrayValue as Msg).values).map(anyValue)
-  if ('kvlistValue' in m) return attributes((m.kvlistValue as Msg).values)
-  if ('bytesValue' in m) return String(m.bytesValue)
+  if (has(m, 'stringValue')) return String(m.stringValue)
+  if (has(m, 'boolValue')) return Boolean(m.boolValue)
+  if (has(m, 'intValue')) return int64(m.intValue)
+  if (has(m, 'doubleValue')) return Number(m.doubleValue)
+  if (has(m, 'arrayValue')) return list((m.arrayValue as Msg).values).map(anyValue)
+  if (has(m, 'kvlistValue')) return attributes((m.kvlistValue as Msg).values)
+  if (has(m, 'bytesValue')) return typeof m.bytesValue === 'string' ? m.bytesValue : Buffer.from(m.bytesValue as Uint8Array).toString('base64')
   return null
 }
 function attributes(v: unknown): Record<string, AttributeValue> {
@@ -95,11 +106,14 @@ function attributes(v: unknown): Record<string, AttributeValue> {
   return out
 }
 const text = (v: AttributeValue): string => (typeof v === 'string' ? v : JSON.stringify(v))
-const nanosToMs = (v: unknown): number => (v === undefined || v === null ? 0 : Number(BigInt(String(v)) / 1000n) / 1000)
+/** Nanoseconds since the epoch as milliseconds (a double keeps them to about a quarter of a microsecond). */
+const nanosToMs = (v: unknown): number => int64(v) / 1e6
 
-function id(v: unknown, encoding: OtlpEncoding, bytes: number): string | undefined {
-  if (typeof v !== 'string' || !v) return undefined
-  const hex = encoding === 'json' ? v.toLowerCase() : Buffer.from(v, 'base64').toString('hex')
+function id(v: unknown, bytes: number): string | undefined {
+  let hex: string
+  if (typeof v === 'string') hex = v.toLowerCase()
+  else if (v instanceof Uint8Array) hex = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')
+  else return undefined
   return hex.length === bytes * 2 && /^[0-9a-f]+$/.test(hex) && !/^0+$/.test(hex) ? hex : undefined
 }
 
@@ -111,7 +125,7 @@ function resourceName(resource: unknown): string {
 
 function parse(body: Buffer, encoding: OtlpEncoding, type: protobuf.Type): Msg {
   if (encoding === 'json') return JSON.parse(body.toString('utf8')) as Msg
-  return type.toObject(type.decode(body), { longs: String, bytes: String, defaults: false, oneofs: false }) as Msg
+  return type.decode(body) as unknown as Msg
 }
 
 /** The spans of an ExportTraceServiceRequest; throws on a body that is not one. */
@@ -122,14 +136,14 @@ export function decodeSpans(body: Buffer, encoding: OtlpEncoding): AppSpan[] {
     for (const ss of list(rs.scopeSpans)) {
       const scope = String((ss.scope as Msg | undefined)?.name ?? '')
       for (const s of list(ss.spans)) {
-        const traceId = id(s.traceId, encoding, 16)
-        const spanId = id(s.spanId, encoding, 8)
+        const traceId = id(s.traceId, 16)
+        const spanId = id(s.spanId, 8)
         if (!traceId || !spanId) continue
         const status = (s.status ?? {}) as Msg
         spans.push({
           traceId,
           spanId,
-          parentSpanId: id(s.parentSpanId, encoding, 8),
+          parentSpanId: id(s.parentSpanId, 8),
           name: String(s.name ?? ''),
           kind: Number(s.kind ?? 0),
           service,
@@ -165,8 +179,8 @@ export function decodeLogs(body: Buffer, encoding: OtlpEncoding): AppLog[] {
     for (const sl of list(rl.scopeLogs)) {
       const scope = String((sl.scope as Msg | undefined)?.name ?? '')
       for (const r of list(sl.logRecords)) {
-        const traceId = id(r.traceId, encoding, 16)
-        const spanId = id(r.spanId, encoding, 8)
+        const traceId = id(r.traceId, 16)
+        const spanId = id(r.spanId, 8)
         logs.push({
           ...(traceId ? { traceId } : {}),
           ...(spanId ? { spanId } : {}),
