@@ -77,6 +77,9 @@ export const TraceSchema = z.object({
   traceId: z.string().optional(),
   /** The proxy's own span in that trace: the parent id (traceparent) of the app's server span. */
   spanId: z.string().optional(),
+  /** The route that served it (`/api → web`), and how many instances refused it before (built-in proxy). */
+  route: z.string().optional(),
+  retries: z.number().int().optional(),
   error: z.string().optional(),
   /** TLS version, for HTTPS requests. */
   tls: z.string().optional(),

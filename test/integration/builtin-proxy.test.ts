@@ -308,6 +308,10 @@ describe('built-in proxy (real upstreams, real clients)', () => {
     }
     expect(logs.some((l) => l.includes('retrying GET /after-kill on another instance'))).toBe(true)
     expect(logs.some((l) => l.includes('web#2 ejected for 10000 ms after 3 failed connections'))).toBe(true)
+    // The retried request's trace says so, and keeps one trace id across its attempts (the app sees the last span).
+    await waitFor(() => traces.some((t) => t.path === '/after-kill' && t.retries === 1), 2000, 'the retried trace')
+    const retried = traces.find((t) => t.path === '/after-kill' && t.retries === 1)!
+    expect(retried).toMatchObject({ upstream: 'web#1', route: '/ → web', traceId: expect.stringMatching(/^[0-9a-f]{32}$/), spanId: expect.stringMatching(/^[0-9a-f]{16}$/) })
     await a.close()
     ;(a as unknown as { crash: () => void }).crash()
     // Instance states reach the proxy's process within its sync interval (100 ms).

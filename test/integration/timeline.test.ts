@@ -54,6 +54,8 @@ describe.skipIf(!dotnet)('the timeline of a request through the proxy into the K
       expect(hop).toMatchObject({ source: 'proxy', spanId: trace.spanId, depth: 0 })
       expect(server).toMatchObject({ source: 'app', kind: 2, parentSpanId: trace.spanId, depth: 1, service: `${id}/${appServer.name}#1` })
       expect(server.attributes['url.path']).toBe('/')
+      expect(hop.attributes['aerie.upstream']).toBe(`${appServer.name}#1`)
+      if (kind === 'builtin') expect(hop.attributes['aerie.route']).toBe(`/ → ${appServer.name}`)
       expect(timeline.logs.find((l) => l.body.includes('Greeting'))).toMatchObject({ traceId: trace.traceId, spanId: server.spanId })
 
       // An app error (a 500 with an exception) makes the trace one "with app errors"; the good one is not.

@@ -186,7 +186,10 @@ export class StackProxy implements ExchangeHost {
     }
     const { upstream } = member
     trace.trace.upstream = upstream.id
-    const { header: traceparent, traceId, spanId } = nextTraceparent(req.headers.traceparent)
+    trace.trace.route = `${route.pathPrefix} → ${route.appServer}`
+    if (tried.size) trace.trace.retries = tried.size
+    // A retry stays in the request's trace (a new span: a new attempt).
+    const { header: traceparent, traceId, spanId } = nextTraceparent(trace.trace.traceId ? `00-${trace.trace.traceId}-${trace.trace.spanId}-01` : req.headers.traceparent)
     trace.trace.traceId = traceId
     trace.trace.spanId = spanId
     const headers = upstreamRequestHeaders(req.headers, req.socket?.remoteAddress ?? '', conn.proto, traceparent)
@@ -314,6 +317,7 @@ export class StackProxy implements ExchangeHost {
     const member = this.pick(route.appServer, { stickyId })
     if (!member) return refuse(502, `no instance of ${route.appServer} is available: ${describeUpstreams(route.upstreams).join('; ')}`)
     trace.trace.upstream = member.upstream.id
+    trace.trace.route = `${route.pathPrefix} → ${route.appServer}`
     const { header: traceparent, traceId, spanId } = nextTraceparent(req.headers.traceparent)
     trace.trace.traceId = traceId
     trace.trace.spanId = spanId

@@ -84,6 +84,8 @@ export class TraceRecorder {
       durationMs: 0,
       traceId: undefined,
       spanId: undefined,
+      route: undefined,
+      retries: undefined,
       error: undefined,
       tls: start.tls,
       requestBytes: 0,

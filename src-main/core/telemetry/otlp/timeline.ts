@@ -35,7 +35,9 @@ function proxySpan(trace: Trace, child: AppSpan | undefined): TimelineSpan {
   let start = trace.time
   if (child && (child.startMs < start || child.startMs > start + trace.durationMs)) start = child.startMs - (t?.connectMs ?? 0)
   const attributes: Record<string, AttributeValue> = { 'http.request.method': trace.method, 'url.path': trace.path, 'server.address': trace.host, 'http.response.status_code': trace.status, 'network.protocol.version': trace.protocol }
+  if (trace.route) attributes['aerie.route'] = trace.route
   if (trace.upstream) attributes['aerie.upstream'] = trace.upstream
+  if (trace.retries) attributes['aerie.retries'] = trace.retries
   if (trace.tls) attributes['tls.protocol.version'] = trace.tls
   if (trace.cache) attributes['aerie.cache'] = trace.cache
   if (trace.rewrite) attributes['aerie.rewrite'] = `rule ${trace.rewrite.rule}: ${trace.rewrite.match} → ${trace.rewrite.target}${trace.rewrite.redirect ? ` (${trace.rewrite.redirect})` : ''}`
