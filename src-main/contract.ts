@@ -4,6 +4,7 @@
  * Every payload crossing a transport is parsed with these schemas.
  */
 import { z } from 'zod'
+import { ERROR_CODE_NAMES, type ErrorCode } from './core/error-codes.js'
 import { EXPORT_TARGETS, ExportParamsSchema } from './core/proxy/export/export-params.js'
 import { HostnameSchema, IdSchema, StackSchema } from './core/stacks/stack-schema.js'
 
@@ -255,6 +256,8 @@ export function isCommandName(name: unknown): name is CommandName {
 
 /** The error shape every transport returns for a failed command. */
 export const CommandErrorSchema = z.object({
+  /** Machine-readable (core/error-codes.ts): usage, invalid, not-found, conflict, unavailable, denied, failed. */
+  code: z.enum(ERROR_CODE_NAMES as [ErrorCode, ...ErrorCode[]]).optional(),
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 })

@@ -3,6 +3,7 @@ import { dataLayout } from '../core/data-layout.js'
 import { StackStore } from '../core/stacks/stack-store.js'
 import { stackUrls } from '../core/stacks/stack-urls.js'
 import { readLogTail } from '../core/telemetry/log-files.js'
+import { CodedError } from '../core/error-codes.js'
 
 /**
  * What read-only commands (`list`, `status`, `logs`) show when no engine runs: read straight
@@ -21,7 +22,7 @@ export async function offlineStackViews(dataDir: string): Promise<StackView[]> {
 
 export async function offlineStackView(dataDir: string, id: string): Promise<StackView> {
   const view = (await offlineStackViews(dataDir)).find((v) => v.stack.id === id)
-  if (!view) throw new Error(`no stack "${id}" (see \`aerie list\`)`)
+  if (!view) throw new CodedError('not-found', `no stack "${id}" (see \`aerie list\`)`)
   return view
 }
 

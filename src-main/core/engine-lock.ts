@@ -35,6 +35,7 @@ export class EngineBusyError extends Error {
   ) {
     const where = holder.port ? `, http://127.0.0.1:${holder.port}/` : ', still starting'
     super(`an Aerie engine already runs for ${dataDir} (${describeFace(holder.face)}, pid ${holder.pid}${where}); use it or stop it first`)
+    this.name = 'EngineBusyError'
   }
 }
 

@@ -37,6 +37,7 @@ import { OtlpReceiver } from './telemetry/otlp/otlp-receiver.js'
 import { buildTimeline } from './telemetry/otlp/timeline.js'
 import { Emitter } from './util/emitter.js'
 import { parseOrThrow, ValidationError } from './validation-error.js'
+import { CodedError } from './error-codes.js'
 
 /** How often the running instances' CPU and memory are read (and sent to the faces). */
 const USAGE_SAMPLE_MS = 2_000
@@ -264,7 +265,7 @@ export class Engine implements EngineApi {
   private runnerFor(id: string, stack?: Stack): StackRunner {
     let runner = this.runners.get(id)
     if (!runner) {
-      if (!stack) throw new Error(`no stack "${id}" (see \`aerie list\`)`)
+      if (!stack) throw new CodedError('not-found', `no stack "${id}" (see \`aerie list\`)`)
       runner = new StackRunner(stack, { telemetry: this.telemetry, registry: this.registry, certificates: this.certificates, dataDir: this.dataDir, changed: (view) => this.emitters['stack:state'].emit(view), processChanged: (view) => this.emitters['process:state'].emit(view), otlp: this.otlpListening ? this.otlp : undefined })
       this.runners.set(id, runner)
     }
@@ -407,7 +408,7 @@ export class Engine implements EngineApi {
     'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),
     'trace:timeline': async ({ id }) => {
       const trace = this.telemetry.findTrace(id)
-      if (!trace) throw new Error(`no trace ${id} (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
+      if (!trace) throw new CodedError('not-found', `no trace ${id} (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
       return buildTimeline(trace, trace.traceId ? this.appTelemetry.timeline(trace.traceId) : { spans: [], logs: [] })
     },
     'trace:app-errors': async ({ stackId }) => ({ traceIds: this.appTelemetry.errorTraces(stackId) }),

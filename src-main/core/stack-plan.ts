@@ -8,6 +8,7 @@ import type { ProxyPlan } from './proxy/proxy-driver.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
 import { portInUseMessage } from './supervisor/port-owner.js'
 import { isPortFree } from './supervisor/ports.js'
+import { CodedError } from './error-codes.js'
 
 /** One supervised instance of an app server. */
 export interface Instance {
@@ -80,8 +81,8 @@ export async function checkProxyListeners(stack: Stack, current?: Stack): Promis
   const driver = proxyDriver(stack.proxy.kind)
   const ours = (port: number) => current !== undefined && current.proxy.listenHost === listenHost && [current.proxy.httpPort, current.proxy.httpsPort].includes(port)
   const usable = async (port: number) => ours(port) || driver.ownsPort?.(listenHost, port) || (await isPortFree(port, listenHost))
-  if (!(await usable(httpPort))) throw new Error(portInUseMessage(httpPort, listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
-  if (httpsPort !== undefined && !(await usable(httpsPort))) throw new Error(portInUseMessage(httpsPort, listenHost, 'proxy.httpsPort', 'stop what holds it or pick another port'))
+  if (!(await usable(httpPort))) throw new CodedError('conflict', portInUseMessage(httpPort, listenHost, 'proxy.httpPort', 'stop what holds it or pick another port'))
+  if (httpsPort !== undefined && !(await usable(httpsPort))) throw new CodedError('conflict', portInUseMessage(httpsPort, listenHost, 'proxy.httpsPort', 'stop what holds it or pick another port'))
 }
 
 /** The supervised process of instance `n` of `app`, on `port`, tagged for this data directory's `owner`. */

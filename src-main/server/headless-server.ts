@@ -7,6 +7,7 @@ import { ClientMessageSchema, INVOKE_PATH, WS_PATH, type ServerMessage } from '.
 import { checkHost, checkOrigin, tokenMatches, tokenOf } from './request-guard.js'
 import { serveRenderer } from './static-files.js'
 import { toCommandError } from '../core/command-error.js'
+import { ERROR_CODES } from '../core/error-codes.js'
 
 /** Largest command body accepted over HTTP or WebSocket (a stack definition is a few KB). */
 const MAX_MESSAGE_BYTES = 1024 * 1024
@@ -36,7 +37,8 @@ export async function startHeadlessServer(options: { engine: EngineApi; renderer
 
   const reject = (res: http.ServerResponse, status: number, message: string) => {
     res.writeHead(status, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ ok: false, error: { message } }))
+    const code = status === 404 ? 'not-found' : status === 400 ? 'invalid' : 'denied'
+    res.end(JSON.stringify({ ok: false, error: { code, message } }))
   }
 
   const server = http.createServer(async (req, res) => {
@@ -72,8 +74,9 @@ export async function startHeadlessServer(options: { engine: EngineApi; renderer
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ ok: true, result }))
     } catch (err) {
-      res.writeHead(422, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ ok: false, error: toCommandError(err) }))
+      const error = toCommandError(err)
+      res.writeHead(ERROR_CODES[error.code ?? 'failed'].http, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ ok: false, error }))
     }
   })
 

@@ -91,6 +91,14 @@ describe('headless server', () => {
     const res = await request(server.port, '/api/invoke/stack:start', { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{"id":"Not Valid"}' })
     expect(res.status).toBe(422)
     expect(JSON.parse(res.body).error.issues[0].path).toBe('id')
+    expect(JSON.parse(res.body).error.code).toBe('invalid')
+  })
+
+  it('gives every failure a machine-readable code with its HTTP status: an unknown stack is 404 not-found, a bad token 401 denied', async () => {
+    const res = await request(server.port, '/api/invoke/stack:start', { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{"id":"no-such-stack"}' })
+    expect(res.status).toBe(404)
+    expect(JSON.parse(res.body).error).toEqual({ code: 'not-found', message: 'no stack "no-such-stack" (see `aerie list`)' })
+    expect(JSON.parse((await invoke({})).body).error.code).toBe('denied')
   })
 
   it('opens the WebSocket only with the token and our Origin', async () => {

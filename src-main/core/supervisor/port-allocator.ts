@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { AppServer } from '../stacks/stack-schema.js'
 import { portInUseMessage } from './port-owner.js'
 import { findFreePort, isPortFree } from './ports.js'
+import { CodedError } from '../error-codes.js'
 
 /**
  * Ports for a stack's app servers: fixed ones checked, `auto` ones picked and kept stable
@@ -30,7 +31,7 @@ export class PortAllocator {
     if (app.ports !== 'auto') {
       for (const [j, port] of app.ports.entries()) {
         if (!ours.has(port) && !(await isPortFree(port)))
-          throw new Error(portInUseMessage(port, '127.0.0.1', `appServers[${index}].ports[${j}]`, 'stop what holds it, pick another port or use "auto"'))
+          throw new CodedError('conflict', portInUseMessage(port, '127.0.0.1', `appServers[${index}].ports[${j}]`, 'stop what holds it, pick another port or use "auto"'))
       }
       return app.ports
     }

@@ -9,6 +9,7 @@ import { unknownHostPage } from './error-pages.js'
 import { H2_MAX_CONCURRENT_STREAMS, HEADER_TIMEOUT_CHECK_MS, LIMIT_WARNING_INTERVAL_MS, MAX_HEADER_BYTES, maxClientConnections, openFileLimit, OUT_OF_FDS } from './limits.js'
 import { checkRequestTarget, isHttp2Request } from './request-target.js'
 import type { ConnectionInfo, ProxyRequest, ProxyResponse, StackProxy } from './stack-proxy.js'
+import { CodedError } from '../../error-codes.js'
 
 type Kind = 'http' | 'https'
 
@@ -117,7 +118,7 @@ class SharedListener {
   listen(field: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'EADDRINUSE' ? new Error(portInUseMessage(this.port, this.host, field, 'stop what holds it or pick another port')) : err)
+        reject(err.code === 'EADDRINUSE' ? new CodedError('conflict', portInUseMessage(this.port, this.host, field, 'stop what holds it or pick another port')) : err)
       this.server.once('error', onError)
       this.server.listen({ port: this.port, host: this.host, exclusive: true }, () => {
         this.server.off('error', onError)

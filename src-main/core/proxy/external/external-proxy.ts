@@ -12,6 +12,7 @@ import type { DriverAvailability, ProxyDriver, ProxyHooks, ProxyPlan, RunningPro
 import { applyRewrite, compileRewrites, type CompiledRewrite } from '../rewrite-rules.js'
 import { FileTail } from './access-log-tail.js'
 import { binaryVersion, findBinary, installHint } from './binary.js'
+import { CodedError } from '../../error-codes.js'
 
 const run = promisify(execFile)
 /** A validator that takes longer than this is treated as a failure (it should take milliseconds). */
@@ -41,6 +42,7 @@ export class ProxyConfigError extends Error {
     readonly detail: string,
   ) {
     super(`${kind} refused the generated config (${file}${line ? `:${line}` : ''}): ${detail}`)
+    this.name = 'ProxyConfigError'
     this.name = 'ProxyConfigError'
   }
 }
@@ -234,7 +236,7 @@ export function externalProxyDriver(spec: ExternalProxySpec, binaryOverride?: ()
   const locate = () => findBinary(spec.binaryNames, spec.binaryDirs, binaryOverride?.())
   const need = () => {
     const binary = locate()
-    if (!binary) throw new Error(`${spec.label} is not installed; install it with: ${installHint(spec.install)}, or pick the built-in proxy`)
+    if (!binary) throw new CodedError('unavailable', `${spec.label} is not installed; install it with: ${installHint(spec.install)}, or pick the built-in proxy`)
     return binary
   }
   const workDirOf = (plan: ProxyPlan) => {

@@ -1,4 +1,5 @@
 import type { Trace } from '../../../../contract.js'
+import type { ErrorCode } from '../../../error-codes.js'
 import type { ProcessState } from '../../../supervisor/managed-process.js'
 import type { PlanRoute, ProxyPlan } from '../../proxy-driver.js'
 
@@ -27,7 +28,7 @@ export type HostCommand =
 
 export type HostEvent =
   | { type: 'ready'; pid: number }
-  | { type: 'reply'; id: number; error?: string; value?: number }
+  | { type: 'reply'; id: number; error?: string; code?: ErrorCode; value?: number }
   | { type: 'log'; key: string; lines: string[] }
   | { type: 'traces'; key: string; traces: Trace[] }
 

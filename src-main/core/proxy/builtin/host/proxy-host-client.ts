@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DEFAULT_RESTART_POLICY, nextRestartDelay } from '../../../supervisor/restart-policy.js'
 import type { ProxyHooks, ProxyPlan } from '../../proxy-driver.js'
 import { toWirePlan, upstreamStates, type HostCommand, type HostEvent } from './host-protocol.js'
+import { CodedError, type ErrorCode } from '../../../error-codes.js'
 
 /**
  * How often instance states are compared and, when changed, sent to the proxy process. The engine also
@@ -112,12 +113,12 @@ export class ProxyHostClient {
     })
   }
 
-  private settle(id: number, error?: string, value?: number): void {
+  private settle(id: number, error?: string, value?: number, code?: ErrorCode): void {
     const waiter = this.pending.get(id)
     if (!waiter) return
     this.pending.delete(id)
     clearTimeout(waiter.timer)
-    if (error) waiter.reject(new Error(error))
+    if (error) waiter.reject(new CodedError(code ?? 'failed', error))
     else waiter.resolve(value)
   }
 
@@ -160,7 +161,7 @@ export class ProxyHostClient {
   }
 
   private onEvent(event: HostEvent): void {
-    if (event.type === 'reply') return this.settle(event.id, event.error, event.value)
+    if (event.type === 'reply') return this.settle(event.id, event.error, event.value, event.code)
     if (event.type === 'ready') return
     const entry = this.stacks.get(event.key)
     if (!entry) return

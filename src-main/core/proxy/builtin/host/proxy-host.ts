@@ -9,6 +9,7 @@ import { Batcher } from '../../../telemetry/batcher.js'
 import { attachStack, detachStack } from '../listener-hub.js'
 import { StackProxy } from '../stack-proxy.js'
 import type { HostCommand, HostEvent, UpstreamStates, WirePlan } from './host-protocol.js'
+import { codeOf } from '../../../error-codes.js'
 
 /** Traces cross to the engine in batches: one IPC message per interval instead of one per request. */
 const TRACE_BATCH_MS = 50
@@ -110,7 +111,7 @@ async function run(command: HostCommand): Promise<number | void> {
 process.on('message', (command: HostCommand) => {
   run(command).then(
     (value) => 'id' in command && send({ type: 'reply', id: command.id, ...(typeof value === 'number' ? { value } : {}) }),
-    (err: Error) => 'id' in command && send({ type: 'reply', id: command.id, error: err.message }),
+    (err: Error) => 'id' in command && send({ type: 'reply', id: command.id, error: err.message, code: codeOf(err) }),
   )
 })
 // The engine went away (or closed the channel): nothing may keep serving on its behalf.
