@@ -1,9 +1,19 @@
 import type { LogLine, StackView } from '../contract.js'
+import { plainText } from '../core/util/terminal-text.js'
+import { wantsColor } from './color.js'
 
-const useColor = process.stdout.isTTY && !process.env.NO_COLOR
-const paint = (code: number) => (s: string) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s)
+/** Colours of stdout and stderr, each decided on its own (color.ts); main() sets them from --color/--no-color. */
+const colors = { stdout: wantsColor(process.stdout, undefined), stderr: wantsColor(process.stderr, undefined) }
+export function setColors(flag: boolean | undefined): void {
+  colors.stdout = wantsColor(process.stdout, flag)
+  colors.stderr = wantsColor(process.stderr, flag)
+}
+const paintOn = (stream: 'stdout' | 'stderr', code: number) => (s: string) => (colors[stream] ? `\x1b[${code}m${s}\x1b[0m` : s)
+const paint = (code: number) => paintOn('stdout', code)
 export const green = paint(32)
 export const red = paint(31)
+/** An error message for stderr: red when stderr is coloured. */
+export const errorText = paintOn('stderr', 31)
 export const yellow = paint(33)
 export const grey = paint(90)
 export const bold = paint(1)
@@ -40,7 +50,8 @@ const sourcePalette = [36, 35, 34, 33, 32]
 export function formatLogLine(line: LogLine): string {
   const hash = [...line.source].reduce((h, c) => h + c.charCodeAt(0), 0)
   const tag = line.stream === 'system' ? grey(`${line.source} |`) : paint(sourcePalette[hash % sourcePalette.length])(`${line.source} |`)
-  return `${tag} ${line.text}`
+  // A pty's cursor and mode sequences never reach a pipe or a file; its colours only where colours are on.
+  return `${tag} ${plainText(line.text, { keepColors: colors.stdout })}`
 }
 
 /**

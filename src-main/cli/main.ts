@@ -1,62 +1,45 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import type { EngineApi } from '../contract.js'
-import { Engine } from '../core/engine.js'
-import { isReachable, readEngineLock } from '../core/engine-lock.js'
+import type { CommandError, EngineApi } from '../contract.js'
+import { CodedError, ERROR_CODES } from '../core/error-codes.js'
 import { dataDir, projectRoot } from '../core/paths.js'
-import { EXPORT_TARGETS } from '../core/proxy/export/export-params.js'
-import { followLogs } from './follow-logs.js'
-import { formatLogLine, formatStackList, formatStackStatus, red, stacksJson } from './format.js'
-import { runInForeground } from './foreground.js'
-import { offlineLogTail, offlineStackView, offlineStackViews } from './offline.js'
-import { RemoteEngine } from './remote-engine.js'
-import { MAX_LOG_BUFFER_LINES } from '../core/telemetry/telemetry.js'
-import { hostsWithNames, stackNames, writeHostsBlock } from '../core/hosts-file.js'
-import { serve } from './serve.js'
+import { errorText, formatLogLine, formatStackList, formatStackStatus, setColors, stacksJson } from './format.js'
+import type { RemoteEngine } from './remote-engine.js'
+import { COMMAND_HELP, USAGE } from './usage.js'
 
-const USAGE = `Usage: aerie <command> [options]
+// Only what every command needs is imported above: the engine, the stack files, the proxy drivers
+// and the certificate libraries load when a command asks for them, so that `aerie --help` and
+// `aerie list` start in a fraction of a second (npm run bench measures it).
 
-Commands:
-  list [--json]        list the stacks and their state
-  status [stack] [--json]
-                       show stacks with their processes, pids and ports
-  start <stack>        start a stack (in the running app/server, or here in the foreground)
-  stop <stack>         stop a stack in the running app/server
-  logs [stack] [-f]    the last log lines (of one stack); -f follows the running engine's new lines
-  import <folder>      add the stack kept in <folder>/aerie.stack.json (edits there apply)
-  export <stack> --to nginx|apache|caddy|yarp|iis|systemd [--server-name a.com,b.com] [--cert F] [--key F] [--out DIR]
-         [--base-port N] [--app-dir DIR] [--listen ADDR] [--http-port N] [--https-port N]
-                       the stack as production configuration, with a diff against the last export
-                       (Kestrel from --base-port, default 5000; the app under --app-dir, default /var/www/app)
-  cache purge <stack> [path]
-                       empty a running stack's response cache (proxy.cache), or what is under path
-  doctor <stack> [--json]
-                       what makes the app behave differently behind the proxy, from the running
-                       stack's recent traces and logs, with the evidence and the fix
-  hosts apply|remove|show
-                       map every stack's host names to 127.0.0.1 and ::1 in a marked block of the
-                       hosts file (for the app and tools: the system's resolver does not know
-                       *.localhost), take the block out, or print it
-  serve [--port N]     run the engine with its UI in a browser, on 127.0.0.1 only
+/** The CLI flag behind each field a command's request names, so that an error speaks of what the user typed. */
+const FLAG_FOR_FIELD: [RegExp, string][] = [
+  [/^params\.serverNames(\[\d+\])?/, '--server-name'],
+  [/^params\.certificateFile/, '--cert'],
+  [/^params\.keyFile/, '--key'],
+  [/^params\.basePort/, '--base-port'],
+  [/^params\.appDirectory/, '--app-dir'],
+  [/^params\.listenAddress/, '--listen'],
+  [/^params\.httpPort/, '--http-port'],
+  [/^params\.httpsPort/, '--https-port'],
+  [/^to$/, '--to'],
+  [/^(id|stackId)$/, 'the stack id'],
+]
 
-Options:
-  --port N             port for \`serve\` (default: a free port)
-  --quiet              \`serve\`: do not print process logs
-  --log-buffer N       \`serve\`: log lines the engine keeps in memory for the UI (default 10000, or $AERIE_LOG_BUFFER_LINES)
-  --new-token          \`serve\`: a new access token for the UI's URL (the old one stops working)
-  --json               \`list\`, \`status\`, \`doctor\`: the answer as JSON (shapes in the README)
-  -v, --version        print Aerie's version
-  -h, --help           show this help
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
+    super(message)
+  }
+}
 
-Data directory: $AERIE_HOME, else the platform's user data directory.`
-
-class UsageError extends Error {}
-
-function parseLogBuffer(value: string | undefined): number | undefined {
+async function parseLogBuffer(value: string | undefined): Promise<number | undefined> {
   if (value === undefined) return undefined
+  const { MAX_LOG_BUFFER_LINES } = await import('../core/telemetry/telemetry.js')
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 100 || n > MAX_LOG_BUFFER_LINES) throw new UsageError(`--log-buffer takes a number of lines from 100 to ${MAX_LOG_BUFFER_LINES}, not "${value}"`)
+  if (!Number.isInteger(n) || n < 100 || n > MAX_LOG_BUFFER_LINES) throw new UsageError(`--log-buffer takes a number of lines from 100 to ${MAX_LOG_BUFFER_LINES}, not "${value}"`, 'serve')
   return n
 }
 
@@ -69,10 +52,33 @@ function parsePort(value: string | undefined, flag = '--port'): number {
 
 /** The running engine of this data directory, reached over its API; undefined when none runs. */
 async function runningEngine(): Promise<RemoteEngine | undefined> {
+  const { isReachable, readEngineLock } = await import('../core/engine-lock.js')
   const lock = await readEngineLock(dataDir())
   if (!lock) return undefined
-  if (!isReachable(lock)) throw new Error(`an Aerie engine is starting for ${dataDir()} (pid ${lock.pid}); try again in a moment`)
+  if (!isReachable(lock)) throw new CodedError('unavailable', `an Aerie engine is starting for ${dataDir()} (pid ${lock.pid}); try again in a moment`)
+  const { RemoteEngine } = await import('./remote-engine.js')
   return new RemoteEngine(lock)
+}
+
+const offline = () => import('./offline.js')
+
+/** What went wrong, as the wire says it: the code, the message, and the fields at fault. */
+async function describeFailure(err: unknown): Promise<CommandError> {
+  if (err instanceof UsageError) return { code: 'usage', message: err.message }
+  if ((err as { name?: string }).name === 'RemoteCommandError') return (err as { error: CommandError }).error
+  const { toCommandError } = await import('../core/command-error.js')
+  return toCommandError(err)
+}
+
+/** A validation failure in the words of the command line: `--server-name "a b" is not a valid host name`. */
+function cliMessage(error: CommandError): string {
+  if (!error.issues?.length) return error.message
+  return error.issues
+    .map((i) => {
+      const flag = FLAG_FOR_FIELD.find(([pattern]) => pattern.test(i.path))?.[1]
+      return flag ? `${flag}: ${i.message}` : i.path ? `${i.path} ${i.message}` : i.message
+    })
+    .join('; ')
 }
 
 /**
@@ -82,6 +88,7 @@ async function runningEngine(): Promise<RemoteEngine | undefined> {
 async function withEngine<T>(command: (engine: EngineApi) => Promise<T>): Promise<T> {
   const remote = await runningEngine()
   if (remote) return command(remote)
+  const { Engine } = await import('../core/engine.js')
   const engine = new Engine({ dataDir: dataDir(), face: 'embedded' })
   await engine.init()
   try {
@@ -93,7 +100,7 @@ async function withEngine<T>(command: (engine: EngineApi) => Promise<T>): Promis
 
 function needStack(positionals: string[], command: string): string {
   const id = positionals[1]
-  if (!id) throw new UsageError(`\`aerie ${command}\` needs a stack id; see \`aerie list\``)
+  if (!id) throw new UsageError(`\`aerie ${command}\` needs a stack id; see \`aerie list\``, command)
   return id
 }
 
@@ -107,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
         port: { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
         'log-buffer': { type: 'string' },
         'new-token': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -125,24 +134,33 @@ export async function main(argv: string[]): Promise<number> {
       },
     })
   } catch (err) {
-    console.error(`aerie: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
+    setColors(undefined)
+    console.error(errorText(`aerie: ${(err as Error).message}`) + '\nRun `aerie help` for the commands and their options.')
+    return ERROR_CODES.usage.exit
   }
   const { values, positionals } = parsed
+  setColors(values['no-color'] ? false : values.color)
   const command = positionals[0]
   if (values.version) {
     console.log(JSON.parse(await fs.readFile(path.join(projectRoot(), 'package.json'), 'utf8')).version)
     return 0
   }
+  if (command === 'help' || (values.help && command)) {
+    const topic = command === 'help' ? positionals[1] : command
+    if (!topic) return console.log(USAGE), 0
+    if (!COMMAND_HELP[topic]) return console.error(errorText(`aerie: no command "${topic}"`) + '\nRun `aerie help` for the commands.'), ERROR_CODES.usage.exit
+    console.log(COMMAND_HELP[topic])
+    return 0
+  }
   if (values.help || !command) {
     console.log(USAGE)
-    return command || values.help ? 0 : 2
+    return command || values.help ? 0 : ERROR_CODES.usage.exit
   }
   try {
     switch (command) {
       case 'list': {
         const engine = await runningEngine()
-        const views = engine ? await engine.invoke('stack:list', {}) : await offlineStackViews(dataDir())
+        const views = engine ? await engine.invoke('stack:list', {}) : await (await offline()).offlineStackViews(dataDir())
         console.log(values.json ? JSON.stringify(stacksJson(views, Boolean(engine), false), null, 2) : formatStackList(views))
         return 0
       }
@@ -151,7 +169,7 @@ export async function main(argv: string[]): Promise<number> {
         const id = positionals[1]
         const views = engine
           ? id ? [await engine.invoke('stack:get', { id })] : await engine.invoke('stack:list', {})
-          : id ? [await offlineStackView(dataDir(), id)] : await offlineStackViews(dataDir())
+          : id ? [await (await offline()).offlineStackView(dataDir(), id)] : await (await offline()).offlineStackViews(dataDir())
         if (values.json) {
           console.log(JSON.stringify(stacksJson(views, Boolean(engine), true), null, 2))
           return 0
@@ -164,6 +182,7 @@ export async function main(argv: string[]): Promise<number> {
         const id = needStack(positionals, command)
         const engine = await runningEngine()
         if (!engine) {
+          const { runInForeground } = await import('./foreground.js')
           await runInForeground(id)
           return -1 // keep running until a signal
         }
@@ -175,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
         const id = needStack(positionals, command)
         const engine = await runningEngine()
         if (!engine) {
-          await offlineStackView(dataDir(), id)
+          await (await offline()).offlineStackView(dataDir(), id)
           console.log(`No Aerie engine is running for ${dataDir()}, so stack ${id} is not running.`)
           return 0
         }
@@ -184,24 +203,27 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'logs': {
         const stackId = positionals[1]
+        const { isReachable, readEngineLock } = await import('../core/engine-lock.js')
         const lock = await readEngineLock(dataDir())
         const engine = await runningEngine()
-        const tail = engine ? await engine.invoke('log:tail', { stackId, limit: 200 }) : await offlineLogTail(dataDir(), stackId, 200)
+        const tail = engine ? await engine.invoke('log:tail', { stackId, limit: 200 }) : await (await offline()).offlineLogTail(dataDir(), stackId, 200)
         for (const line of tail) console.log(formatLogLine(line))
         if (!values.follow) return 0
-        if (!isReachable(lock)) throw new Error('no Aerie engine is running, so there is nothing to follow; start one with `aerie serve` or the app')
+        if (!isReachable(lock)) throw new CodedError('unavailable', 'no Aerie engine is running, so there is nothing to follow; start one with `aerie serve` or the app')
+        const { followLogs } = await import('./follow-logs.js')
         return followLogs(lock, stackId)
       }
       case 'import': {
         const folder = positionals[1]
-        if (!folder) throw new UsageError('`aerie import` needs a folder that holds aerie.stack.json (or the file itself)')
+        if (!folder) throw new UsageError('`aerie import` needs a folder that holds aerie.stack.json (or the file itself)', command)
         const view = await withEngine((engine) => engine.invoke('stack:import', { path: path.resolve(folder) }))
         console.log(`Imported ${view.stack.name} (${view.stack.id}) from ${view.source}`)
         return 0
       }
       case 'export': {
         const id = needStack(positionals, command)
-        if (!values.to || !(EXPORT_TARGETS as readonly string[]).includes(values.to)) throw new UsageError(`--to must be one of ${EXPORT_TARGETS.join(', ')}`)
+        const { EXPORT_TARGETS } = await import('../core/proxy/export/export-params.js')
+        if (!values.to || !(EXPORT_TARGETS as readonly string[]).includes(values.to)) throw new UsageError(`--to must be one of ${EXPORT_TARGETS.join(', ')}`, command)
         const params = {
           ...(values['server-name'] ? { serverNames: values['server-name'].split(',').map((s) => s.trim()) } : {}),
           ...(values.cert ? { certificateFile: values.cert } : {}),
@@ -231,12 +253,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0
       }
       case 'cache': {
-        if (positionals[1] !== 'purge') throw new UsageError('`aerie cache` takes one command: purge <stack> [path]')
+        if (positionals[1] !== 'purge') throw new UsageError('`aerie cache` takes one command: purge <stack> [path]', command)
         const stackId = positionals[2]
-        if (!stackId) throw new UsageError('`aerie cache purge` needs a stack id; see `aerie list`')
+        if (!stackId) throw new UsageError('`aerie cache purge` needs a stack id; see `aerie list`', command)
         const engine = await runningEngine()
         if (!engine) {
-          await offlineStackView(dataDir(), stackId)
+          await (await offline()).offlineStackView(dataDir(), stackId)
           console.log(`No Aerie engine is running for ${dataDir()}, so nothing of ${stackId} is cached.`)
           return 0
         }
@@ -246,11 +268,11 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'doctor': {
         const id = positionals[1]
-        if (!id) throw new UsageError('`aerie doctor` needs a stack id; see `aerie list`')
+        if (!id) throw new UsageError('`aerie doctor` needs a stack id; see `aerie list`', command)
         const engine = await runningEngine()
         if (!engine) {
-          await offlineStackView(dataDir(), id)
-          throw new Error(`no Aerie engine is running for ${dataDir()}: the doctor reads a running stack's traces and logs; start it first`)
+          await (await offline()).offlineStackView(dataDir(), id)
+          throw new CodedError('unavailable', `no Aerie engine is running for ${dataDir()}: the doctor reads a running stack's traces and logs; start it first`)
         }
         const { findings } = await engine.invoke('stack:doctor', { id })
         if (values.json) console.log(JSON.stringify({ stack: id, findings }, null, 2))
@@ -259,9 +281,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'hosts': {
         const action = positionals[1]
-        if (action !== 'apply' && action !== 'remove' && action !== 'show') throw new UsageError('`aerie hosts` takes one command: apply, remove or show')
+        if (action !== 'apply' && action !== 'remove' && action !== 'show') throw new UsageError('`aerie hosts` takes one command: apply, remove or show', command)
+        const { hostsWithNames, stackNames, writeHostsBlock } = await import('../core/hosts-file.js')
         const engine = await runningEngine()
-        const views = engine ? await engine.invoke('stack:list', {}) : await offlineStackViews(dataDir())
+        const views = engine ? await engine.invoke('stack:list', {}) : await (await offline()).offlineStackViews(dataDir())
         const names = stackNames(views.flatMap((v) => v.stack.hostnames))
         if (action === 'show') {
           console.log(hostsWithNames('', names).trimEnd() || 'No stack has a host name other than localhost.')
@@ -270,18 +293,23 @@ export async function main(argv: string[]): Promise<number> {
         console.log(await writeHostsBlock(action === 'apply' ? names : []))
         return 0
       }
-      case 'serve':
-        await serve({ port: parsePort(values.port), quiet: values.quiet ?? false, newToken: values['new-token'] ?? false, logBufferLines: parseLogBuffer(values['log-buffer']) })
+      case 'serve': {
+        const options = { port: parsePort(values.port), quiet: values.quiet ?? false, newToken: values['new-token'] ?? false, logBufferLines: await parseLogBuffer(values['log-buffer']) }
+        const { serve } = await import('./serve.js')
+        await serve(options)
         return -1
+      }
       default:
         throw new UsageError(`unknown command "${command}"`)
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`aerie: ${err.message}\n\n${USAGE}`)
-      return 2
+    const error = await describeFailure(err)
+    const code = error.code ?? 'failed'
+    if (values.json) console.error(JSON.stringify({ error: { ...error, code } }))
+    else {
+      const hint = err instanceof UsageError ? `\nRun \`aerie help${err.command ? ` ${err.command}` : ''}\` for its usage.` : ''
+      console.error(errorText(`aerie: ${cliMessage(error)}`) + hint)
     }
-    console.error(red(`aerie: ${(err as Error).message}`))
-    return 1
+    return ERROR_CODES[code].exit
   }
 }

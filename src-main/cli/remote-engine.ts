@@ -1,9 +1,14 @@
-import { commandSchemas, CommandErrorSchema, type CommandName, type CommandRequest, type CommandResponse, type EngineApi } from '../contract.js'
+import { commandSchemas, CommandErrorSchema, type CommandError, type CommandName, type CommandRequest, type CommandResponse, type EngineApi } from '../contract.js'
 import type { ReachableEngineLock } from '../core/engine-lock.js'
 import { INVOKE_PATH } from '../server/wire.js'
 
-/** Thrown when a running engine answered a command with an error. */
-export class RemoteCommandError extends Error {}
+/** Thrown when a running engine answered a command with an error: its code, message and the fields at fault. */
+export class RemoteCommandError extends Error {
+  constructor(readonly error: CommandError) {
+    super(error.message)
+    this.name = 'RemoteCommandError'
+  }
+}
 
 /** The engine of a running Aerie (app or `aerie serve`), reached over its loopback API. */
 export class RemoteEngine implements EngineApi {
@@ -22,7 +27,7 @@ export class RemoteEngine implements EngineApi {
     const body = (await res.json()) as { ok: boolean; result?: unknown; error?: unknown }
     if (!body.ok) {
       const error = CommandErrorSchema.safeParse(body.error)
-      throw new RemoteCommandError(error.success ? error.data.message : `engine answered ${res.status}`)
+      throw new RemoteCommandError(error.success ? error.data : { code: 'failed', message: `engine answered ${res.status}` })
     }
     return commandSchemas[name].response.parse(body.result) as CommandResponse<C>
   }

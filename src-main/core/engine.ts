@@ -325,7 +325,7 @@ export class Engine implements EngineApi {
     },
     'stack:import': async ({ path: target }) => {
       const file = target.endsWith('.json') ? path.resolve(target) : path.join(path.resolve(target), STACK_FILE_NAME)
-      if (!(await fs.stat(file).catch(() => undefined))) throw new Error(`${file} does not exist; a stack kept in a repository lives in ${STACK_FILE_NAME} at its root`)
+      if (!(await fs.stat(file).catch(() => undefined))) throw new CodedError('not-found', `${file} does not exist; a stack kept in a repository lives in ${STACK_FILE_NAME} at its root`)
       const stack = await readStackFile(file)
       return this.serial(stack.id, () => this.importFile(stack, file))
     },

@@ -46,7 +46,7 @@ describe('aerie CLI', () => {
     expect((await aerie(['list'], untouched)).stdout).toContain('No stacks yet.')
     expect((await aerie(['status'], untouched)).stdout).toContain('no Aerie engine is running')
     expect((await aerie(['logs'], untouched)).stdout).toBe('')
-    await expect(aerie(['stop', 'demo'], untouched)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no stack "demo"') })
+    await expect(aerie(['stop', 'demo'], untouched)).rejects.toMatchObject({ code: 4, stderr: expect.stringContaining('no stack "demo"') })
     expect(fs.existsSync(fresh)).toBe(false)
 
     // A data directory with a recorded survivor: read-only commands leave it running and the files as they were.
@@ -68,7 +68,7 @@ describe('aerie CLI', () => {
     const { stdout } = await aerie(['list'], env)
     expect(stdout).toMatch(/demo\s+Demo\s+stopped/)
     await expect(aerie(['frobnicate'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') })
-    await expect(aerie(['start', 'nope'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no stack "nope"') })
+    await expect(aerie(['start', 'nope'], env)).rejects.toMatchObject({ code: 4, stderr: expect.stringContaining('no stack "nope"') })
   })
 
   it('export takes the production base port, app folder and listen address, says where certificates come from, and names a bad port', async () => {
@@ -79,6 +79,11 @@ describe('aerie CLI', () => {
     expect(stdout).toContain('listen 10.0.0.5:8443 ssl http2;')
     expect(stderr).toContain('the certificate paths are placeholders')
     await expect(aerie(['export', 'demo', '--to', 'nginx', '--base-port', 'x'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--base-port must be a number') })
+    // A value the engine refuses is named by the flag the user typed, not the request's field.
+    const bad = await aerie(['export', 'demo', '--to', 'nginx', '--server-name', 'ok.example,bad_name!'], env).catch((e: { code: number; stderr: string }) => e)
+    expect(bad).toMatchObject({ code: 3, stderr: expect.stringContaining('aerie: --server-name: must be a host name') })
+    expect((bad as { stderr: string }).stderr).not.toContain('params.')
+    await expect(aerie(['export', 'demo', '--to', 'nginx', '--base-port', '80'], env)).rejects.toMatchObject({ code: 3, stderr: expect.stringContaining('--base-port: ') })
   })
 
   it('start runs the stack in the foreground, answers other commands, and SIGTERM leaves no process behind', async () => {
@@ -117,7 +122,7 @@ describe('aerie CLI', () => {
     expect((fs.statSync(lockFile(home.dir)).mode & 0o777).toString(8)).toBe('600')
     const pids = (await new RemoteEngine(lock).invoke('stack:get', { id: 'demo' })).processes.map((p) => p.pid!)
 
-    await expect(aerie(['serve'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('an Aerie engine already runs for') })
+    await expect(aerie(['serve'], env)).rejects.toMatchObject({ code: 5, stderr: expect.stringContaining('an Aerie engine already runs for') })
     // A second engine on the same data directory (what the desktop app would be at launch) is refused before it touches anything.
     const second = new Engine({ dataDir: home.dir, face: 'electron' })
     await expect(second.init()).rejects.toBeInstanceOf(EngineBusyError)
@@ -153,7 +158,7 @@ describe('aerie CLI', () => {
     const { stdout } = await aerie(['import', repo], env)
     expect(stdout).toContain(`Imported Shop (shop) from ${path.join(repo, 'aerie.stack.json')}`)
     expect((await aerie(['list'], env)).stdout).toMatch(/shop\s+Shop\s+stopped/)
-    await expect(aerie(['import', home.dir], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('aerie.stack.json does not exist') })
+    await expect(aerie(['import', home.dir], env)).rejects.toMatchObject({ code: 4, stderr: expect.stringContaining('aerie.stack.json does not exist') })
   })
 
   it('stop without a running engine says the stack is not running', async () => {
@@ -182,7 +187,10 @@ describe('aerie CLI', () => {
     expect(fs.readFileSync(hosts, 'utf8')).toBe(original)
     await expect(aerie(['hosts', 'fix'], withHosts)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('apply, remove or show') })
     // The doctor reads a running stack: without an engine it says so, and without an id it says what it needs.
-    await expect(aerie(['doctor', 'shop', '--json'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("the doctor reads a running stack's traces and logs; start it first") })
+    // With --json, the failure too is JSON (on stderr), with its code.
+    const noEngine = await aerie(['doctor', 'shop', '--json'], env).catch((e: { code: number; stderr: string }) => e)
+    expect(noEngine).toMatchObject({ code: 6 })
+    expect(JSON.parse((noEngine as { stderr: string }).stderr)).toEqual({ error: { code: 'unavailable', message: expect.stringContaining("the doctor reads a running stack's traces and logs; start it first") } })
     await expect(aerie(['doctor'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('`aerie doctor` needs a stack id') })
   })
   it('--version, and list/status --json in the shape the README gives', async () => {
@@ -195,6 +203,10 @@ describe('aerie CLI', () => {
     expect(list).toEqual({ engineRunning: false, stacks: [{ id: 'demo', name: expect.any(String), state: 'stopped', urls: [expect.stringMatching(/^http:\/\/demo\.localhost:\d+\/$/)] }] })
     const status = JSON.parse((await aerie(['status', 'demo', '--json'], env)).stdout)
     expect(status.stacks[0]).toMatchObject({ id: 'demo', state: 'stopped', processes: [] })
-    expect((await aerie(['--help'], env)).stdout).toContain('--new-token')
+    expect((await aerie(['--help'], env)).stdout).toContain('  help [command]  ')
+    // Each command's own help, two ways; an unknown one is a usage error.
+    expect((await aerie(['help', 'serve'], env)).stdout).toContain('--new-token')
+    expect((await aerie(['serve', '--help'], env)).stdout).toBe((await aerie(['help', 'serve'], env)).stdout)
+    await expect(aerie(['help', 'frob'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no command "frob"') })
   })
 })

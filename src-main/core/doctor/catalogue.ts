@@ -1,4 +1,5 @@
 import type { LogLine, StackView, Trace } from '../../contract.js'
+import { plainText } from '../util/terminal-text.js'
 
 /** One thing that makes an app behave differently behind the proxy than on Kestrel alone, with its evidence and the fix. */
 export interface Finding {
@@ -26,8 +27,7 @@ export interface Check {
   detect(e: Evidence): string[]
 }
 
-// eslint-disable-next-line no-control-regex
-const plain = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+const plain = (text: string) => plainText(text)
 const quote = (l: LogLine) => `${l.source}: ${plain(l.text).trim().slice(0, 200)}`
 const linesMatching = (e: Evidence, pattern: RegExp) => e.lines.filter((l) => l.stackId === e.view.stack.id && pattern.test(plain(l.text)))
 const traced = (t: Trace, what: string) => `trace ${t.id}: ${t.method} ${t.path} → ${t.status}${what ? ` (${what})` : ''}`

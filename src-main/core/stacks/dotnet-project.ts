@@ -3,6 +3,7 @@ import path from 'node:path'
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser'
 import { z } from 'zod'
 import type { AppServer } from './stack-schema.js'
+import { CodedError } from '../error-codes.js'
 
 const LaunchSettingsSchema = z.object({
   profiles: z
@@ -35,7 +36,7 @@ export interface DotnetProject {
 export async function readDotnetProject(folderOrCsproj: string): Promise<DotnetProject> {
   const target = path.resolve(folderOrCsproj)
   const stat = await fs.stat(target).catch(() => undefined)
-  if (!stat) throw new Error(`${target} does not exist`)
+  if (!stat) throw new CodedError('not-found', `${target} does not exist`)
   let csproj: string
   if (stat.isFile()) {
     if (!target.endsWith('.csproj')) throw new Error(`${target} is not a .csproj file`)

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type { LogLine } from '../../contract.js'
+import { plainText } from '../util/terminal-text.js'
 
 /** A process's log file is rotated when it passes this size… */
 export const LOG_FILE_MAX_BYTES = 5 * 1024 * 1024
@@ -67,7 +68,8 @@ export class LogFiles {
     const grouped = new Map<string, string[]>()
     for (const l of lines) {
       const file = this.fileFor(l.stackId, l.source)
-      const text = `${new Date(l.time).toISOString()} ${l.text}\n`
+      // Files are plain text: no colours, no cursor or mode sequences from the pty.
+      const text = `${new Date(l.time).toISOString()} ${plainText(l.text)}\n`
       grouped.get(file)?.push(text) ?? grouped.set(file, [text])
     }
     for (const [file, texts] of grouped) {
