@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { ERROR_CODE_NAMES, type ErrorCode } from './core/error-codes.js'
+import { COMMAND_NAMES, EVENT_NAMES, type CommandName, type EventName } from './contract-names.js'
 import { EXPORT_TARGETS, ExportParamsSchema } from './core/proxy/export/export-params.js'
 import { HostnameSchema, IdSchema, StackSchema } from './core/stacks/stack-schema.js'
 
@@ -215,7 +216,7 @@ export const commandSchemas = {
   /** Trace ids (W3C) whose app spans or log records report an error: the Traces view's "with app errors" filter. */
   'trace:app-errors': { request: z.object({ stackId: IdSchema.optional() }), response: z.object({ traceIds: z.array(z.string()) }) },
   'trace:list': { request: z.object({ stackId: IdSchema.optional(), limit: z.number().int().min(1).max(50_000).default(1000) }), response: z.array(TraceSchema) },
-} as const
+} as const satisfies Record<CommandName, { request: z.ZodTypeAny; response: z.ZodTypeAny }>
 
 export const eventSchemas = {
   'stack:state': StackViewSchema,
@@ -229,10 +230,9 @@ export const eventSchemas = {
    * too far behind), and the socket has caught up. The client asks again (log:tail, trace:list).
    */
   'stream:dropped': z.object({ names: z.array(z.enum(['log:lines', 'trace:batch'])) }),
-} as const
+} as const satisfies Record<EventName, z.ZodTypeAny>
 
-export type CommandName = keyof typeof commandSchemas
-export type EventName = keyof typeof eventSchemas
+export type { CommandName, EventName }
 export type CommandRequest<C extends CommandName> = z.input<(typeof commandSchemas)[C]['request']>
 export type CommandResponse<C extends CommandName> = z.infer<(typeof commandSchemas)[C]['response']>
 export type EventPayload<E extends EventName> = z.infer<(typeof eventSchemas)[E]>
@@ -247,8 +247,8 @@ export type LeafInfo = z.infer<typeof LeafInfoSchema>
 export type TrustState = z.infer<typeof TrustStateSchema>
 export type { StackInput, Stack } from './core/stacks/stack-schema.js'
 
-export const commandNames = Object.keys(commandSchemas) as CommandName[]
-export const eventNames = Object.keys(eventSchemas) as EventName[]
+export const commandNames: readonly CommandName[] = COMMAND_NAMES
+export const eventNames: readonly EventName[] = EVENT_NAMES
 
 export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.hasOwn(commandSchemas, name)

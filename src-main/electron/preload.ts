@@ -1,14 +1,15 @@
 // The renderer's only door to the main process: `window.aerie`, limited to the contract's channels.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { commandNames, eventNames, type AerieBridge } from '../contract.js'
+import { COMMAND_NAMES, EVENT_NAMES } from '../contract-names.js'
+import type { AerieBridge } from '../contract.js'
 
 const bridge: AerieBridge = {
   invoke(name, request) {
-    if (!commandNames.includes(name)) return Promise.resolve({ ok: false, error: { message: `unknown command "${name}"` } })
+    if (!(COMMAND_NAMES as readonly string[]).includes(name)) return Promise.resolve({ ok: false, error: { code: 'usage', message: `unknown command "${name}"` } })
     return ipcRenderer.invoke(name, request)
   },
   on(name, listener) {
-    if (!eventNames.includes(name)) throw new Error(`unknown event "${name}"`)
+    if (!(EVENT_NAMES as readonly string[]).includes(name)) throw new Error(`unknown event "${name}"`)
     const wrapped = (_event: IpcRendererEvent, payload: unknown) => listener(payload)
     ipcRenderer.on(name, wrapped)
     return () => ipcRenderer.off(name, wrapped)

@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { COMMAND_NAMES, EVENT_NAMES } from '../../src-main/contract-names.js'
+import { commandSchemas, eventSchemas } from '../../src-main/contract.js'
 
 function files(dir: string, ext = /\.(ts|vue)$/): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -40,5 +42,18 @@ describe('architecture rules (DESIGN.md)', () => {
         .map((i) => `${f}: ${i}`),
     )
     expect(offenders).toEqual([])
+  })
+
+  it('the preload loads no schema library: its only value imports are electron and the channel names', () => {
+    const source = fs.readFileSync('src-main/electron/preload.ts', 'utf8')
+    const valueImports = [...source.matchAll(/^import\s+(?!type\b)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1])
+    expect(valueImports.sort()).toEqual(['../contract-names.js', 'electron'])
+    expect(fs.readFileSync('src-main/contract-names.ts', 'utf8')).not.toMatch(/^import\s+(?!type\b)/m)
+  })
+
+  it('the channel names are exactly the contract schemas, in both directions', () => {
+    expect(Object.keys(commandSchemas).sort()).toEqual([...COMMAND_NAMES].sort())
+    expect(Object.keys(eventSchemas).sort()).toEqual([...EVENT_NAMES].sort())
+    expect(new Set(COMMAND_NAMES).size).toBe(COMMAND_NAMES.length)
   })
 })
