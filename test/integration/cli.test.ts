@@ -69,6 +69,7 @@ describe('aerie CLI', () => {
     expect(stdout).toMatch(/demo\s+Demo\s+stopped/)
     await expect(aerie(['frobnicate'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') })
     await expect(aerie(['start', 'nope'], env)).rejects.toMatchObject({ code: 4, stderr: expect.stringContaining('no stack "nope"') })
+    await expect(aerie(['logs', 'nope'], env)).rejects.toMatchObject({ code: 4, stderr: expect.stringContaining('no stack "nope"') })
   })
 
   it('export takes the production base port, app folder and listen address, says where certificates come from, and names a bad port', async () => {

@@ -6,6 +6,7 @@ import { LineSplitter } from '../util/line-splitter.js'
 import { waitUntilReady, type ReadinessCheck } from './readiness.js'
 import { launchTag, processStartTime, SUPERVISED_ENV, taggedProcesses } from './process-tree.js'
 import { resolveCommand } from './resolve-command.js'
+import { hostPlatform } from '../platform/platform.js'
 import { DEFAULT_RESTART_POLICY, nextRestartDelay, wantsRestart, type RestartPolicy } from './restart-policy.js'
 
 /** How long a stopping process gets after SIGTERM before its group is killed. */
@@ -222,7 +223,7 @@ export class ManagedProcess {
   }
 
   /** The child's process group, and every process of this launch's tag that left it (setsid, re-parented). */
-  private signalTree(signal: NodeJS.Signals): void {
+  private signalTree(signal: 'SIGTERM' | 'SIGKILL'): void {
     this.killGroup(signal)
     if (!this.tag) return
     for (const pid of taggedProcesses({ tag: this.tag })) {
@@ -234,14 +235,9 @@ export class ManagedProcess {
     }
   }
 
-  private killGroup(signal: NodeJS.Signals): void {
+  private killGroup(signal: 'SIGTERM' | 'SIGKILL'): void {
     const pid = this.status.pid
-    if (!pid) return
-    try {
-      process.kill(-pid, signal)
-    } catch {
-      // ESRCH: the group is already gone.
-    }
+    if (pid) hostPlatform().killTree(pid, signal)
   }
 
   private setStatus(next: ProcessStatus): void {

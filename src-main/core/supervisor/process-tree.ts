@@ -9,7 +9,8 @@ import path from 'node:path'
  * setsid() and children re-parented to init when their parent died. On Linux, /proc/<pid>/environ
  * of a process of the same user tells it, so a stop (or the next engine after a kill -9) finds the
  * whole tree. A process started with a wiped environment (`env -i`) escapes; that is the limit.
- * Where there is no /proc (macOS, Windows) the scan finds nothing and process groups remain.
+ * Where there is no /proc (macOS, Windows) the scan finds nothing, and the tree is what
+ * platform/platform.ts reaches: the process group on macOS, taskkill /T on Windows.
  */
 export const SUPERVISED_ENV = 'AERIE_SUPERVISED'
 
