@@ -1,6 +1,6 @@
 /**
  * The names of the contract's channels, without their schemas: what the preload needs to allow a
- * channel, so that its bundle carries no zod. contract.ts declares a schema for each name, and no
+ * channel, so that its bundle carries no schema library. contract.ts declares a schema for each name, and no
  * other (a test compares them).
  */
 export const COMMAND_NAMES = [

@@ -12,7 +12,7 @@ function isOurRenderer(event: IpcMainInvokeEvent, rendererUrl: string): boolean 
 export function registerIpc(engine: EngineApi, window: BrowserWindow, rendererUrl: string): () => void {
   for (const name of commandNames) {
     ipcMain.handle(name, async (event, request: unknown) => {
-      if (!isOurRenderer(event, rendererUrl)) return { ok: false, error: { message: 'sender is not the Aerie renderer' } }
+      if (!isOurRenderer(event, rendererUrl)) return { ok: false, error: { code: 'denied', message: 'sender is not the Aerie renderer' } }
       try {
         // engine.invoke validates the payload against the contract's schema.
         return { ok: true, result: await engine.invoke(name, request as never) }
