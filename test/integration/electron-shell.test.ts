@@ -33,7 +33,9 @@ function startShell(env: NodeJS.ProcessEnv) {
   child.stderr!.on('data', (d) => (output += d))
   child.on('message', (m) => messages.push(m as Message))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  cleanups.push(() => child.exitCode === null && child.kill('SIGKILL'))
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
   const next = async (type: string, match: (m: Message) => boolean = () => true, timeoutMs = 30_000): Promise<Message> => {
     await waitFor(() => messages.some((m) => m.type === type && match(m)), timeoutMs).catch(() => {
       throw new Error(`the shell never reported ${type}; it reported ${messages.map((m) => m.type).join(', ')}; output: ${output}`)
