@@ -206,14 +206,19 @@ export async function main(argv: string[]): Promise<number> {
         const { isReachable, readEngineLock } = await import('../core/engine-lock.js')
         const lock = await readEngineLock(dataDir())
         const engine = await runningEngine()
-        const tail = engine ? await engine.invoke('log:tail', { stackId, limit: 200 }) : await (await offline()).offlineLogTail(dataDir(), stackId, 200)
-        // No lines may mean a typo: an unknown stack is "not found", not an empty log.
-        if (stackId && tail.length === 0) await (engine ? engine.invoke('stack:get', { id: stackId }) : (await offline()).offlineStackView(dataDir(), stackId))
-        for (const line of tail) console.log(formatLogLine(line))
-        if (!values.follow) return 0
-        if (!isReachable(lock)) throw new CodedError('unavailable', 'no Aerie engine is running, so there is nothing to follow; start one with `aerie serve` or the app')
+        const readTail = async () => {
+          const tail = engine ? await engine.invoke('log:tail', { stackId, limit: 200 }) : await (await offline()).offlineLogTail(dataDir(), stackId, 200)
+          // No lines may mean a typo: an unknown stack is "not found", not an empty log.
+          if (stackId && tail.length === 0) await (engine ? engine.invoke('stack:get', { id: stackId }) : (await offline()).offlineStackView(dataDir(), stackId))
+          return tail
+        }
+        if (!values.follow || !engine || !isReachable(lock)) {
+          for (const line of await readTail()) console.log(formatLogLine(line))
+          if (!values.follow) return 0
+          throw new CodedError('unavailable', 'no Aerie engine is running, so there is nothing to follow; start one with `aerie serve` or the app')
+        }
         const { followLogs } = await import('./follow-logs.js')
-        return followLogs(lock, stackId)
+        return followLogs(lock, stackId, readTail)
       }
       case 'import': {
         const folder = positionals[1]
