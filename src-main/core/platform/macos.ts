@@ -12,9 +12,12 @@ export function parseLsofOwner(output: string): string | undefined {
   return pid ? `pid ${pid}` : undefined
 }
 
+/** `ps -o lstart=` prints the start time to the second ("Wed Dec  2 15:23:54 2026"); exit 1 for no such process. */
+export const psStartCommand = (pid: number) => ['ps', '-o', 'lstart=', '-p', String(pid)]
+
 export const lsofCommand = (port: number) => ['lsof', '-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc']
 
-/** macOS: process groups like Linux; no /proc, so the port owner comes from lsof (it ships with macOS). */
+/** macOS: process groups like Linux; no /proc, so the port owner comes from lsof and start times from ps (both ship with macOS). */
 export function macosPlatform(run: RunSync): Platform {
   return {
     name: 'macos',
@@ -23,6 +26,10 @@ export function macosPlatform(run: RunSync): Platform {
     portOwner: (port) => {
       const { status, stdout } = run(lsofCommand(port))
       return status === 0 ? parseLsofOwner(stdout) : undefined
+    },
+    processStartTime: (pid) => {
+      const { status, stdout } = run(psStartCommand(pid))
+      return status === 0 && stdout.trim() ? stdout.trim().replace(/\s+/g, ' ') : undefined
     },
   }
 }

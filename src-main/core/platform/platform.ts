@@ -5,7 +5,8 @@ import { windowsPlatform } from './windows.js'
 
 /**
  * Everything the supervisor asks of the operating system, behind one interface: signalling a
- * process tree, finding a program, naming who holds a port. One implementation per OS family;
+ * process tree, finding a program, naming who holds a port, telling a process from a later one
+ * with the same pid. One implementation per OS family;
  * the engine uses `hostPlatform()`, tests build the others with `platformFor` and a recorded
  * `RunSync`. What was verified where is in the README ("Platforms").
  */
@@ -17,6 +18,8 @@ export interface Platform {
   findCommand(command: string, env: Record<string, string | undefined>, cwd: string): string | undefined
   /** "pid 1234 (nginx)" for the process listening on a TCP port, where the OS tells; undefined otherwise. */
   portOwner(port: number): string | undefined
+  /** When a live process started, in the OS's own notation: with the pid, an identity that pid reuse cannot fake. Undefined where unknown. */
+  processStartTime(pid: number): string | undefined
 }
 
 /** Runs a program to completion: its exit status (null when it could not run or timed out) and its stdout. */

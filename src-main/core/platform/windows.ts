@@ -46,5 +46,7 @@ export function windowsPlatform(run: RunSync): Platform {
       const name = status === 0 ? parseTasklistName(stdout) : undefined
       return name ? `pid ${pid} (${name})` : `pid ${pid}`
     },
+    // Only PowerShell or WMI tell, at a cost (hundreds of ms) the spawn path cannot pay: unknown, so a crashed run's processes are not reaped.
+    processStartTime: () => undefined,
   }
 }

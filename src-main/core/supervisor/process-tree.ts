@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { hostPlatform } from '../platform/platform.js'
 
 /**
  * Which processes belong to Aerie, found again after the fact. Every process Aerie starts gets
@@ -24,15 +25,9 @@ export function launchTag(owner: string, id: string): string {
   return `${owner}/${id}/${randomBytes(4).toString('hex')}`
 }
 
-/** Process start time in clock ticks since boot (field 22 of /proc/<pid>/stat): with the pid, an identity that reuse cannot fake. */
+/** When the process started (platform/platform.ts): with the pid, an identity that reuse cannot fake. */
 export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // The command name (field 2) is in parentheses and may hold spaces or ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-  } catch {
-    return undefined
-  }
+  return hostPlatform().processStartTime(pid)
 }
 
 /** The AERIE_SUPERVISED value of a live process, where /proc tells. */

@@ -92,6 +92,17 @@ describe('Linux', () => {
     expect(linux.portOwner(port)).toMatch(new RegExp(`^pid ${process.pid}\\b`))
     expect(linux.portOwner(await freePort())).toBeUndefined()
   })
+
+  it('tells when a process started, from /proc, and nothing for a pid that is gone', async () => {
+    const ticks = linux.processStartTime(process.pid)
+    expect(ticks).toMatch(/^\d+$/)
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' })
+    await new Promise((r) => child.once('spawn', r))
+    expect(Number(linux.processStartTime(child.pid!))).toBeGreaterThan(Number(ticks))
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+    expect(linux.processStartTime(child.pid!)).toBeUndefined()
+  })
 })
 
 describe('macOS', () => {
@@ -108,6 +119,16 @@ describe('macOS', () => {
     expect(parseLsofOwner('p812\ncnginx\np813\ncnginx\n')).toBe('pid 812 (nginx)')
     expect(parseLsofOwner('p812\n')).toBe('pid 812')
     expect(parseLsofOwner('')).toBeUndefined()
+  })
+
+  it('tells when a process started with ps -o lstart (run for real here), and nothing for a pid that is gone', async () => {
+    const macos = platformFor('darwin')
+    expect(macos.processStartTime(process.pid)).toMatch(/^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d\d:\d\d:\d\d \d{4}$/)
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' })
+    await new Promise((r) => child.once('spawn', r))
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+    expect(macos.processStartTime(child.pid!)).toBeUndefined()
   })
 
   it('signals the process group, as on Linux', async () => {
@@ -163,6 +184,8 @@ describe('Windows', () => {
     windows.killTree(4242, 'SIGTERM')
     windows.killTree(4242, 'SIGKILL')
     expect(calls).toEqual(['taskkill /PID 4242 /T', 'taskkill /PID 4242 /T /F'])
+    expect(windows.processStartTime(4242)).toBeUndefined()
+    expect(calls).toHaveLength(2) // no costly lookup on the spawn path
   })
 
   it('finds a program by PATHEXT on a ;-separated Path, with `which` loaded as on Windows', async () => {
