@@ -1,7 +1,8 @@
 import os from 'node:os'
 import type { CommandResponse } from '../../contract.js'
 import type { CertificateManager } from './certificate-manager.js'
-import { applyTrust, trustStates, trustStores, type TrustStore } from './trust.js'
+import { hostPlatform } from '../platform/platform.js'
+import { applyTrust, trustStates, type TrustStore } from './trust.js'
 
 /** The Certificates face of the engine: list, renew, export, import, trust. */
 export class CertificateCommands {
@@ -15,7 +16,7 @@ export class CertificateCommands {
     const ca = await this.certs.caInfo()
     // One nickname per CA: a re-created CA never shadows or removes another one's entry.
     const nickname = `Aerie Local CA ${ca.fingerprint.replace(/:/g, '').slice(0, 12)}`
-    return trustStores({ platform: process.platform, caFile: ca.certFile, nickname, home: process.env.HOME ?? os.homedir() })
+    return hostPlatform().trustStores({ caFile: ca.certFile, nickname, home: process.env.HOME ?? os.homedir() })
   }
 
   async list(): Promise<CommandResponse<'cert:list'>> {

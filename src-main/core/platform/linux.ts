@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import { describeLinuxPortOwner } from './linux-port-owner.js'
+import { trustStores } from '../certs/trust.js'
 import type { Platform } from './platform.js'
 import { whichCommand } from './command-lookup.js'
 import { killProcessGroup } from './posix.js'
@@ -12,6 +13,7 @@ export function linuxPlatform(): Platform {
     findCommand: (command, env, cwd) => whichCommand(command, env, cwd, ':'),
     portOwner: describeLinuxPortOwner,
     processStartTime: linuxStartTime,
+    trustStores: (options) => trustStores({ ...options, platform: 'linux' }),
   }
 }
 

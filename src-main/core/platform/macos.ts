@@ -1,3 +1,4 @@
+import { trustStores } from '../certs/trust.js'
 import type { Platform, RunSync } from './platform.js'
 import { whichCommand } from './command-lookup.js'
 import { killProcessGroup } from './posix.js'
@@ -31,5 +32,6 @@ export function macosPlatform(run: RunSync): Platform {
       const { status, stdout } = run(psStartCommand(pid))
       return status === 0 && stdout.trim() ? stdout.trim().replace(/\s+/g, ' ') : undefined
     },
+    trustStores: (options) => trustStores({ ...options, platform: 'darwin' }),
   }
 }

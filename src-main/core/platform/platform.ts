@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import type { TrustStore } from '../certs/trust.js'
 import { linuxPlatform } from './linux.js'
 import { macosPlatform } from './macos.js'
 import { windowsPlatform } from './windows.js'
@@ -6,7 +7,7 @@ import { windowsPlatform } from './windows.js'
 /**
  * Everything the supervisor asks of the operating system, behind one interface: signalling a
  * process tree, finding a program, naming who holds a port, telling a process from a later one
- * with the same pid. One implementation per OS family;
+ * with the same pid, trusting the local CA. One implementation per OS family;
  * the engine uses `hostPlatform()`, tests build the others with `platformFor` and a recorded
  * `RunSync`. What was verified where is in the README ("Platforms").
  */
@@ -20,6 +21,8 @@ export interface Platform {
   portOwner(port: number): string | undefined
   /** When a live process started, in the OS's own notation: with the pid, an identity that pid reuse cannot fake. Undefined where unknown. */
   processStartTime(pid: number): string | undefined
+  /** Where to trust the local CA on this OS (keychain, Root store, NSS and the system store), with the exact commands. */
+  trustStores(options: { caFile: string; nickname: string; home: string }): Promise<TrustStore[]>
 }
 
 /** Runs a program to completion: its exit status (null when it could not run or timed out) and its stdout. */

@@ -1,3 +1,4 @@
+import { trustStores } from '../certs/trust.js'
 import type { Platform, RunSync } from './platform.js'
 import { whichCommand } from './command-lookup.js'
 
@@ -48,5 +49,6 @@ export function windowsPlatform(run: RunSync): Platform {
     },
     // Only PowerShell or WMI tell, at a cost (hundreds of ms) the spawn path cannot pay: unknown, so a crashed run's processes are not reaped.
     processStartTime: () => undefined,
+    trustStores: (options) => trustStores({ ...options, platform: 'win32' }),
   }
 }

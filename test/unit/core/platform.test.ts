@@ -12,7 +12,6 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parseLsofOwner } from '../../../src-main/core/platform/macos.js'
 import { platformFor, runSync, type RunSync } from '../../../src-main/core/platform/platform.js'
 import { parseNetstatListener, parseTasklistName } from '../../../src-main/core/platform/windows.js'
-import { trustStores } from '../../../src-main/core/certs/trust.js'
 import { resolveCommand } from '../../../src-main/core/supervisor/resolve-command.js'
 
 const cleanups: (() => void)[] = []
@@ -216,7 +215,7 @@ describe('trust commands per OS', () => {
   const options = { caFile: '/data/ca/ca.crt', nickname: 'Aerie Local CA abc123', home: '/home/dev' }
 
   it('macOS: the login keychain, with security(1)', async () => {
-    const [keychain, ...more] = await trustStores({ ...options, platform: 'darwin' })
+    const [keychain, ...more] = await platformFor('darwin').trustStores(options)
     expect(more).toEqual([])
     expect(keychain.install).toEqual(['security', 'add-trusted-cert', '-r', 'trustRoot', '-k', '/home/dev/Library/Keychains/login.keychain-db', '/data/ca/ca.crt'])
     expect(keychain.check).toEqual(['security', 'verify-cert', '-c', '/data/ca/ca.crt'])
@@ -224,7 +223,7 @@ describe('trust commands per OS', () => {
   })
 
   it('Windows: the current user Root store, with certutil -user (no administrator needed)', async () => {
-    const [store, ...more] = await trustStores({ ...options, platform: 'win32' })
+    const [store, ...more] = await platformFor('win32').trustStores(options)
     expect(more).toEqual([])
     expect(store.install).toEqual(['certutil', '-user', '-addstore', 'Root', '/data/ca/ca.crt'])
     expect(store.uninstall).toEqual(['certutil', '-user', '-delstore', 'Root', 'Aerie Local CA abc123'])
@@ -232,7 +231,7 @@ describe('trust commands per OS', () => {
   })
 
   it('Linux: the NSS database per user, and the system store (root only)', async () => {
-    const stores = await trustStores({ ...options, platform: 'linux' })
+    const stores = await platformFor('linux').trustStores(options)
     expect(stores.map((s) => [s.install[0], s.needsAdmin])).toEqual([['certutil', false], ['sh', true]])
     expect(stores[0].install).toContain('sql:/home/dev/.pki/nssdb')
     expect(stores[1].install[2]).toBe("cp /data/ca/ca.crt /usr/local/share/ca-certificates/aerie-local-ca-abc123.crt && update-ca-certificates")
