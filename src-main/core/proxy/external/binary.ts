@@ -1,17 +1,22 @@
 import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { hostPlatform } from '../../platform/platform.js'
 import { isExecutable } from '../../supervisor/resolve-command.js'
 
 const run = promisify(execFile)
 /** Asking a binary for its version must not hang a stack start. */
 const VERSION_TIMEOUT_MS = 5_000
 
-/** The first of `names` on PATH or in `dirs` (common install locations), or the explicit `override`. */
+/** The first of `names` on PATH or in `dirs` (common install locations), or the explicit `override`; PATHEXT applies on Windows. */
 export function findBinary(names: string[], dirs: string[], override?: string): string | undefined {
   if (override) return isExecutable(override) ? override : undefined
-  const searched = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...dirs]
-  for (const dir of searched) for (const name of names) if (isExecutable(path.join(dir, name))) return path.join(dir, name)
+  const onPath = Object.entries(process.env).find(([name]) => name.toUpperCase() === 'PATH')?.[1] ?? ''
+  const env = { PATH: [onPath, ...dirs].filter(Boolean).join(path.delimiter), PATHEXT: process.env.PATHEXT }
+  for (const name of names) {
+    const found = hostPlatform().findCommand(name, env, process.cwd())
+    if (found) return found
+  }
   return undefined
 }
 
