@@ -1,7 +1,7 @@
-import type { Trace } from '../../../../contract.js'
 import type { ErrorCode } from '../../../error-codes.js'
 import type { ProcessState } from '../../../supervisor/managed-process.js'
 import type { PlanRoute, ProxyPlan } from '../../proxy-driver.js'
+import type { TraceBatch } from './trace-wire.js'
 
 /**
  * The messages between the engine and the built-in proxy's own process (Node IPC, structured clone).
@@ -30,7 +30,7 @@ export type HostEvent =
   | { type: 'ready'; pid: number }
   | { type: 'reply'; id: number; error?: string; code?: ErrorCode; value?: number }
   | { type: 'log'; key: string; lines: string[] }
-  | { type: 'traces'; key: string; traces: Trace[] }
+  | { type: 'traces'; key: string; batch: TraceBatch }
 
 export function toWirePlan(plan: ProxyPlan): WirePlan {
   return { ...plan, routes: plan.routes.map((r) => ({ ...r, upstreams: r.upstreams.map(({ id, host, port }) => ({ id, host, port })) })) }

@@ -5,10 +5,10 @@
  */
 import type { Trace } from '../../../../contract.js'
 import type { ProxyPlan } from '../../proxy-driver.js'
-import { Batcher } from '../../../telemetry/batcher.js'
 import { attachStack, detachStack } from '../listener-hub.js'
 import { StackProxy } from '../stack-proxy.js'
 import type { HostCommand, HostEvent, UpstreamStates, WirePlan } from './host-protocol.js'
+import { TraceEncoder } from './trace-wire.js'
 import { codeOf } from '../../../error-codes.js'
 
 /** Traces cross to the engine in batches: one IPC message per interval instead of one per request. */
@@ -19,11 +19,31 @@ const TRACES_ON = process.env.AERIE_PROXY_TRACES !== 'off'
 
 const send = (event: HostEvent) => process.send?.(event)
 
+/** One stack's traces, encoded as each request finishes and sent once per interval. */
+class TraceSender {
+  private readonly encoder = new TraceEncoder()
+  private timer?: NodeJS.Timeout
+
+  constructor(private readonly key: string) {}
+
+  add(trace: Trace): void {
+    this.encoder.add(trace)
+    this.timer ??= setTimeout(() => this.flush(), TRACE_BATCH_MS)
+  }
+
+  flush(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    const batch = this.encoder.take()
+    if (batch) send({ type: 'traces', key: this.key, batch })
+  }
+}
+
 interface Attached {
   plan: ProxyPlan
   stack: StackProxy
   states: UpstreamStates
-  traces: Batcher<Trace>
+  traces: TraceSender
 }
 
 const attached = new Map<string, Attached>()
@@ -56,7 +76,7 @@ async function run(command: HostCommand): Promise<number | void> {
   switch (command.type) {
     case 'attach': {
       const entry = { states: command.states } as Attached
-      entry.traces = new Batcher<Trace>(TRACE_BATCH_MS, (traces) => send({ type: 'traces', key: command.key, traces }))
+      entry.traces = new TraceSender(command.key)
       entry.plan = livePlan(command.plan, entry)
       entry.stack = new StackProxy(entry.plan, { log: (lines) => send({ type: 'log', key: command.key, lines }), trace: TRACES_ON ? (t) => entry.traces.add(t) : () => undefined })
       await listen(entry.plan, entry.stack)
