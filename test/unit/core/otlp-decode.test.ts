@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppTelemetry } from '../../../src-main/core/telemetry/otlp/app-telemetry.js'
-import { decodeLogs, decodeSpans, encodeTraceRequest } from '../../../src-main/core/telemetry/otlp/otlp-decode.js'
+import { decodeLogs, decodeSpans, encodeLogsRequest, encodeTraceRequest } from '../../../src-main/core/telemetry/otlp/otlp-decode.js'
+import { indexExport } from '../../../src-main/core/telemetry/otlp/otlp-index.js'
 import { buildTimeline } from '../../../src-main/core/telemetry/otlp/timeline.js'
 import type { Trace } from '../../../src-main/contract.js'
 
@@ -31,6 +32,64 @@ describe('OTLP export requests', () => {
   it('skips spans without a valid trace or span id (all zeros, wrong length)', () => {
     const body = encodeTraceRequest({ resourceSpans: [{ resource, scopeSpans: [{ spans: [{ traceId: b64('00'.repeat(16)), spanId: b64(SERVER_SPAN), name: 'a' }, { traceId: b64('ab'), spanId: b64(SERVER_SPAN), name: 'b' }] }] }] })
     expect(decodeSpans(body, 'protobuf')).toEqual([])
+  })
+})
+
+describe('protobuf exports kept whole and indexed', () => {
+  const OTHER = 'c'.repeat(32)
+  const traces = encodeTraceRequest({
+    resourceSpans: [
+      { resource, scopeSpans: [{ spans: [
+        { traceId: b64(TRACE_ID), spanId: b64(SERVER_SPAN), name: 'GET /', attributes: [{ key: 'url.path', value: { stringValue: '/' } }] },
+        { traceId: b64(TRACE_ID), spanId: b64('2'.repeat(16)), parentSpanId: b64(SERVER_SPAN), name: 'SELECT', status: { code: 2, message: 'timeout' } },
+        { traceId: b64('00'.repeat(16)), spanId: b64('3'.repeat(16)), name: 'no trace' },
+      ] }] },
+      { scopeSpans: [{ spans: [{ traceId: b64(OTHER), spanId: b64('4'.repeat(16)), name: 'GET /ok', status: { code: 1 } }] }] },
+    ],
+  })
+  const logs = encodeLogsRequest({ resourceLogs: [{ resource, scopeLogs: [{ logRecords: [
+    { traceId: b64(OTHER), spanId: b64('4'.repeat(16)), severityNumber: 17, body: { stringValue: 'failed' } },
+    { severityNumber: 9, body: { stringValue: 'no trace' } },
+  ] }] }] })
+
+  it('finds the trace ids and errors by walking the bytes, as decoding would', () => {
+    const index = indexExport(traces, 'traces')
+    expect([...index.traces]).toEqual([[TRACE_ID, true], [OTHER, false]])
+    expect(index).toMatchObject({ items: 4, withoutTrace: 1 })
+    const decoded = decodeSpans(traces, 'protobuf')
+    expect([...new Set(decoded.map((s) => s.traceId))]).toEqual([...index.traces.keys()])
+    expect([...indexExport(logs, 'logs').traces]).toEqual([[OTHER, true]])
+    expect(indexExport(logs, 'logs')).toMatchObject({ items: 2, withoutTrace: 1 })
+  })
+
+  it('refuses bytes that are not protobuf: truncated, a length past the end, field 0', () => {
+    expect(() => indexExport(traces.subarray(0, traces.length - 3), 'traces')).toThrow()
+    expect(() => indexExport(Buffer.from([0x0a, 0xff, 0xff]), 'traces')).toThrow('truncated varint')
+    expect(() => indexExport(Buffer.from([0x0a, 0x05, 0x01]), 'traces')).toThrow('length runs past the message')
+    expect(() => indexExport(Buffer.from([0x00, 0x01]), 'logs')).toThrow('field number 0')
+    expect(indexExport(Buffer.alloc(0), 'traces').traces.size).toBe(0)
+  })
+
+  it('decodes a kept request when a timeline is asked for, once, with only that trace', () => {
+    const store = new AppTelemetry()
+    store.addExport('shop', 'traces', traces)
+    store.addExport('shop', 'logs', logs)
+    expect(store.errorTraces('shop').sort()).toEqual([OTHER, TRACE_ID].sort())
+    expect(store.stats()).toEqual({ spans: 3, logs: 1, dropped: 2, traces: 2 })
+    const first = store.timeline(TRACE_ID)
+    expect(first.spans.map((s) => s.name)).toEqual(['GET /', 'SELECT'])
+    expect(first.spans[0]).toMatchObject({ service: 'shop/web#2', attributes: { 'url.path': '/' } })
+    expect(store.timeline(TRACE_ID)).toEqual(first)
+    expect(store.timeline(OTHER)).toMatchObject({ spans: [{ name: 'GET /ok' }], logs: [{ body: 'failed' }] })
+  })
+
+  it('keeps at most so many bytes of requests: the oldest go, and their spans with them', () => {
+    const store = new AppTelemetry(10_000, traces.length + logs.length)
+    store.addExport('shop', 'traces', traces)
+    store.addExport('shop', 'logs', logs)
+    store.addExport('shop', 'logs', logs)
+    expect(store.timeline(TRACE_ID).spans).toEqual([])
+    expect(store.timeline(OTHER)).toMatchObject({ spans: [], logs: [{ body: 'failed' }, { body: 'failed' }] })
   })
 })
 

@@ -202,3 +202,8 @@ export function decodeLogs(body: Buffer, encoding: OtlpEncoding): AppLog[] {
 export function encodeTraceRequest(request: Msg): Buffer {
   return Buffer.from(TraceRequest.encode(TraceRequest.fromObject(request)).finish())
 }
+
+/** Encodes log records as OTLP/protobuf, for tests and the bench. */
+export function encodeLogsRequest(request: Msg): Buffer {
+  return Buffer.from(LogsRequest.encode(LogsRequest.fromObject(request)).finish())
+}

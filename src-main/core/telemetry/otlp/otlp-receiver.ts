@@ -88,7 +88,9 @@ export class OtlpReceiver {
       try {
         const raw = Buffer.concat(chunks)
         const body = gzip ? zlib.gunzipSync(raw, { maxOutputLength: OTLP_MAX_BODY * 4 }) : raw
-        if (signal === 'traces') this.store.addSpans(stackId, decodeSpans(body, encoding))
+        // Protobuf (what the SDKs send by default) is kept whole and indexed; JSON is decoded now.
+        if (encoding === 'protobuf') this.store.addExport(stackId, signal, body)
+        else if (signal === 'traces') this.store.addSpans(stackId, decodeSpans(body, encoding))
         else this.store.addLogs(stackId, decodeLogs(body, encoding))
         if (encoding === 'protobuf') {
           // An empty Export*ServiceResponse: full success.
