@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import type { Trace } from '../../../contract.js'
 import { writeFileAtomic } from '../../atomic-file.js'
 import { ManagedProcess } from '../../supervisor/managed-process.js'
+import { canConnect } from '../../supervisor/ports.js'
 import { DEFAULT_RESTART_POLICY } from '../../supervisor/restart-policy.js'
 import type { DriverAvailability, ProxyDriver, ProxyHooks, ProxyPlan, RunningProxy } from '../proxy-driver.js'
 import { applyRewrite, compileRewrites, type CompiledRewrite } from '../rewrite-rules.js'
@@ -175,6 +176,15 @@ class ExternalProxy implements RunningProxy {
     this.process = proc
     try {
       await proc.start()
+      // The readiness probe knocks on the HTTP port; the HTTPS port can open a moment later (Caddy): wait for it too.
+      const { httpsPort } = this.plan
+      if (httpsPort && this.plan.tls) {
+        const deadline = Date.now() + PROXY_READY_TIMEOUT_MS
+        while (!(await canConnect(httpsPort))) {
+          if (Date.now() > deadline) throw new Error(`${this.spec.label} did not open the HTTPS port ${httpsPort} within ${PROXY_READY_TIMEOUT_MS} ms`)
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      }
     } catch (err) {
       await this.stop()
       throw err
