@@ -4,11 +4,10 @@ import { applyHeaderEffects, isRemoval } from '../header-rules.js'
 import { hstsValue, type ProxyHooks, type ProxyPlan, type PlanRoute } from '../proxy-driver.js'
 import { matchRoute } from '../routing.js'
 import { applyRewrite, compileRewrites, type CompiledRewrite } from '../rewrite-rules.js'
-import { compressSync } from './compression.js'
+import { cacheHit } from './cache-hit.js'
 import { badGatewayPage, bodyTooLargePage, describeUpstreams, noRoutePage, tooManyRequestsPage } from './error-pages.js'
 import { RateLimiter } from './rate-limiter.js'
 import { cacheStatus, requestBypass, ResponseCache, type CachedResponse } from './response-cache.js'
-import { singleValued } from './single-value-headers.js'
 import { forwardedFor, forwardedPrefix, nextTraceparent, stripPathPrefix, upstreamRequestHeaders } from './forwarded-headers.js'
 import { HealthChecker } from './health-checker.js'
 import { ALLOWED_METHODS, isHttp2Request, type Refusal } from './request-target.js'
@@ -17,7 +16,7 @@ import { maskedHeaders, TraceRecorder } from './trace-recorder.js'
 import { isAvailable, pickMember, stickyIdOf, type Member } from './upstream-pool.js'
 import { tunnelUpgrade } from './websocket-tunnel.js'
 import { UpstreamConnections } from './upstream-connections.js'
-import { clientHeaders, UpstreamExchange, type ExchangeContext, type ExchangeFailure, type ExchangeHost, type ProxyRequest, type ProxyResponse } from './upstream-exchange.js'
+import { UpstreamExchange, type ExchangeContext, type ExchangeFailure, type ExchangeHost, type ProxyRequest, type ProxyResponse } from './upstream-exchange.js'
 
 const PROTOCOLS: Record<string, string> = { '1.1': 'HTTP/1.1', '1.0': 'HTTP/1.0' }
 /** How long the rest of a refused (413) body is read and dropped before the connection is closed. */
@@ -203,18 +202,12 @@ export class StackProxy implements ExchangeHost {
 
   /** A fresh stored answer: the same headers a forwarded one gets, with Age and Cache-Status; HEAD gets no body. */
   private serveCached(req: ProxyRequest, res: ProxyResponse, conn: ConnectionInfo, route: PlanRoute & { appServer: string }, trace: TraceRecorder, entry: CachedResponse): void {
-    const { headers, encoding } = clientHeaders(entry.status, entry.headers, req, this.plan.settings, { conn, route })
-    const age = Math.floor((Date.now() - entry.storedAt) / 1000)
-    headers.age = String(age)
-    headers['cache-status'] = cacheStatus({ hit: true, ttl: entry.ttl - age })
+    const { headers, traced, body } = cacheHit(entry, this.cache!, req, conn, route, this.plan.settings)
     trace.trace.upstream = 'cache'
-    const body = req.method === 'HEAD' ? Buffer.alloc(0) : encoding ? this.cache!.encodedBody(entry, encoding, (raw) => compressSync(encoding, raw)) : entry.body
-    if (!encoding) headers['content-length'] = String(entry.body.length)
-    else if (req.method !== 'HEAD') headers['content-length'] = String(body.length)
-    res.writeHead(entry.status, isHttp2Request(req) ? singleValued(headers) : headers)
+    res.writeHead(entry.status, headers)
     res.end(body)
     trace.trace.responseBytes = body.length
-    trace.finish(entry.status, maskedHeaders(headers as Record<string, string>, this.plan.settings.traceSecrets))
+    trace.finish(entry.status, traced)
   }
 
   /** Empties the cache, or what is under a path prefix; returns how many answers went. */
