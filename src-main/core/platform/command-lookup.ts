@@ -12,5 +12,6 @@ function variable(env: Record<string, string | undefined>, name: string): string
   const key = Object.keys(env).find((k) => k.toUpperCase() === name)
   return key === undefined ? undefined : env[key]
 }
-const pathOf = (env: Record<string, string | undefined>) => variable(env, 'PATH') ?? ''
+/** The PATH of an environment, however the OS spells its name. */
+export const pathOf = (env: Record<string, string | undefined>) => variable(env, 'PATH') ?? ''
 const pathExtOf = (env: Record<string, string | undefined>) => variable(env, 'PATHEXT')

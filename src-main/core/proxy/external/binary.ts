@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { pathOf } from '../../platform/command-lookup.js'
 import { hostPlatform } from '../../platform/platform.js'
 import { isExecutable } from '../../supervisor/resolve-command.js'
 
@@ -11,8 +12,7 @@ const VERSION_TIMEOUT_MS = 5_000
 /** The first of `names` on PATH or in `dirs` (common install locations), or the explicit `override`; PATHEXT applies on Windows. */
 export function findBinary(names: string[], dirs: string[], override?: string): string | undefined {
   if (override) return isExecutable(override) ? override : undefined
-  const onPath = Object.entries(process.env).find(([name]) => name.toUpperCase() === 'PATH')?.[1] ?? ''
-  const env = { PATH: [onPath, ...dirs].filter(Boolean).join(path.delimiter), PATHEXT: process.env.PATHEXT }
+  const env = { PATH: [pathOf(process.env), ...dirs].filter(Boolean).join(path.delimiter), PATHEXT: process.env.PATHEXT }
   for (const name of names) {
     const found = hostPlatform().findCommand(name, env, process.cwd())
     if (found) return found
