@@ -1,12 +1,10 @@
 import path from 'node:path'
 import https from 'node:https'
 import { HttpTransportType, HubConnectionBuilder, LogLevel } from '@microsoft/signalr'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Engine } from '../../src-main/core/engine.js'
+import { describe, expect, it } from 'vitest'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { requireBinary } from '../support/binaries.js'
-import { tempHome } from '../support/temp-home.js'
-import { engineWithDemo } from '../support/test-engine.js'
+import { demoEngineSuite } from '../support/test-engine.js'
 
 const dotnet = requireBinary('dotnet')
 const sample = path.resolve('resources/samples/KestrelSample')
@@ -17,16 +15,7 @@ const sample = path.resolve('resources/samples/KestrelSample')
  * absolute redirect built from Request.Scheme.
  */
 describe.skipIf(!dotnet)('the doctor, with the real Kestrel sample', () => {
-  const home = tempHome()
-  let engine: Engine
-
-  beforeAll(async () => {
-    ;({ engine } = await engineWithDemo(home.dir))
-  })
-  afterAll(async () => {
-    await engine.shutdown()
-    home.cleanup()
-  })
+  const demo = demoEngineSuite()
 
   /** Opens a SignalR connection over WebSockets as a browser would (negotiate, then connect) and calls the hub once. */
   const connect = async (url: string): Promise<string> => {
@@ -42,32 +31,32 @@ describe.skipIf(!dotnet)('the doctor, with the real Kestrel sample', () => {
   }
 
   it('a SignalR hub with two round-robin instances: 0 of 10 connections work, the doctor says why, and sticky makes 10 of 10 work', async () => {
-    const { appServer } = await engine.invoke('appserver:detect', { folder: sample })
+    const { appServer } = await demo.engine.invoke('appserver:detect', { folder: sample })
     const httpPort = await findFreePort()
     const stack = { id: 'kestrel-hub', name: 'Hub', hostnames: ['localhost'], appServers: [{ ...appServer, instances: 2, dotnetMode: 'build-once' as const }], routes: [{ appServer: appServer.name }], proxy: { httpPort } }
-    await engine.invoke('stack:save', { stack })
-    await engine.invoke('stack:start', { id: 'kestrel-hub' })
+    await demo.engine.invoke('stack:save', { stack })
+    await demo.engine.invoke('stack:start', { id: 'kestrel-hub' })
     const hub = `http://localhost:${httpPort}/hub`
 
     const lost: string[] = []
     for (let i = 0; i < 10; i++) lost.push(await connect(hub))
     expect(lost.filter((r) => !r.startsWith('failed'))).toEqual([])
-    const finding = (await engine.invoke('stack:doctor', { id: 'kestrel-hub' })).findings.find((f) => f.id === 'signalr-without-sticky')
+    const finding = (await demo.engine.invoke('stack:doctor', { id: 'kestrel-hub' })).findings.find((f) => f.id === 'signalr-without-sticky')
     expect(finding?.fix).toContain('"sticky"')
     expect(finding?.evidence[0]).toMatch(/^trace \S+: GET \/hub\?id=\S+ → 404 \(after a negotiate on another instance\)$/)
 
-    await engine.invoke('stack:save', { stack: { ...stack, proxy: { ...stack.proxy, loadBalancing: 'sticky' as const } } })
+    await demo.engine.invoke('stack:save', { stack: { ...stack, proxy: { ...stack.proxy, loadBalancing: 'sticky' as const } } })
     const kept: string[] = []
     for (let i = 0; i < 10; i++) kept.push(await connect(hub))
     expect(kept.filter((r) => /^hi from [12]$/.test(r))).toHaveLength(10)
     // Still balanced: each new client (no cookie yet) may land on either instance.
     expect(new Set(kept).size).toBe(2)
-    expect((await engine.invoke('stack:doctor', { id: 'kestrel-hub' })).findings.some((f) => f.id === 'signalr-without-sticky')).toBe(false)
-    await engine.invoke('stack:stop', { id: 'kestrel-hub' })
+    expect((await demo.engine.invoke('stack:doctor', { id: 'kestrel-hub' })).findings.some((f) => f.id === 'signalr-without-sticky')).toBe(false)
+    await demo.engine.invoke('stack:stop', { id: 'kestrel-hub' })
   }, 180_000)
 
   it('an app that does not apply the forwarded headers redirects an HTTPS request to http://; the doctor names it, and the fix makes it go', async () => {
-    const { appServer } = await engine.invoke('appserver:detect', { folder: sample })
+    const { appServer } = await demo.engine.invoke('appserver:detect', { folder: sample })
     const [httpPort, httpsPort] = [await findFreePort(), await findFreePort()]
     const env = (appServer as { env?: Record<string, string> }).env ?? {}
     const stack = (forwarded: boolean) => ({
@@ -78,24 +67,24 @@ describe.skipIf(!dotnet)('the doctor, with the real Kestrel sample', () => {
       routes: [{ appServer: appServer.name }],
       proxy: { httpPort, httpsPort, redirectToHttps: false },
     })
-    const ca = (await engine.certificates.ca()).certPem
+    const ca = (await demo.engine.certificates.ca()).certPem
     const signin = () =>
       new Promise<string | undefined>((resolve, reject) =>
         https.get({ host: '127.0.0.1', port: httpsPort, path: '/signin', servername: 'localhost', headers: { host: `localhost:${httpsPort}` }, ca, agent: false }, (res) => (res.resume(), resolve(res.headers.location))).on('error', reject),
       )
 
-    await engine.invoke('stack:save', { stack: stack(false) })
-    await engine.invoke('stack:start', { id: 'kestrel-scheme' })
+    await demo.engine.invoke('stack:save', { stack: stack(false) })
+    await demo.engine.invoke('stack:start', { id: 'kestrel-scheme' })
     expect(await signin()).toBe(`http://localhost:${httpsPort}/welcome`)
     await new Promise((r) => setTimeout(r, 200))
-    const finding = (await engine.invoke('stack:doctor', { id: 'kestrel-scheme' })).findings.find((f) => f.id === 'redirect-to-http')
+    const finding = (await demo.engine.invoke('stack:doctor', { id: 'kestrel-scheme' })).findings.find((f) => f.id === 'redirect-to-http')
     expect(finding?.evidence[0]).toMatch(new RegExp(`^trace \\S+: GET /signin → 302 \\(Location http://localhost:${httpsPort}/welcome\\)$`))
     expect(finding?.fix).toContain('ASPNETCORE_FORWARDEDHEADERS_ENABLED=true')
 
     // The fix: leave ASPNETCORE_FORWARDEDHEADERS_ENABLED to Aerie (true), and the app sees https.
-    await engine.invoke('stack:save', { stack: stack(true) })
-    await engine.invoke('stack:start', { id: 'kestrel-scheme' })
+    await demo.engine.invoke('stack:save', { stack: stack(true) })
+    await demo.engine.invoke('stack:start', { id: 'kestrel-scheme' })
     expect(await signin()).toBe(`https://localhost:${httpsPort}/welcome`)
-    await engine.invoke('stack:stop', { id: 'kestrel-scheme' })
+    await demo.engine.invoke('stack:stop', { id: 'kestrel-scheme' })
   }, 180_000)
 })

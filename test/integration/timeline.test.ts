@@ -1,12 +1,10 @@
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Engine } from '../../src-main/core/engine.js'
+import { describe, expect, it } from 'vitest'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { requireBinary } from '../support/binaries.js'
 import { get } from '../support/http-client.js'
 import { waitFor } from '../support/processes.js'
-import { tempHome } from '../support/temp-home.js'
-import { engineWithDemo } from '../support/test-engine.js'
+import { demoEngineSuite } from '../support/test-engine.js'
 
 const dotnet = requireBinary('dotnet')
 const nginx = requireBinary('nginx')
@@ -18,37 +16,29 @@ const sample = path.resolve('resources/samples/KestrelSample')
  * hop and the app's server span are parent and child in one trace.
  */
 describe.skipIf(!dotnet)('the timeline of a request through the proxy into the Kestrel sample', () => {
-  const home = tempHome()
-  let engine: Engine
-  beforeAll(async () => {
-    ;({ engine } = await engineWithDemo(home.dir))
-  })
-  afterAll(async () => {
-    await engine.shutdown()
-    home.cleanup()
-  })
+  const demo = demoEngineSuite()
 
   for (const kind of ['builtin', 'nginx'] as const) {
     it.skipIf(kind === 'nginx' && !nginx)(`${kind}: the proxy span, the app's server span as its child, and the app's log line, by one trace id`, async () => {
-      const { appServer } = await engine.invoke('appserver:detect', { folder: sample })
+      const { appServer } = await demo.engine.invoke('appserver:detect', { folder: sample })
       const httpPort = await findFreePort()
       const id = `timeline-${kind}`
-      await engine.invoke('stack:save', { stack: { id, name: id, hostnames: ['localhost'], appServers: [{ ...appServer, dotnetMode: 'build-once' }], routes: [{ appServer: appServer.name }], proxy: { kind, httpPort } } })
-      await engine.invoke('stack:start', { id })
-      const view = await engine.invoke('stack:get', { id })
+      await demo.engine.invoke('stack:save', { stack: { id, name: id, hostnames: ['localhost'], appServers: [{ ...appServer, dotnetMode: 'build-once' }], routes: [{ appServer: appServer.name }], proxy: { kind, httpPort } } })
+      await demo.engine.invoke('stack:start', { id })
+      const view = await demo.engine.invoke('stack:get', { id })
       expect(view.stack.appServers[0].env?.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined()
 
       expect((await get(httpPort, '/', `localhost:${httpPort}`)).status).toBe(200)
-      await waitFor(async () => (await engine.invoke('trace:list', { stackId: id })).some((t) => t.path === '/' && t.status === 200), 10_000, 'the proxy trace')
-      const trace = (await engine.invoke('trace:list', { stackId: id })).find((t) => t.path === '/' && t.status === 200)!
+      await waitFor(async () => (await demo.engine.invoke('trace:list', { stackId: id })).some((t) => t.path === '/' && t.status === 200), 10_000, 'the proxy trace')
+      const trace = (await demo.engine.invoke('trace:list', { stackId: id })).find((t) => t.path === '/' && t.status === 200)!
       expect(trace.traceId).toMatch(/^[0-9a-f]{32}$/)
       expect(trace.spanId).toMatch(/^[0-9a-f]{16}$/)
 
       await waitFor(async () => {
-        const t = await engine.invoke('trace:timeline', { id: trace.id })
+        const t = await demo.engine.invoke('trace:timeline', { id: trace.id })
         return t.spans.some((s) => s.source === 'app') && t.logs.length > 0
       }, 20_000, "the app's span and log record")
-      const timeline = await engine.invoke('trace:timeline', { id: trace.id })
+      const timeline = await demo.engine.invoke('trace:timeline', { id: trace.id })
       expect(timeline.traceId).toBe(trace.traceId)
       const [hop, server] = timeline.spans
       expect(hop).toMatchObject({ source: 'proxy', spanId: trace.spanId, depth: 0 })
@@ -60,15 +50,15 @@ describe.skipIf(!dotnet)('the timeline of a request through the proxy into the K
 
       // An app error (a 500 with an exception) makes the trace one "with app errors"; the good one is not.
       expect((await get(httpPort, '/boom', `localhost:${httpPort}`)).status).toBe(500)
-      await waitFor(async () => (await engine.invoke('trace:list', { stackId: id })).some((t) => t.path === '/boom'), 10_000, 'the /boom trace')
-      const boom = (await engine.invoke('trace:list', { stackId: id })).find((t) => t.path === '/boom')!
-      await waitFor(async () => (await engine.invoke('trace:app-errors', { stackId: id })).traceIds.includes(boom.traceId!), 20_000, 'the app error')
-      expect((await engine.invoke('trace:app-errors', { stackId: id })).traceIds).not.toContain(trace.traceId)
-      await waitFor(async () => (await engine.invoke('trace:timeline', { id: boom.id })).spans.some((s) => s.source === 'app'), 20_000, "the failed request's span")
-      const failed = await engine.invoke('trace:timeline', { id: boom.id })
+      await waitFor(async () => (await demo.engine.invoke('trace:list', { stackId: id })).some((t) => t.path === '/boom'), 10_000, 'the /boom trace')
+      const boom = (await demo.engine.invoke('trace:list', { stackId: id })).find((t) => t.path === '/boom')!
+      await waitFor(async () => (await demo.engine.invoke('trace:app-errors', { stackId: id })).traceIds.includes(boom.traceId!), 20_000, 'the app error')
+      expect((await demo.engine.invoke('trace:app-errors', { stackId: id })).traceIds).not.toContain(trace.traceId)
+      await waitFor(async () => (await demo.engine.invoke('trace:timeline', { id: boom.id })).spans.some((s) => s.source === 'app'), 20_000, "the failed request's span")
+      const failed = await demo.engine.invoke('trace:timeline', { id: boom.id })
       expect(failed.spans.find((s) => s.source === 'app')?.status.code).toBe(2)
       expect(failed.logs.some((l) => l.severity >= 17 && l.traceId === boom.traceId)).toBe(true)
-      await engine.invoke('stack:stop', { id })
+      await demo.engine.invoke('stack:stop', { id })
     }, 180_000)
   }
 })

@@ -1,5 +1,7 @@
+import { afterAll, beforeAll } from 'vitest'
 import { Engine } from '../../src-main/core/engine.js'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
+import { tempHome } from './temp-home.js'
 
 /** A real engine in `dataDir` whose demo stack (created on this first run) listens on a free port. */
 export async function engineWithDemo(dataDir: string, options: { now?: () => Date } = {}): Promise<{ engine: Engine; demoPort: number }> {
@@ -12,4 +14,21 @@ export async function engineWithDemo(dataDir: string, options: { now?: () => Dat
   } finally {
     delete process.env.AERIE_DEMO_PORT
   }
+}
+
+/**
+ * For a describe block: a real engine with its demo stack in a fresh home, started before the block's
+ * tests and shut down (home removed) after them. Read `engine` and `demoPort` inside the tests.
+ */
+export function demoEngineSuite(): { engine: Engine; demoPort: number; home: { dir: string } } {
+  const home = tempHome()
+  const suite = { engine: undefined as unknown as Engine, demoPort: 0, home }
+  beforeAll(async () => {
+    Object.assign(suite, await engineWithDemo(home.dir))
+  })
+  afterAll(async () => {
+    await suite.engine?.shutdown()
+    home.cleanup()
+  })
+  return suite
 }
