@@ -9,7 +9,7 @@ import { resourcesDir } from './paths.js'
 import type { CertificateManager } from './certs/certificate-manager.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
 import { checkProxyListeners, instanceSpec, proxyPlanFor, type Instance } from './stack-plan.js'
-import { DRAIN_MS, rollsSideBySide, scalesOnly, type Rollout } from './stack-rollout.js'
+import { DRAIN_MS, planRollout, rollsSideBySide } from './stack-rollout.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
 import { launchFor } from './supervisor/dotnet-launch.js'
 import { ManagedProcess } from './supervisor/managed-process.js'
@@ -154,7 +154,12 @@ export class StackRunner {
     // A real server's process is supervised on its ports, so new ports start a new one; the built-in proxy moves its listeners on reload.
     const proxyChanged = previous.proxy.kind !== next.proxy.kind || previous.proxy.traceFile !== next.proxy.traceFile || (portsChanged && next.proxy.kind !== 'builtin')
     if (portsChanged || proxyChanged) await checkProxyListeners(next, previous)
-    const rollout = await this.planRollout(previous, next, replace)
+    const rollout = await planRollout(previous, next, replace, {
+      instances: this.instances,
+      buildSlots: this.buildSlots,
+      create: (app, index, options) => this.createInstancesFor(app, index, options),
+      discard: (instances) => this.discard(instances),
+    })
     let tls = this.tls
     try {
       if (namesChanged || portsChanged || proxyChanged) tls = await this.issueTls(next)
@@ -230,48 +235,6 @@ export class StackRunner {
 
   private proxyLabel(stack: Stack): string {
     return stack.proxy.kind === 'builtin' ? 'built-in proxy' : stack.proxy.kind
-  }
-
-  /** What each app server needs for `next`; creates (never starts) the new instances. Nothing running is touched. */
-  private async planRollout(previous: Stack, next: Stack, replace: string[]): Promise<Rollout> {
-    const rollout: Rollout = { keep: [], fresh: [], retire: [], before: [], deferred: [], words: [] }
-    try {
-      for (const [index, app] of next.appServers.entries()) {
-        const old = this.instances.filter((i) => i.appServer === app.name)
-        const was = previous.appServers.find((a) => a.name === app.name)
-        if (!was) {
-          rollout.fresh.push(...(await this.createInstancesFor(app, index)))
-          rollout.words.push(`started ${app.name} (new)`)
-        } else if (json(was) === json(app) && !replace.includes(app.name)) {
-          rollout.keep.push(...old)
-        } else if (scalesOnly(was, app) && !replace.includes(app.name)) {
-          const kept = old.filter((i) => i.instance <= app.instances)
-          rollout.keep.push(...kept)
-          rollout.retire.push(...old.filter((i) => i.instance > app.instances))
-          const numbers = Array.from({ length: Math.max(0, app.instances - was.instances) }, (_, k) => was.instances + k + 1)
-          rollout.fresh.push(...(await this.createInstancesFor(app, index, { numbers, held: new Map(kept.map((i) => [i.instance, i.process.spec.port])) })))
-          rollout.words.push(`scaled ${app.name} from ${was.instances} to ${app.instances} instance(s)`)
-        } else if (rollsSideBySide(app)) {
-          const slot = 1 - (this.buildSlots.get(app.name) ?? 0)
-          rollout.fresh.push(...(await this.createInstancesFor(app, index, { slot })))
-          rollout.retire.push(...old)
-          rollout.words.push(`replaced ${app.name} rolling (new instances on new ports, then the old ones drained)`)
-        } else {
-          rollout.before.push(...old)
-          rollout.deferred.push({ app, index, held: new Map(old.map((i) => [i.instance, i.process.spec.port])) })
-          const why = app.ports === 'auto' ? '`dotnet run` builds into the folder the old instances run from' : 'its ports are fixed'
-          rollout.words.push(`restarted ${app.name} in place (${why}, so old and new cannot run side by side)`)
-        }
-      }
-      for (const gone of previous.appServers.filter((a) => !next.appServers.some((b) => b.name === a.name))) {
-        rollout.retire.push(...this.instances.filter((i) => i.appServer === gone.name))
-        rollout.words.push(`stopped ${gone.name} (removed)`)
-      }
-    } catch (err) {
-      await this.discard(rollout.fresh)
-      throw err
-    }
-    return rollout
   }
 
   /** Drops instances that were created for a change that did not happen (stopping any that started). */
