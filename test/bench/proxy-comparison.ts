@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
 import { canConnect, findFreePort } from '../../src-main/core/supervisor/ports.js'
-import { renderBenchMarkdown, summarise, type Row } from './bench-report.js'
+import { PIPE_TWO_WORKERS, renderBenchMarkdown, summarise, type Row } from './bench-report.js'
 import { caddyConfig, nginxConfig } from './targets/configs.js'
 
 /** Long enough for a stable figure on 2 cores, short enough for the whole table to take about a minute. */
@@ -76,25 +76,34 @@ function rssOf(pid: number | undefined): number | undefined {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSecondsOf(pid: number): number {
+function processCpu(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
 }
 
+/** A process and its children (the pipe proxy's cluster workers). */
+function treeCpuSeconds(pid: number): number {
+  return childrenOf(pid).reduce((sum, child) => sum + processCpu(child), processCpu(pid))
+}
+
+function childrenOf(pid: number): number[] {
+  return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number)
+}
+
 /** nginx's master forks the worker that does the work, the bench's engine stand-in forks the built-in proxy's process: measure that one. */
 function workerOf(pid: number): number {
-  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean)
-  return children.length ? Number(children[0]) : pid
+  return childrenOf(pid)[0] ?? pid
 }
 
 /**
  * Proxy CPU per request at a fixed 1 KiB load: unlike req/s at full load, it does not depend on how the
  * 2 cores are shared between load generator, upstream and proxy, so it compares the proxies' own cost.
  */
-async function cpuPerRequest(target: string, port: number, pid: number): Promise<number> {
-  const before = cpuSecondsOf(pid)
+async function cpuPerRequest(target: string, port: number, pid: number, tree = false): Promise<number> {
+  const cpuSeconds = tree ? treeCpuSeconds : processCpu
+  const before = cpuSeconds(pid)
   const r = await autocannon({ url: `http://127.0.0.1:${port}/small`, connections: 50, duration: FIXED_RATE_S, overallRate: FIXED_RATE })
-  const micros = Math.round(((cpuSecondsOf(pid) - before) * 1e6) / r.requests.total)
+  const micros = Math.round(((cpuSeconds(pid) - before) * 1e6) / r.requests.total)
   console.error(`${target.padEnd(28)} ${micros} µs of proxy CPU per request at ${FIXED_RATE} req/s`)
   return micros
 }
@@ -114,11 +123,11 @@ async function measure(target: Target): Promise<{ rows: Row[]; cpuMicros?: numbe
       throughputMBps: Math.round(r.throughput.average / 1024 / 1024),
       errors: r.errors,
       non2xx: r.non2xx,
-      rssMB: target.pid ? rssOf(target.pid) : undefined,
+      rssMB: target.pid ? (target.tree ? [target.pid, ...childrenOf(target.pid)] : [target.pid]).reduce((sum, pid) => sum + (rssOf(pid) ?? 0), 0) : undefined,
     })
     console.error(`${target.name.padEnd(28)} ${size.name.padEnd(6)} ${String(rows.at(-1)!.requestsPerSecond).padStart(7)} req/s  p99 ${r.latency.p99} ms  errors ${r.errors} non-2xx ${r.non2xx}`)
   }
-  return { rows, cpuMicros: target.pid ? await cpuPerRequest(target.name, target.port, target.pid) : undefined }
+  return { rows, cpuMicros: target.pid ? await cpuPerRequest(target.name, target.port, target.pid, target.tree) : undefined }
 }
 
 interface Target {
@@ -128,6 +137,8 @@ interface Target {
   sizes?: (typeof SIZES)[number][]
   /** The process doing the proxying (CPU and RSS are read from it). */
   pid?: number
+  /** Its CPU is its own and its children's (several worker processes). */
+  tree?: boolean
 }
 
 const targets: Target[] = []
@@ -155,6 +166,9 @@ try {
   const pipePort = await findFreePort()
   const pipe = await startProcess(process.execPath, [path.join(here, 'targets', 'pipe-proxy.mjs')], { PORT: String(pipePort), UPSTREAM_PORT: String(upstreamPort) }, pipePort)
   targets.push({ name: 'plain Node pipe proxy', port: pipePort, pid: pipe.pid })
+  const pipe2Port = await findFreePort()
+  const pipe2 = await startProcess(process.execPath, [path.join(here, 'targets', 'pipe-proxy.mjs')], { PORT: String(pipe2Port), UPSTREAM_PORT: String(upstreamPort), WORKERS: '2' }, pipe2Port)
+  targets.push({ name: PIPE_TWO_WORKERS, port: pipe2Port, pid: pipe2.pid, tree: true, sizes: [SIZES[0]] })
 
   if (has('nginx')) {
     const port = await findFreePort()
