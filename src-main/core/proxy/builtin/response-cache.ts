@@ -143,6 +143,12 @@ export class ResponseCache {
 
 /** One Cache-Status entry (RFC 9211): `Aerie; hit; ttl=42` or `Aerie; fwd=miss; stored`. */
 export function cacheStatus(parts: { hit?: boolean; ttl?: number; fwd?: string; stored?: boolean; detail?: string }): string {
-  const params = [parts.hit ? 'hit' : undefined, parts.fwd ? `fwd=${parts.fwd}` : undefined, parts.ttl !== undefined ? `ttl=${parts.ttl}` : undefined, parts.stored ? 'stored' : undefined, parts.detail ? `detail="${parts.detail.replace(/["\\]/g, '')}"` : undefined]
-  return [CACHE_NAME, ...params.filter(Boolean)].join('; ')
+  // Concatenated, not an array joined: it is written on every response that goes through a cache.
+  let value = CACHE_NAME
+  if (parts.hit) value += '; hit'
+  if (parts.fwd) value += `; fwd=${parts.fwd}`
+  if (parts.ttl !== undefined) value += `; ttl=${parts.ttl}`
+  if (parts.stored) value += '; stored'
+  if (parts.detail) value += `; detail="${parts.detail.replace(/["\\]/g, '')}"`
+  return value
 }
