@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppTelemetry } from '../../../src-main/core/telemetry/otlp/app-telemetry.js'
 import { decodeLogs, decodeSpans, encodeLogsRequest, encodeTraceRequest } from '../../../src-main/core/telemetry/otlp/otlp-decode.js'
-import { indexExport } from '../../../src-main/core/telemetry/otlp/otlp-index.js'
+import { holdsTraceId, indexExport } from '../../../src-main/core/telemetry/otlp/otlp-index.js'
 import { buildTimeline } from '../../../src-main/core/telemetry/otlp/timeline.js'
 import type { Trace } from '../../../src-main/contract.js'
 
@@ -53,13 +53,17 @@ describe('protobuf exports kept whole and indexed', () => {
   ] }] }] })
 
   it('finds the trace ids and errors by walking the bytes, as decoding would', () => {
+    const ids = (index: { ids: Buffer }) => Array.from({ length: index.ids.length / 16 }, (_, k) => index.ids.toString('hex', k * 16, k * 16 + 16))
     const index = indexExport(traces, 'traces')
-    expect([...index.traces]).toEqual([[TRACE_ID, true], [OTHER, false]])
-    expect(index).toMatchObject({ items: 4, withoutTrace: 1 })
+    expect(ids(index)).toEqual([TRACE_ID, TRACE_ID, OTHER])
+    expect(index).toMatchObject({ items: 4, withoutTrace: 1, errors: [TRACE_ID] })
     const decoded = decodeSpans(traces, 'protobuf')
-    expect([...new Set(decoded.map((s) => s.traceId))]).toEqual([...index.traces.keys()])
-    expect([...indexExport(logs, 'logs').traces]).toEqual([[OTHER, true]])
-    expect(indexExport(logs, 'logs')).toMatchObject({ items: 2, withoutTrace: 1 })
+    expect(decoded.map((s) => s.traceId)).toEqual(ids(index))
+    expect(ids(indexExport(logs, 'logs'))).toEqual([OTHER])
+    expect(indexExport(logs, 'logs')).toMatchObject({ items: 2, withoutTrace: 1, errors: [OTHER] })
+    expect(holdsTraceId(index.ids, Buffer.from(OTHER, 'hex'))).toBe(true)
+    // A match that straddles two ids is not one.
+    expect(holdsTraceId(index.ids, index.ids.subarray(8, 24))).toBe(false)
   })
 
   it('refuses bytes that are not protobuf: truncated, a length past the end, field 0', () => {
@@ -67,7 +71,7 @@ describe('protobuf exports kept whole and indexed', () => {
     expect(() => indexExport(Buffer.from([0x0a, 0xff, 0xff]), 'traces')).toThrow('truncated varint')
     expect(() => indexExport(Buffer.from([0x0a, 0x05, 0x01]), 'traces')).toThrow('length runs past the message')
     expect(() => indexExport(Buffer.from([0x00, 0x01]), 'logs')).toThrow('field number 0')
-    expect(indexExport(Buffer.alloc(0), 'traces').traces.size).toBe(0)
+    expect(indexExport(Buffer.alloc(0), 'traces').ids.length).toBe(0)
   })
 
   it('decodes a kept request when a timeline is asked for, once, with only that trace', () => {
@@ -75,12 +79,33 @@ describe('protobuf exports kept whole and indexed', () => {
     store.addExport('shop', 'traces', traces)
     store.addExport('shop', 'logs', logs)
     expect(store.errorTraces('shop').sort()).toEqual([OTHER, TRACE_ID].sort())
-    expect(store.stats()).toEqual({ spans: 3, logs: 1, dropped: 2, traces: 2 })
+    expect(store.stats()).toEqual({ spans: 3, logs: 1, dropped: 2, decodedTraces: 0, requestsKept: 2 })
     const first = store.timeline(TRACE_ID)
     expect(first.spans.map((s) => s.name)).toEqual(['GET /', 'SELECT'])
     expect(first.spans[0]).toMatchObject({ service: 'shop/web#2', attributes: { 'url.path': '/' } })
     expect(store.timeline(TRACE_ID)).toEqual(first)
     expect(store.timeline(OTHER)).toMatchObject({ spans: [{ name: 'GET /ok' }], logs: [{ body: 'failed' }] })
+  })
+
+  it('merges a request that arrives after a timeline was opened, without decoding the earlier ones again', () => {
+    const store = new AppTelemetry()
+    store.addExport('shop', 'traces', traces)
+    expect(store.timeline(OTHER)).toMatchObject({ spans: [{ name: 'GET /ok' }], logs: [] })
+    store.addExport('shop', 'logs', logs)
+    const again = store.timeline(OTHER)
+    expect(again.spans.map((s) => s.name)).toEqual(['GET /ok'])
+    expect(again.logs.map((l) => l.body)).toEqual(['failed'])
+    expect(store.timeline(OTHER)).toEqual(again)
+    expect(store.timeline('not a trace id')).toEqual({ spans: [], logs: [] })
+  })
+
+  it('forgets an error trace with the request that reported it', () => {
+    const store = new AppTelemetry(10_000, traces.length + 64)
+    store.addExport('shop', 'traces', traces)
+    expect(store.errorTraces('shop')).toEqual([TRACE_ID])
+    expect(store.errorTraces('other')).toEqual([])
+    store.addExport('shop', 'logs', logs)
+    expect(store.errorTraces('shop')).toEqual([OTHER])
   })
 
   it('keeps at most so many bytes of requests: the oldest go, and their spans with them', () => {
@@ -102,7 +127,7 @@ describe('the apps’ telemetry store and a request’s timeline', () => {
     store.addSpans('a', [{ ...span('2'.repeat(16), undefined, 0, 1), traceId: 'b'.repeat(32) }])
     store.addSpans('b', [{ ...span('3'.repeat(16), undefined, 0, 1), traceId: 'c'.repeat(32) }])
     expect(store.timeline('a'.repeat(32)).spans).toEqual([])
-    expect(store.stats()).toMatchObject({ spans: 3, traces: 2 })
+    expect(store.stats()).toMatchObject({ spans: 3, decodedTraces: 2 })
     store.addLogs('b', [{ traceId: 'c'.repeat(32), timeMs: 1, severity: 17, severityText: 'Error', body: 'x', service: 's', scope: '', attributes: {} }, { timeMs: 1, severity: 9, severityText: '', body: 'no trace', service: 's', scope: '', attributes: {} }])
     expect(store.errorTraces()).toEqual(['c'.repeat(32)])
     expect(store.errorTraces('a')).toEqual([])
