@@ -105,6 +105,7 @@ export class Engine implements EngineApi {
     this.telemetry.onLogLines((lines) => this.logFiles.write(lines))
     this.telemetry.onLogLines((lines) => this.emitters['log:lines'].emit(lines))
     this.telemetry.onTraces((traces) => this.emitters['trace:batch'].emit(traces))
+    this.telemetry.pushTracesWhen(() => this.emitters['trace:batch'].hasListeners)
   }
 
   /**

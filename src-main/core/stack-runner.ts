@@ -18,6 +18,7 @@ import type { ProcessRegistry } from './supervisor/process-registry.js'
 import { findFreePort } from './supervisor/ports.js'
 import { LOG_FILE_MAX_BYTES, RotatingFile } from './telemetry/log-files.js'
 import type { Telemetry } from './telemetry/telemetry.js'
+import { decodeTraces } from './telemetry/trace-wire.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const json = (value: unknown) => JSON.stringify(value)
@@ -350,6 +351,10 @@ export class StackRunner {
       trace: (t) => {
         this.telemetry.trace(t)
         traceFile?.write(`${JSON.stringify(t)}\n`)
+      },
+      traceBatch: (batch) => {
+        this.telemetry.traceBatch(batch)
+        if (traceFile) for (const t of decodeTraces(batch)) traceFile.write(`${JSON.stringify(t)}\n`)
       },
     })
   }

@@ -1,3 +1,4 @@
+import type { TraceBatch } from '../telemetry/trace-wire.js'
 import type { ProcessState } from '../supervisor/managed-process.js'
 import type { Trace } from '../../contract.js'
 import type { HeaderEffects } from './header-rules.js'
@@ -75,6 +76,8 @@ export interface ProxySettings {
 export interface ProxyHooks {
   log: (lines: string[]) => void
   trace: (trace: Trace) => void
+  /** The built-in proxy's traces as they crossed from its process, when the receiver keeps them so (else each goes to `trace`). */
+  traceBatch?: (batch: TraceBatch) => void
 }
 
 export interface RunningProxy {

@@ -2,6 +2,8 @@ import type { LogLine, Trace } from '../../contract.js'
 import { Emitter } from '../util/emitter.js'
 import { Batcher } from './batcher.js'
 import { RingBuffer } from './ring-buffer.js'
+import { TraceStore } from './trace-store.js'
+import { decodeTraces, type TraceBatch } from './trace-wire.js'
 
 /** Lines kept in memory across all processes by default (older ones drop off; AERIE_LOG_BUFFER_LINES or `aerie serve --log-buffer` sets it). */
 export const LOG_BUFFER_LINES = 10_000
@@ -17,12 +19,12 @@ export const TRACE_BODIES_KEPT = 1_000
 /** Log lines and request traces: bounded stores plus batched events. */
 export class Telemetry {
   private readonly logs: RingBuffer<LogLine>
-  private readonly traces = new RingBuffer<Trace>(TRACE_BUFFER_SIZE)
+  private readonly traces = new TraceStore(TRACE_BUFFER_SIZE, TRACE_BODIES_KEPT)
   private seq = 0
-  /** The traces that hold bodies, oldest first (at most TRACE_BODIES_KEPT). */
-  private readonly withBodies: Trace[] = []
   private readonly logEmitter = new Emitter<LogLine[]>()
   private readonly traceEmitter = new Emitter<Trace[]>()
+  /** Whether anyone reads the pushed traces now (a face is connected): if not, a batch is stored and not decoded. */
+  private tracesWanted: () => boolean = () => this.traceEmitter.hasListeners
   readonly onLogLines = this.logEmitter.subscribe
   readonly onTraces = this.traceEmitter.subscribe
   private readonly logBatcher = new Batcher<LogLine>(EVENT_BATCH_MS, (b) => this.logEmitter.emit(b))
@@ -43,13 +45,19 @@ export class Telemetry {
   }
 
   trace(trace: Trace): void {
-    if (trace.requestBody || trace.responseBody) {
-      this.withBodies.push(trace)
-      const old = this.withBodies.length > TRACE_BODIES_KEPT ? this.withBodies.shift() : undefined
-      if (old) old.requestBody = old.responseBody = undefined
-    }
-    this.traces.push(trace)
-    this.traceBatcher.add(trace)
+    this.traces.add(trace)
+    if (this.tracesWanted()) this.traceBatcher.add(trace)
+  }
+
+  /** The built-in proxy's traces, as they crossed from its process. */
+  traceBatch(batch: TraceBatch): void {
+    this.traces.addBatch(batch)
+    if (this.tracesWanted()) for (const t of decodeTraces(batch)) this.traceBatcher.add(t)
+  }
+
+  /** Pushed traces are decoded only while `wanted` says someone reads them (the engine: while a face listens). */
+  pushTracesWhen(wanted: () => boolean): void {
+    this.tracesWanted = wanted
   }
 
   tailLogs(limit: number, stackId?: string, afterSeq = 0): LogLine[] {
@@ -57,11 +65,11 @@ export class Telemetry {
   }
 
   findTrace(id: string): Trace | undefined {
-    return this.traces.tail(1, (t) => t.id === id)[0]
+    return this.traces.find(id)
   }
 
   tailTraces(limit: number, stackId?: string): Trace[] {
-    return this.traces.tail(limit, (t) => !stackId || t.stackId === stackId)
+    return this.traces.tail(limit, stackId)
   }
 
   flush(): void {

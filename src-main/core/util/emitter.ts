@@ -7,6 +7,10 @@ export class Emitter<T> {
     return () => this.listeners.delete(listener)
   }
 
+  get hasListeners(): boolean {
+    return this.listeners.size > 0
+  }
+
   emit(value: T): void {
     for (const listener of [...this.listeners]) {
       try {

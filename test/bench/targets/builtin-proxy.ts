@@ -12,7 +12,6 @@ const telemetry = new Telemetry()
 const tracesOn = process.env.TRACES === 'on'
 if (!tracesOn) process.env.AERIE_PROXY_TRACES = 'off'
 let seen = 0
-telemetry.onTraces((batch) => (seen += batch.length))
 await builtinProxyDriver.start(
   {
     stackId: 'bench',
@@ -22,7 +21,15 @@ await builtinProxyDriver.start(
     routes: [{ pathPrefix: '/', appServer: 'up', upstreams: [{ id: 'up#1', host: '127.0.0.1', port: Number(process.env.UPSTREAM_PORT), state: () => 'running', problem: () => undefined }] }],
     settings: defaultSettings({ compression: false, ...(process.env.CACHE === 'on' ? { cache: { maxSizeMb: 16 } } : {}) }),
   },
-  { log: (lines) => process.env.BENCH_DEBUG && console.error(lines.join('\n')), trace: (t) => telemetry.trace(t) },
+  {
+    log: (lines) => process.env.BENCH_DEBUG && console.error(lines.join('\n')),
+    trace: (t) => telemetry.trace(t),
+    // As a stack runner hands them over: the batch as it came, kept without decoding while no face listens.
+    traceBatch: (batch) => {
+      seen += batch.count
+      telemetry.traceBatch(batch)
+    },
+  },
 )
 const appTelemetry = new AppTelemetry()
 if (process.env.OTLP === 'on') {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { TraceSchema, type Trace } from '../../../src-main/contract.js'
-import { decodeTraces, TraceEncoder } from '../../../src-main/core/proxy/builtin/host/trace-wire.js'
+import { decodeTraces, TraceEncoder } from '../../../src-main/core/telemetry/trace-wire.js'
 
 const full: Trace = {
   id: 'k1', time: 1764690000000, stackId: 'shop', client: '127.0.0.1', protocol: 'HTTP/2', method: 'POST', host: 'shop.localhost', path: '/api/cart?x=1',

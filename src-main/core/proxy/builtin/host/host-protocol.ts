@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../../../error-codes.js'
 import type { ProcessState } from '../../../supervisor/managed-process.js'
 import type { PlanRoute, ProxyPlan } from '../../proxy-driver.js'
-import type { TraceBatch } from './trace-wire.js'
+import type { TraceBatch } from '../../../telemetry/trace-wire.js'
 
 /**
  * The messages between the engine and the built-in proxy's own process (Node IPC, structured clone).

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DEFAULT_RESTART_POLICY, nextRestartDelay } from '../../../supervisor/restart-policy.js'
 import type { ProxyHooks, ProxyPlan } from '../../proxy-driver.js'
 import { toWirePlan, upstreamStates, type HostCommand, type HostEvent } from './host-protocol.js'
-import { decodeTraces } from './trace-wire.js'
+import { decodeTraces } from '../../../telemetry/trace-wire.js'
 import { CodedError, type ErrorCode } from '../../../error-codes.js'
 
 /**
@@ -173,6 +173,7 @@ export class ProxyHostClient {
     const entry = this.stacks.get(event.key)
     if (!entry) return
     if (event.type === 'log') entry.hooks.log(event.lines)
+    else if (entry.hooks.traceBatch) entry.hooks.traceBatch(event.batch)
     else for (const t of decodeTraces(event.batch)) entry.hooks.trace(t)
   }
 

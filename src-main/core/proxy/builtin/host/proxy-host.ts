@@ -8,7 +8,7 @@ import type { ProxyPlan } from '../../proxy-driver.js'
 import { attachStack, detachStack } from '../listener-hub.js'
 import { StackProxy } from '../stack-proxy.js'
 import type { HostCommand, HostEvent, UpstreamStates, WirePlan } from './host-protocol.js'
-import { TraceEncoder } from './trace-wire.js'
+import { TraceEncoder } from '../../../telemetry/trace-wire.js'
 import { codeOf } from '../../../error-codes.js'
 
 /** Traces cross to the engine in batches: one IPC message per interval instead of one per request. */

@@ -1,4 +1,4 @@
-import type { Trace } from '../../../../contract.js'
+import type { Trace } from '../../contract.js'
 
 /**
  * How traces cross from the proxy process to the engine: one Float64Array of numbers and string-table
@@ -11,6 +11,8 @@ import type { Trace } from '../../../../contract.js'
 export interface TraceBatch {
   strings: string[]
   values: Float64Array
+  /** Where each trace's numbers start in `values`: one trace is read without the ones before it. */
+  starts: Uint32Array
   /** Rare object fields (bodies, rewrite), by the trace's index in the batch. */
   extras: Record<number, Pick<Trace, 'requestBody' | 'responseBody' | 'rewrite'>>
   count: number
@@ -24,6 +26,7 @@ export class TraceEncoder {
   private table = new Map<string, number>()
   private values = new Float64Array(INITIAL_VALUES)
   private length = 0
+  private starts: number[] = []
   private extras: TraceBatch['extras'] = {}
   private count = 0
 
@@ -64,7 +67,13 @@ export class TraceEncoder {
     this.values[at] = count
   }
 
+  /** Traces added since the last take(). */
+  get size(): number {
+    return this.count
+  }
+
   add(t: Trace): void {
+    this.starts.push(this.length)
     this.unique(t.id); this.n(t.time); this.s(t.stackId); this.s(t.client); this.s(t.protocol); this.s(t.method); this.s(t.host); this.s(t.path); this.n(t.status)
     this.s(t.upstream); this.n(t.durationMs); this.unique(t.traceId); this.unique(t.spanId); this.s(t.route); this.n(t.retries); this.s(t.error); this.s(t.tls)
     this.n(t.requestBytes); this.n(t.responseBytes); this.s(t.cache)
@@ -82,7 +91,8 @@ export class TraceEncoder {
   take(): TraceBatch | undefined {
     if (!this.count) return undefined
     // A view of the numbers written: the structured clone copies only those.
-    const batch = { strings: this.strings, values: this.values.subarray(0, this.length), extras: this.extras, count: this.count }
+    const batch = { strings: this.strings, values: this.values.subarray(0, this.length), starts: Uint32Array.from(this.starts), extras: this.extras, count: this.count }
+    this.starts = []
     this.strings = []
     this.table = new Map()
     this.values = new Float64Array(INITIAL_VALUES)
@@ -93,9 +103,15 @@ export class TraceEncoder {
   }
 }
 
-export function decodeTraces(batch: TraceBatch): Trace[] {
+/** The id of the batch's trace `k` (its first field), read without decoding the trace. */
+export const traceIdOf = (batch: TraceBatch, k: number): string => batch.strings[batch.values[batch.starts[k]]]
+/** The stack of the batch's trace `k` (its third field). */
+export const stackIdOf = (batch: TraceBatch, k: number): string => batch.strings[batch.values[batch.starts[k] + 2]]
+
+/** The batch's trace `k`, as one object literal (the same fields in the same order as TraceRecorder builds them). */
+export function decodeTrace(batch: TraceBatch, k: number): Trace {
   const { strings, values, extras } = batch
-  let i = 0
+  let i = batch.starts[k]
   const s = (): string | undefined => {
     const index = values[i++]
     return index < 0 ? undefined : strings[index]
@@ -114,21 +130,22 @@ export function decodeTraces(batch: TraceBatch): Trace[] {
     }
     return out
   }
-  const traces: Trace[] = new Array(batch.count)
-  for (let k = 0; k < batch.count; k++) {
-    const id = s()!, time = n()!, stackId = s()!, client = s()!, protocol = s()!, method = s()!, host = s()!, path = s()!, status = n()!
-    const upstream = s(), durationMs = n()!, traceId = s(), spanId = s(), route = s(), retries = n(), error = s(), tls = s()
-    const requestBytes = n(), responseBytes = n(), cache = s()
-    const timings = values[i++] < 0 ? undefined : { tlsMs: n(), connectMs: n(), ttfbMs: n(), totalMs: n()! }
-    const requestHeaders = headers()
-    const responseHeaders = headers()
-    const extra = extras[k]
-    // The same fields in the same order as TraceRecorder builds them.
-    traces[k] = {
-      id, time, stackId, client, protocol, method, host, path, status, upstream, durationMs, traceId, spanId, route, retries, error, tls,
-      requestBytes, responseBytes, timings, requestHeaders, responseHeaders, cache,
-      rewrite: extra?.rewrite, requestBody: extra?.requestBody, responseBody: extra?.responseBody,
-    }
+  const id = s()!, time = n()!, stackId = s()!, client = s()!, protocol = s()!, method = s()!, host = s()!, path = s()!, status = n()!
+  const upstream = s(), durationMs = n()!, traceId = s(), spanId = s(), route = s(), retries = n(), error = s(), tls = s()
+  const requestBytes = n(), responseBytes = n(), cache = s()
+  const timings = values[i++] < 0 ? undefined : { tlsMs: n(), connectMs: n(), ttfbMs: n(), totalMs: n()! }
+  const requestHeaders = headers()
+  const responseHeaders = headers()
+  const extra = extras[k]
+  return {
+    id, time, stackId, client, protocol, method, host, path, status, upstream, durationMs, traceId, spanId, route, retries, error, tls,
+    requestBytes, responseBytes, timings, requestHeaders, responseHeaders, cache,
+    rewrite: extra?.rewrite, requestBody: extra?.requestBody, responseBody: extra?.responseBody,
   }
+}
+
+export function decodeTraces(batch: TraceBatch): Trace[] {
+  const traces: Trace[] = new Array(batch.count)
+  for (let k = 0; k < batch.count; k++) traces[k] = decodeTrace(batch, k)
   return traces
 }
