@@ -48,7 +48,7 @@ export function cacheHit(entry: CachedResponse, cache: ResponseCache, req: Proxy
   const age = Math.floor((Date.now() - entry.storedAt) / 1000)
   const ageValue = String(age)
   const status = cacheStatus({ hit: true, ttl: entry.ttl - age })
-  // Copied with Object.assign: a literal with two spreads measured 3.4 µs here, this 0.1 µs.
+  // Copied with Object.assign: an object literal with two spreads was the slowest part of a hit (measured in-process: 3.4 µs, this 0.1 µs).
   const headers = Object.assign({}, hit.headers)
   headers.age = ageValue
   headers['cache-status'] = status

@@ -3,8 +3,8 @@ import type { Upstream } from '../proxy-driver.js'
 
 /**
  * Keep-alive connections to each app-server instance, one undici Pool per instance address.
- * undici's dispatch API is the forwarding core: it measured ~30 % less proxy CPU per request than
- * http.request + pipe (see bench/results), because it skips ClientRequest/IncomingMessage streams.
+ * undici's dispatch API is the forwarding core: it skips the ClientRequest/IncomingMessage streams
+ * of http.request + pipe (docs/bench.md compares the two: "traces off" and the plain Node pipe proxy).
  */
 export class UpstreamConnections {
   private readonly pools = new Map<string, Pool>()
