@@ -1,7 +1,7 @@
 import { hostsFilePath, unresolvedNames } from './hosts-file.js'
 import { usageOf } from './supervisor/process-usage.js'
 import path from 'node:path'
-import type { ProcessView, StackState, StackView } from '../contract.js'
+import type { ProcessView, StackState, StackView, Trace } from '../contract.js'
 import type { AppServer, Stack } from './stacks/stack-schema.js'
 import { stackUrls } from './stacks/stack-urls.js'
 import { dataLayout, type DataLayout } from './data-layout.js'
@@ -346,15 +346,16 @@ export class StackRunner {
     this.adminPort = stack.proxy.kind === 'caddy' ? await findFreePort() : undefined
     const traceFile = stack.proxy.traceFile ? new RotatingFile(this.layout.traces(stack.id), LOG_FILE_MAX_BYTES) : undefined
     this.traceFile = traceFile
+    const toFile = (t: Trace) => traceFile?.write(`${JSON.stringify(t)}\n`)
     this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), {
       log: (lines) => this.telemetry.log(stack.id, 'proxy', 'system', lines),
       trace: (t) => {
         this.telemetry.trace(t)
-        traceFile?.write(`${JSON.stringify(t)}\n`)
+        toFile(t)
       },
       traceBatch: (batch) => {
         this.telemetry.traceBatch(batch)
-        if (traceFile) for (const t of decodeTraces(batch)) traceFile.write(`${JSON.stringify(t)}\n`)
+        if (traceFile) decodeTraces(batch).forEach(toFile)
       },
     })
   }
