@@ -118,7 +118,7 @@ describe.skipIf(process.platform !== 'linux')('fuzzing the built-in proxy with m
     expect(logs.filter((l) => l.includes('process exited') || l.includes('failed inside'))).toEqual([])
     expect(violations).toEqual([])
     expect((await get(plan.httpPort, '/after', host)).status).toBe(200)
-    // Connections close, upstream keep-alive sockets time out (undici's 4 s), and the counts come back.
+    // Connections close, upstream keep-alive sockets time out (the proxy's 4 s idle limit, http1-connection.ts), and the counts come back.
     await waitFor(() => openFds(pid) <= baseline.fds + 4, 15_000, `file descriptors back to the baseline of ${baseline.fds} (now ${openFds(pid)})`)
     const rss = rssMb(pid)
     console.log(`fuzz seed ${SEED}: ${HTTP1_CASES} HTTP/1.1 + ${HTTP2_CASES} HTTP/2 cases; fds ${baseline.fds} → ${openFds(pid)}; RSS ${baseline.rss.toFixed(0)} → ${rss.toFixed(0)} MiB`)

@@ -1,22 +1,17 @@
-import { Pool } from 'undici'
 import type { Upstream } from '../proxy-driver.js'
+import { Http1Pool } from './http1-client.js'
 
-/**
- * Keep-alive connections to each app-server instance, one undici Pool per instance address.
- * undici's dispatch API is the forwarding core: it skips the ClientRequest/IncomingMessage streams
- * of http.request + pipe (docs/bench.md compares the two: "traces off" and the plain Node pipe proxy).
- */
+/** Keep-alive connections to each app-server instance, one pool per instance address (http1-client.ts). */
 export class UpstreamConnections {
-  private readonly pools = new Map<string, Pool>()
+  private readonly pools = new Map<string, Http1Pool>()
 
   constructor(private connectTimeoutMs: number) {}
 
-  get(upstream: Pick<Upstream, 'host' | 'port'>): Pool {
+  get(upstream: Pick<Upstream, 'host' | 'port'>): Http1Pool {
     const key = `${upstream.host}:${upstream.port}`
     let pool = this.pools.get(key)
     if (!pool) {
-      const host = upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host
-      pool = new Pool(`http://${host}:${upstream.port}`, { connect: { timeout: this.connectTimeoutMs }, pipelining: 1 })
+      pool = new Http1Pool(upstream.host, upstream.port, this.connectTimeoutMs)
       this.pools.set(key, pool)
     }
     return pool
@@ -29,12 +24,12 @@ export class UpstreamConnections {
     for (const [key, pool] of this.pools) {
       if (keep.has(key)) continue
       this.pools.delete(key)
-      void pool.close().catch(() => undefined)
+      void pool.close()
     }
   }
 
   destroy(): void {
-    for (const pool of this.pools.values()) void pool.destroy().catch(() => undefined)
+    for (const pool of this.pools.values()) void pool.destroy()
     this.pools.clear()
   }
 }

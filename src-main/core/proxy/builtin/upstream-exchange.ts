@@ -2,13 +2,13 @@ import type http from 'node:http'
 import { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
 import type { Trace } from '../../../contract.js'
 import { pipeline, Readable } from 'node:stream'
-import type { Dispatcher } from 'undici'
 import { applyHeaderEffects } from '../header-rules.js'
 import { hstsValue, type PlanRoute, type ProxySettings } from '../proxy-driver.js'
 import { chooseEncoding, compressor, varyWithEncoding } from './compression.js'
 import { stripPathPrefix, withoutHopByHop } from './forwarded-headers.js'
 import { cacheStatus, storability, type ResponseCache } from './response-cache.js'
 import { openFileLimit, OUT_OF_FDS } from './limits.js'
+import type { Http1Pool, UpstreamController, UpstreamHandler, UpstreamRequest } from './http1-client.js'
 import { isHttp2Request } from './request-target.js'
 import { singleValued } from './single-value-headers.js'
 import type { ConnectionInfo } from './stack-proxy.js'
@@ -19,10 +19,10 @@ export type ProxyRequest = http.IncomingMessage | Http2ServerRequest
 export type ProxyResponse = http.ServerResponse | Http2ServerResponse
 
 /** Errors of a connection attempt (the instance refused or did not answer), as opposed to a failure after it. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'CONNECT_TIMEOUT'])
 
 /** Errors of writing a request body to a connection the instance has closed. */
-const BODY_WRITE_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'UND_ERR_SOCKET'])
+const BODY_WRITE_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'UPSTREAM_CLOSED'])
 
 /** Why an exchange got no answer, for its proxy to retry elsewhere or answer with an error page. */
 export interface ExchangeFailure {
@@ -71,11 +71,11 @@ export function clientHeaders(status: number, upstreamHeaders: Record<string, st
 }
 
 /**
- * One request forwarded to one app-server instance: undici's dispatch handler, streaming the
+ * One request forwarded to one app-server instance: the HTTP/1.1 client's handler (http1-client.ts), streaming the
  * answer to the client with back-pressure both ways. A class with methods rather than closures:
  * a request allocates one object, which measured faster on the hot path.
  */
-export class UpstreamExchange implements Dispatcher.DispatchHandler {
+export class UpstreamExchange implements UpstreamHandler {
   /** Set once the request has a connection to the instance: later errors are not the instance refusing connections. */
   private connected = false
   /** The client went away: the upstream request is cancelled, which says nothing about the instance. */
@@ -83,7 +83,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private released = false
   /** The whole response went to the client. */
   private finished = false
-  private controller?: Dispatcher.DispatchController
+  private controller?: UpstreamController
   private sink?: NodeJS.WritableStream
   private status = 502
   private waitingForDrain = false
@@ -106,10 +106,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     member.inFlight++
   }
 
-  start(pool: Dispatcher, headers: http.OutgoingHttpHeaders): void {
+  start(pool: Http1Pool, headers: http.OutgoingHttpHeaders): void {
     const { req } = this
     const { bodyless } = this.context
-    let body: Dispatcher.DispatchOptions['body'] = bodyless ? null : req
+    let body: UpstreamRequest['body'] = bodyless ? null : req
     const unsized = req.headers['content-length'] === undefined
     const limit = this.settings.maxBodySize
     // proxy.traceBodies: the first bytes of both bodies go into the trace (read through a generator, which only then replaces the plain pipe).
@@ -122,16 +122,16 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     else if (!bodyless && unsized) {
       const trace = this.trace.trace
       req.on('data', (chunk: Buffer) => (trace.requestBytes! += chunk.length))
-      // Paused until undici attaches its own reader (and resumes the body): no chunk goes by unsent.
+      // Paused until the client attaches its own reader (and resumes the body): no chunk goes by unsent.
       req.pause()
     }
     pool.dispatch(
-      { method: req.method ?? 'GET', path: this.context.route.stripPrefix ? stripPathPrefix(req.url ?? '/', this.context.route.pathPrefix) : (req.url ?? '/'), headers: headers as Record<string, string | string[]>, body, headersTimeout: this.settings.timeouts.upstreamResponseMs, bodyTimeout: 0 },
+      { method: req.method ?? 'GET', path: this.context.route.stripPrefix ? stripPathPrefix(req.url ?? '/', this.context.route.pathPrefix) : (req.url ?? '/'), headers: headers as UpstreamRequest['headers'], body, headersTimeout: this.settings.timeouts.upstreamResponseMs },
       this,
     )
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: UpstreamController): void {
     this.controller = controller
     if (this.clientGone) return controller.abort(new Error('the client closed the connection'))
     if (!this.connected) {
@@ -140,7 +140,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, upstreamHeaders: Record<string, string | string[]>): void {
+  onResponseStart(controller: UpstreamController, statusCode: number, upstreamHeaders: Record<string, string | string[]>): void {
     if (statusCode < 200) return
     try {
       this.startResponse(statusCode, upstreamHeaders)
@@ -193,7 +193,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.kept = { chunks: [], bytes: 0, ttl: verdict.ttl, status, headers: withoutHopByHop(upstreamHeaders) as Record<string, string | string[]> }
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: UpstreamController, chunk: Buffer): void {
     // Bytes as they arrive from the instance (not Content-Length): a HEAD, a 304 or a cut-off answer is traced as it was.
     this.trace.trace.responseBytes! += chunk.length
     this.trace.bodies?.response?.add(chunk)
@@ -219,7 +219,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.kept = undefined
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error & { code?: string }): void {
+  onResponseError(_controller: UpstreamController, err: Error & { code?: string }): void {
     this.release()
     const { member, settings, trace, res } = this
     const answered = this.sink !== undefined
@@ -230,14 +230,14 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     if (this.clientGone) return trace.finish(answered ? this.status : 499, undefined, answered ? 'the client closed the connection' : 'the client closed the connection before the response')
     const code = err.code ?? ''
     const id = member.upstream.id
-    const connectFailure = code === 'UND_ERR_CONNECT_TIMEOUT' || (!this.connected && CONNECT_ERRORS.has(code))
+    const connectFailure = code === 'CONNECT_TIMEOUT' || (!this.connected && CONNECT_ERRORS.has(code))
     if (connectFailure && recordFailure(member, settings.ejection, Date.now())) {
       this.host.log([`${id} ejected for ${settings.ejection.ejectMs} ms after ${settings.ejection.failures} failed connections`])
     }
     const message =
-      code === 'UND_ERR_CONNECT_TIMEOUT'
+      code === 'CONNECT_TIMEOUT'
         ? `no connection within ${settings.timeouts.upstreamConnectMs} ms`
-        : code === 'UND_ERR_HEADERS_TIMEOUT'
+        : code === 'HEADERS_TIMEOUT'
           ? `no response within ${settings.timeouts.upstreamResponseMs} ms`
           : this.connected && !answered && !this.context.bodyless && BODY_WRITE_ERRORS.has(code)
             ? `closed the connection while the request body was being sent (${err.message}); an app that refuses a large upload does this, e.g. with a 413 it sent before reading the body`
@@ -252,7 +252,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       const limit = `the proxy has no file descriptor left (limit ${openFileLimit() ?? 'unknown'}); raise it with ulimit -n or close connections`
       this.host.log([`warning: ${id}: ${limit}`])
       this.host.failed(this, { connect: false, status: 503, line: `${id} (port ${port}) could not be reached: ${limit}`, reason: limit })
-    } else if (code === 'UND_ERR_HEADERS_TIMEOUT') this.host.failed(this, { connect: false, status: 504, line: `${id} (port ${port}) gave ${message}`, reason: message })
+    } else if (code === 'HEADERS_TIMEOUT') this.host.failed(this, { connect: false, status: 504, line: `${id} (port ${port}) gave ${message}`, reason: message })
     else this.host.failed(this, { connect: connectFailure, status: 502, line: `${id} (port ${port}) did not answer: ${message}`, reason: message })
   }
 
@@ -277,7 +277,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 }
 
 /**
- * An HTTP/2 request body as undici reads it. A stream the client reset (RST_STREAM) still ends its
+ * An HTTP/2 request body as the HTTP/1.1 client reads it. A stream the client reset (RST_STREAM) still ends its
  * readable side normally, so the upload is checked for a clean end: a cut-off upload then fails the
  * upstream request, and the app sees an aborted request, never a whole one with a truncated body.
  */
