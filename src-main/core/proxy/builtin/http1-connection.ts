@@ -85,9 +85,10 @@ export class Connection {
     }
   }
 
-  private onHeaders(_major: number, _minor: number, raw: string[], _method: unknown, _url: unknown, status: number, _text: string, upgrade: boolean, keepAlive: boolean): number {
+  private onHeaders(_major: number, _minor: number, raw: string[] | undefined, _method: unknown, _url: unknown, status: number, _text: string, upgrade: boolean, keepAlive: boolean): number {
+    // Past 32 fields the parser hands the headers over in parts (kOnHeaders), and then none here.
     if (this.extraHeaders) {
-      raw = this.extraHeaders.concat(raw)
+      raw = raw ? this.extraHeaders.concat(raw) : this.extraHeaders
       this.extraHeaders = undefined
     }
     const call = this.call
@@ -105,10 +106,12 @@ export class Connection {
     }
     this.keepAlive = keepAlive
     const headers: Record<string, string | string[]> = {}
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i].toLowerCase()
+    const fields = raw ?? []
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i].toLowerCase()
+      const value = fields[i + 1]
       const prior = headers[name]
-      headers[name] = prior === undefined ? (name === 'set-cookie' ? [raw[i + 1]] : raw[i + 1]) : Array.isArray(prior) ? [...prior, raw[i + 1]] : [prior, raw[i + 1]]
+      headers[name] = prior === undefined ? (name === 'set-cookie' ? [value] : value) : Array.isArray(prior) ? [...prior, value] : [prior, value]
     }
     const hint = headers['keep-alive']
     const timeout = typeof hint === 'string' ? /timeout=(\d+)/i.exec(hint) : null
