@@ -114,7 +114,7 @@ export function renderBenchMarkdown(result: ReturnType<typeof summarise> & { dat
     `Written by \`npm run bench\` (test/bench/proxy-comparison.ts) on ${result.date.slice(0, 10)}: ${result.machine}, Node ${result.node}.`,
     `${result.rounds} rounds; in each, every target gets ${result.warmupSeconds} s of warm-up and ${result.durationSeconds} s of autocannon load per size (keep-alive; 50 connections at 1 KiB, 10 at 1 MiB), in an order that rotates by round.`,
     'Each cell is the median with the range over the rounds in brackets. The load generator, the upstream and the proxy share the machine\'s cores.',
-    'The built-in proxy runs in its own process, as in the app. "traces off" is a bench-only setting: that process still builds each trace and drops it before encoding it, so the row shows what sending traces to the engine, and the engine keeping them, costs (not what building them costs).',
+    'The built-in proxy runs in its own process, from the build (out/main/proxy-host.js), as `aerie serve` and the app run it. "traces off" is a bench-only setting: that process still builds each trace and drops it before encoding it, so the row shows what sending traces to the engine, and the engine keeping them, costs (not what building them costs).',
     '',
     '| target | size | req/s | p99 ms | MB/s | proxy RSS MB | errors | non-2xx |',
     '|---|---|---:|---:|---:|---:|---:|---:|',

@@ -1,3 +1,4 @@
+import type net from 'node:net'
 import type { Readable } from 'node:stream'
 import { Connection, UpstreamError } from './http1-connection.js'
 
@@ -50,6 +51,7 @@ export class Call implements UpstreamController {
   over = false
   retried = false
   timer?: NodeJS.Timeout
+  private upload?: Upload
 
   constructor(
     readonly pool: Http1Pool,
@@ -91,16 +93,8 @@ export class Call implements UpstreamController {
   detach(): void {
     clearTimeout(this.timer)
     this.timer = undefined
-    const body = this.request.body
-    if (body && !this.bodySent) {
-      body.removeListener('data', this.onBodyData)
-      body.removeListener('end', this.onBodyEnd)
-      body.removeListener('error', this.onBodyError)
-      body.removeListener('close', this.onBodyClose)
-      // What is left of it is read and dropped; an error it ends with later (a reset HTTP/2 upload) is this request's, already over.
-      body.on('error', ignore)
-      body.resume()
-    }
+    this.upload?.stop()
+    this.upload = undefined
     if (this.conn) this.conn.call = undefined
     this.conn = undefined
   }
@@ -114,52 +108,13 @@ export class Call implements UpstreamController {
     const { body, headersTimeout } = this.request
     if (headersTimeout) this.timer = setTimeout(() => this.fail(new UpstreamError('HEADERS_TIMEOUT', `no response within ${headersTimeout} ms`), false), headersTimeout)
     conn.socket.write(this.head, 'latin1')
-    if (!body) return
-    body.on('data', this.onBodyData)
-    body.once('end', this.onBodyEnd)
-    body.once('error', this.onBodyError)
-    body.once('close', this.onBodyClose)
-    body.resume()
+    if (body) this.upload = new Upload(this, body, conn.socket, this.request.headers['content-length'] === undefined)
   }
 
-  private get chunked(): boolean {
-    return this.request.headers['content-length'] === undefined
-  }
-
-  private readonly onBodyData = (chunk: Buffer): void => {
-    const socket = this.conn!.socket
-    let ok: boolean
-    if (this.chunked) {
-      if (!chunk.length) return
-      socket.cork()
-      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
-      socket.write(chunk)
-      ok = socket.write('\r\n', 'latin1')
-      socket.uncork()
-    } else ok = socket.write(chunk)
-    if (ok) return
-    const body = this.request.body!
-    body.pause()
-    socket.once('drain', () => this.conn?.socket === socket && body.resume())
-  }
-
-  private readonly onBodyEnd = (): void => {
-    if (this.chunked) this.conn!.socket.write('0\r\n\r\n', 'latin1')
+  /** The body has been written whole. */
+  uploaded(): void {
     this.bodySent = true
-    this.detachBody()
-  }
-
-  private readonly onBodyError = (err: Error): void => this.fail(err, false)
-
-  private readonly onBodyClose = (): void => {
-    if (!this.bodySent) this.fail(Object.assign(new Error('the request body ended before it was complete'), { code: 'ECONNRESET' }), false)
-  }
-
-  private detachBody(): void {
-    const body = this.request.body!
-    body.removeListener('data', this.onBodyData)
-    body.removeListener('error', this.onBodyError)
-    body.removeListener('close', this.onBodyClose)
+    this.upload = undefined
   }
 
   /** The whole answer came: the connection goes back to the pool if both sides allow it. */
@@ -171,6 +126,63 @@ export class Call implements UpstreamController {
     if (reusable) this.pool.release(conn)
     else conn.destroy()
     this.handler.onResponseEnd(this)
+  }
+}
+
+/** A request body being written to its connection, with back-pressure (only a request with a body has one). */
+class Upload {
+  constructor(
+    private readonly call: Call,
+    private readonly body: Readable,
+    private readonly socket: net.Socket,
+    private readonly chunked: boolean,
+  ) {
+    body.on('data', this.onData)
+    body.once('end', this.onEnd)
+    body.once('error', this.onError)
+    body.once('close', this.onClose)
+    body.resume()
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    const { socket, body } = this
+    let ok: boolean
+    if (this.chunked) {
+      if (!chunk.length) return
+      socket.cork()
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
+      socket.write(chunk)
+      ok = socket.write('\r\n', 'latin1')
+      socket.uncork()
+    } else ok = socket.write(chunk)
+    if (ok) return
+    body.pause()
+    socket.once('drain', () => this.call.conn?.socket === socket && body.resume())
+  }
+
+  private readonly onEnd = (): void => {
+    if (this.chunked) this.socket.write('0\r\n\r\n', 'latin1')
+    this.detach()
+    this.call.uploaded()
+  }
+
+  private readonly onError = (err: Error): void => this.call.fail(err, false)
+
+  private readonly onClose = (): void => this.call.fail(Object.assign(new Error('the request body ended before it was complete'), { code: 'ECONNRESET' }), false)
+
+  private detach(): void {
+    const { body } = this
+    body.removeListener('data', this.onData)
+    body.removeListener('end', this.onEnd)
+    body.removeListener('error', this.onError)
+    body.removeListener('close', this.onClose)
+  }
+
+  /** The request ended first (an error, or an answer before the whole body): the rest is read and dropped, and an error it ends with later (a reset HTTP/2 upload) is ignored. */
+  stop(): void {
+    this.detach()
+    this.body.on('error', ignore)
+    this.body.resume()
   }
 }
 

@@ -20,6 +20,9 @@ const COMMAND_TIMEOUT_MS = 15_000
 
 /** The proxy process's entry: the TypeScript source through tsx in a source tree, the built file next to the bundle otherwise. */
 function hostEntry(): { file: string; execArgv: string[] } {
+  // The bench runs the engine from its sources but the proxy process as it ships (the built file, as `aerie serve` runs it).
+  const chosen = process.env.AERIE_PROXY_HOST_FILE
+  if (chosen) return { file: chosen, execArgv: [] }
   const here = import.meta.url
   if (here.endsWith('.ts')) {
     const tsx = pathToFileURL(createRequire(here).resolve('tsx')).href
