@@ -21,7 +21,7 @@ const WARMUP_S = 1
 const FIXED_RATE = 10_000
 const FIXED_RATE_S = 4
 const CLOCK_TICKS = 100
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SIZES = [
   { name: '1 KiB', path: '/small', connections: 50 },
   { name: '1 MiB', path: '/large', connections: 10 },
