@@ -1,5 +1,8 @@
 import type { HeaderRules } from '../stacks/stack-schema.js'
 
+/** An RFC 9110 token: what a method or a header name must be. */
+export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
 /** What happens to one header name: set to a value, or removed. */
 export type HeaderEffect = { name: string; value: string } | { name: string; remove: true }
 

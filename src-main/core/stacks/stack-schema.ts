@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { apacheQuote, caddyQuote, nginxQuote } from '../proxy/config-quoting.js'
+import { HTTP_TOKEN } from '../proxy/header-rules.js'
 import { checkPortableRegex, checkRewriteTarget } from '../proxy/portable-regex.js'
 
 /** The quoting helper of each real proxy's config language, by proxy kind. */
@@ -69,7 +70,7 @@ export const AppServerSchema = z.object({
 export const PROXY_OWNED_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'keep-alive', 'te', 'trailer', 'proxy-connection', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'forwarded', 'traceparent']
 const headerName = z
   .string()
-  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name (letters, digits and !#$%&\'*+.^_`|~-)')
+  .regex(HTTP_TOKEN, 'must be a header name (letters, digits and !#$%&\'*+.^_`|~-)')
   .refine((n) => !PROXY_OWNED_HEADERS.includes(n.toLowerCase()), { message: `is one the proxy owns (${PROXY_OWNED_HEADERS.join(', ')})` })
 const headerEdits = z
   .object({

@@ -1,5 +1,6 @@
 import type net from 'node:net'
 import type { Readable } from 'node:stream'
+import { HTTP_TOKEN } from '../header-rules.js'
 import { Connection, UpstreamError } from './http1-connection.js'
 
 export { UpstreamError }
@@ -11,7 +12,6 @@ export { UpstreamError }
  * about a fifth of the proxy's CPU per request (docs/bench.md has the rows that compare).
  */
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 const BAD_TARGET = /[^\x21-\x7e\x80-\xff]/
 const ignore = (): void => undefined
@@ -82,7 +82,6 @@ export class Call implements UpstreamController {
     conn?.destroy()
     if (mayRetry && conn?.reused && !this.responded && this.request.body === null && !this.retried) {
       this.retried = true
-      this.over = false
       return this.pool.send(this, true)
     }
     this.over = true
@@ -288,13 +287,13 @@ export class Http1Pool {
 /** The request line and headers, or why they cannot be sent (a header or target with characters HTTP/1.1 does not allow). */
 function requestHead(request: UpstreamRequest, host: string, port: number): string | UpstreamError {
   const { method, path, headers } = request
-  if (!TOKEN.test(method) || BAD_TARGET.test(path)) return new UpstreamError('BAD_REQUEST', `the request line cannot be sent as HTTP/1.1: ${JSON.stringify(`${method} ${path}`)}`)
+  if (!HTTP_TOKEN.test(method) || BAD_TARGET.test(path)) return new UpstreamError('BAD_REQUEST', `the request line cannot be sent as HTTP/1.1: ${JSON.stringify(`${method} ${path}`)}`)
   let head = `${method} ${path} HTTP/1.1\r\n${headers.connection === undefined ? 'connection: keep-alive\r\n' : ''}`
   if (headers.host === undefined) head += `host: ${host.includes(':') ? `[${host}]` : host}:${port}\r\n`
   for (const name in headers) {
     const value = headers[name]
     if (value === undefined) continue
-    if (!TOKEN.test(name)) return new UpstreamError('BAD_REQUEST', `invalid header name ${JSON.stringify(name)}`)
+    if (!HTTP_TOKEN.test(name)) return new UpstreamError('BAD_REQUEST', `invalid header name ${JSON.stringify(name)}`)
     if (Array.isArray(value)) {
       for (const one of value) {
         if (BAD_VALUE.test(one)) return new UpstreamError('BAD_REQUEST', `invalid characters in header ${name}`)
