@@ -2,7 +2,8 @@
 // nginx, Caddy and a plain Node pipe proxy on the same upstream, with autocannon (keep-alive), 1 KiB and
 // 1 MiB responses. Every target runs in each of BENCH_ROUNDS rounds, in a rotating order, so drift
 // (page cache, a warmer upstream, the other load on the machine) spreads over all of them; the tables
-// give each figure's median and range. Loopback only, bounded in time. Writes
+// give each figure's median and range. The checks' ratios are measured after the rounds, each from its
+// two targets taking turns back to back (measurePairs). Loopback only, bounded in time. Writes
 // bench/results/proxy-comparison.json and docs/bench.md (the README links it; nothing is copied by hand).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
@@ -11,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
 import { canConnect, findFreePort } from '../../src-main/core/supervisor/ports.js'
-import { PIPE_TWO_WORKERS, renderBenchMarkdown, summarise, type Row } from './bench-report.js'
+import { PAIRINGS, pairingKey, PIPE_TWO_WORKERS, renderBenchMarkdown, summarise, type PairRuns, type Row } from './bench-report.js'
 import { caddyConfig, nginxConfig } from './targets/configs.js'
 
 /** Long enough for a stable figure on 2 cores, short enough for the whole table to take about a minute. */
@@ -21,7 +22,10 @@ const WARMUP_S = 1
 const FIXED_RATE = 10_000
 const FIXED_RATE_S = 4
 const CLOCK_TICKS = 100
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+/** The checks' ratios: this many back-to-back pairs per comparison, each side PAIR_SECONDS of load. */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 8)
+const PAIR_SECONDS = 2
 const SIZES = [
   { name: '1 KiB', path: '/small', connections: 50 },
   { name: '1 MiB', path: '/large', connections: 10 },
@@ -108,33 +112,61 @@ async function cpuPerRequest(target: string, port: number, pid: number, tree = f
   return micros
 }
 
+/** One autocannon run of a target at one size. */
+async function load(target: Target, size: Size, seconds: number): Promise<Row> {
+  const r = await autocannon({ url: `http://127.0.0.1:${target.port}${size.path}`, connections: size.connections, duration: seconds, pipelining: 1 })
+  const row: Row = {
+    target: target.name,
+    size: size.name,
+    requestsPerSecond: Math.round(r.requests.average),
+    latencyP50Ms: r.latency.p50,
+    latencyP99Ms: r.latency.p99,
+    throughputMBps: Math.round(r.throughput.average / 1024 / 1024),
+    errors: r.errors,
+    non2xx: r.non2xx,
+    rssMB: target.pid ? (target.tree ? [target.pid, ...childrenOf(target.pid)] : [target.pid]).reduce((sum, pid) => sum + (rssOf(pid) ?? 0), 0) : undefined,
+  }
+  console.error(`${target.name.padEnd(28)} ${size.name.padEnd(6)} ${String(row.requestsPerSecond).padStart(7)} req/s  p99 ${r.latency.p99} ms  errors ${r.errors} non-2xx ${r.non2xx}`)
+  return row
+}
+
 async function measure(target: Target): Promise<{ rows: Row[]; cpuMicros?: number }> {
   const rows: Row[] = []
   for (const size of target.sizes ?? SIZES) {
     // Warm-up first (JIT, connection pools), so every target is measured in its steady state.
     await autocannon({ url: `http://127.0.0.1:${target.port}${size.path}`, connections: size.connections, duration: WARMUP_S, pipelining: 1 })
-    const r = await autocannon({ url: `http://127.0.0.1:${target.port}${size.path}`, connections: size.connections, duration: DURATION_S, pipelining: 1 })
-    rows.push({
-      target: target.name,
-      size: size.name,
-      requestsPerSecond: Math.round(r.requests.average),
-      latencyP50Ms: r.latency.p50,
-      latencyP99Ms: r.latency.p99,
-      throughputMBps: Math.round(r.throughput.average / 1024 / 1024),
-      errors: r.errors,
-      non2xx: r.non2xx,
-      rssMB: target.pid ? (target.tree ? [target.pid, ...childrenOf(target.pid)] : [target.pid]).reduce((sum, pid) => sum + (rssOf(pid) ?? 0), 0) : undefined,
-    })
-    console.error(`${target.name.padEnd(28)} ${size.name.padEnd(6)} ${String(rows.at(-1)!.requestsPerSecond).padStart(7)} req/s  p99 ${r.latency.p99} ms  errors ${r.errors} non-2xx ${r.non2xx}`)
+    rows.push(await load(target, size, DURATION_S))
   }
   return { rows, cpuMicros: target.pid ? await cpuPerRequest(target.name, target.port, target.pid, target.tree) : undefined }
 }
+
+/** The checks' comparisons, each as PAIRS back-to-back runs of its two targets, which one goes first alternating. */
+async function measurePairs(): Promise<PairRuns> {
+  const runs: PairRuns = {}
+  for (const pairing of PAIRINGS) {
+    const a = targets.find((t) => t.name === pairing.a)
+    const b = targets.find((t) => t.name === pairing.b)
+    const size = [...SIZES, CACHE_HIT].find((s) => s.name === pairing.size)!
+    if (!a || !b) continue
+    console.error(`pairs: ${pairingKey(pairing)}`)
+    const list: [Row, Row][] = (runs[pairingKey(pairing)] = [])
+    for (let i = 0; i < PAIRS; i++) {
+      if (i % 2) {
+        const y = await load(b, size, PAIR_SECONDS)
+        list.push([await load(a, size, PAIR_SECONDS), y])
+      } else list.push([await load(a, size, PAIR_SECONDS), await load(b, size, PAIR_SECONDS)])
+    }
+  }
+  return runs
+}
+
+type Size = (typeof SIZES)[number]
 
 interface Target {
   name: string
   port: number
   /** What it is asked (default: SIZES). */
-  sizes?: (typeof SIZES)[number][]
+  sizes?: Size[]
   /** The process doing the proxying (CPU and RSS are read from it). */
   pid?: number
   /** Its CPU is its own and its children's (several worker processes). */
@@ -144,6 +176,7 @@ interface Target {
 const targets: Target[] = []
 const samples: Row[] = []
 const cpuSamples: Record<string, number[]> = {}
+let pairs: PairRuns = {}
 try {
   const upstreamPort = await findFreePort()
   await startProcess(process.execPath, [path.join(here, 'targets', 'upstream.mjs')], { PORT: String(upstreamPort) }, upstreamPort)
@@ -201,13 +234,14 @@ try {
       if (cpuMicros !== undefined) (cpuSamples[target.name] ??= []).push(cpuMicros)
     }
   }
+  pairs = await measurePairs()
 } finally {
   for (const c of children) await stop(c)
   fs.rmSync(work, { recursive: true, force: true })
 }
 
-const report = summarise(samples, cpuSamples, [...SIZES, CACHE_HIT].map((s) => s.name))
-const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, rounds: ROUNDS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, fixedRate: FIXED_RATE, ...report, samples }
+const report = summarise(samples, cpuSamples, [...SIZES, CACHE_HIT].map((s) => s.name), pairs)
+const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, rounds: ROUNDS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, fixedRate: FIXED_RATE, pairs: PAIRS, pairSeconds: PAIR_SECONDS, ...report, samples, pairRuns: pairs }
 fs.mkdirSync('bench/results', { recursive: true })
 fs.writeFileSync('bench/results/proxy-comparison.json', JSON.stringify(result, null, 2) + '\n')
 const markdown = renderBenchMarkdown(result)

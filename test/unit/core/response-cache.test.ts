@@ -8,6 +8,22 @@ const SETTINGS = { compression: true, traceSecrets: false } as ProxySettings
 const request = (acceptEncoding?: string, method = 'GET') => ({ method, headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} }) as unknown as ProxyRequest
 
 describe('the built-in response cache', () => {
+  it('evicts the least recently used answer first, a hit counting as a use', () => {
+    // Room for eight 1,000-byte answers (an entry may take up to an eighth of the cache).
+    const cache = new ResponseCache(8_100)
+    const put = (key: string) => cache.store(key, {}, { status: 200, headers: {}, body: Buffer.alloc(1_000), storedAt: Date.now(), ttl: 60 })
+    const has = (key: string) => 'hit' in cache.lookup(key, {})
+    for (const k of 'abcdefgh') put(`h /${k}`)
+    expect(has('h /a')).toBe(true)
+    expect(has('h /a')).toBe(true)
+    put('h /i')
+    expect(has('h /b')).toBe(false)
+    // /a was asked after /i was stored: of the two, /i goes first.
+    expect(has('h /a')).toBe(true)
+    for (const k of 'jklmnop') put(`h /${k}`)
+    expect([has('h /c'), has('h /h'), has('h /i'), has('h /a'), has('h /j'), has('h /p')]).toEqual([false, false, false, true, true, true])
+  })
+
   it('compresses a stored body once per encoding, not on every hit', () => {
     const cache = new ResponseCache(1024 * 1024)
     cache.store('h /a', {}, { status: 200, headers: { 'cache-control': 'max-age=60' }, body: Buffer.from('x'.repeat(2000)), storedAt: Date.now(), ttl: 60 })

@@ -19,6 +19,8 @@ interface PreparedHit {
   headers: OutgoingHttpHeaders
   traced: Record<string, string>
   body: Buffer
+  /** The last hit's headers, while its Age (whole seconds) holds: hits within one second share them. */
+  last?: { age: number; headers: OutgoingHttpHeaders; traced: Record<string, string> }
 }
 
 /** Kinds of request kept per stored answer; past this, hits work their headers out each time. */
@@ -46,14 +48,19 @@ export function cacheHit(entry: CachedResponse, cache: ResponseCache, req: Proxy
     if (kinds.size < PREPARED_PER_ENTRY || kinds.has(kind)) kinds.set(kind, hit)
   }
   const age = Math.floor((Date.now() - entry.storedAt) / 1000)
+  // Shared, never changed once made: writeHead only reads the object, and a trace keeps its headers as they are.
+  if (hit.last?.age !== age) hit.last = { age, ...withAge(hit, entry, age) }
+  return { headers: hit.last.headers, traced: hit.last.traced, body: hit.body }
+}
+
+function withAge(hit: PreparedHit, entry: CachedResponse, age: number): { headers: OutgoingHttpHeaders; traced: Record<string, string> } {
   const ageValue = String(age)
   const status = cacheStatus({ hit: true, ttl: entry.ttl - age })
-  // Copied with Object.assign: an object literal with two spreads was the slowest part of a hit (measured in-process: 3.4 µs, this 0.1 µs).
   const headers = Object.assign({}, hit.headers)
   headers.age = ageValue
   headers['cache-status'] = status
   const traced = Object.assign({}, hit.traced)
   traced.age = ageValue
   traced['cache-status'] = status
-  return { headers, traced, body: hit.body }
+  return { headers, traced }
 }

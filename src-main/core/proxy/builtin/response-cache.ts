@@ -26,7 +26,11 @@ const sizeOf = (v: CachedResponse) => v.body.length + (v.encoded?.br?.length ?? 
 
 type Headers = Record<string, string | string[] | undefined>
 
-function directives(value: string | string[] | undefined): Map<string, string | true> {
+/** Shared by every header without directives (most requests have no Cache-Control): read only. */
+const NO_DIRECTIVES: ReadonlyMap<string, string | true> = new Map()
+
+function directives(value: string | string[] | undefined): ReadonlyMap<string, string | true> {
+  if (value === undefined) return NO_DIRECTIVES
   const out = new Map<string, string | true>()
   for (const part of (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',')) {
     const [name, ...rest] = part.trim().split('=')
@@ -41,10 +45,16 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', 
 export function requestBypass(method: string | undefined, headers: IncomingHttpHeaders): { fwd: string; detail?: string } | undefined {
   if (method !== 'GET' && method !== 'HEAD') return { fwd: 'method' }
   if (headers.authorization) return { fwd: 'bypass', detail: 'authorization' }
+  if (headers['cache-control'] === undefined && headers.pragma === undefined) return undefined
   const cc = directives(headers['cache-control'])
   if (cc.has('no-store') || cc.has('no-cache') || /no-cache/i.test(one(headers.pragma) ?? '')) return { fwd: 'request', detail: cc.has('no-store') ? 'no-store' : 'no-cache' }
   return undefined
 }
+
+/** Response directives that keep a shared cache from storing it, in the order Cache-Status names them. */
+const FORBIDDING = ['no-store', 'private', 'no-cache']
+
+const seconds = (v: string | true | undefined) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined)
 
 /**
  * Whether a response may be stored by a shared cache (RFC 9111 §3, heuristic freshness off), and
@@ -53,10 +63,9 @@ export function requestBypass(method: string | undefined, headers: IncomingHttpH
 export function storability(status: number, headers: Headers, now = Date.now()): { ttl: number } | { detail: string } {
   if (!STORABLE_STATUS.has(status)) return { detail: `status ${status}` }
   const cc = directives(headers['cache-control'])
-  for (const d of ['no-store', 'private', 'no-cache']) if (cc.has(d)) return { detail: d }
+  for (const d of FORBIDDING) if (cc.has(d)) return { detail: d }
   if (headers['set-cookie'] !== undefined) return { detail: 'set-cookie' }
   if (one(headers.vary)?.split(',').some((v) => v.trim() === '*')) return { detail: 'vary-star' }
-  const seconds = (v: string | true | undefined) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined)
   const ttl =
     seconds(cc.get('s-maxage')) ??
     seconds(cc.get('max-age')) ??
@@ -79,6 +88,8 @@ export function storability(status: number, headers: Headers, now = Date.now()):
 export class ResponseCache {
   private readonly entries = new Map<string, CachedResponse[]>()
   private bytes = 0
+  /** The key used last: asked again (the common case), it is already last in the order. */
+  private newest?: string
 
   constructor(readonly maxBytes: number) {}
 
@@ -94,8 +105,11 @@ export class ResponseCache {
     if (!match) return { fwd: 'vary-miss' }
     if ((now - match.storedAt) / 1000 >= match.ttl) return { fwd: 'stale' }
     // Most recently used last.
-    this.entries.delete(key)
-    this.entries.set(key, variants)
+    if (key !== this.newest) {
+      this.entries.delete(key)
+      this.entries.set(key, variants)
+      this.newest = key
+    }
     return { hit: match }
   }
 
@@ -107,6 +121,7 @@ export class ResponseCache {
     const variants = (this.entries.get(key) ?? []).filter((v) => JSON.stringify(v.vary) !== JSON.stringify(entry.vary))
     this.remove(key)
     this.entries.set(key, [...variants, entry])
+    this.newest = key
     this.bytes += [...variants, entry].reduce((n, v) => n + sizeOf(v), 0)
     for (const [oldest] of this.entries) {
       if (this.bytes <= this.maxBytes) break
@@ -139,6 +154,22 @@ export class ResponseCache {
     for (const v of this.entries.get(key) ?? []) this.bytes -= sizeOf(v)
     this.entries.delete(key)
   }
+}
+
+/** The Cache-Status of answers that were not stored, by `fwd` and detail: the same few on every miss, built once. */
+const notStored = new Map<string, Map<string, string>>()
+
+/** `Aerie; fwd=uri-miss; detail="…"` for an answer the cache did not store. */
+export function notStoredStatus(fwd: string, detail: string): string {
+  let byDetail = notStored.get(fwd)
+  if (!byDetail) notStored.set(fwd, (byDetail = new Map()))
+  let value = byDetail.get(detail)
+  if (value === undefined) {
+    value = cacheStatus({ fwd, detail })
+    // Bounded: details are fixed texts and status codes, but a bound costs nothing.
+    if (byDetail.size < 256) byDetail.set(detail, value)
+  }
+  return value
 }
 
 /** One Cache-Status entry (RFC 9211): `Aerie; hit; ttl=42` or `Aerie; fwd=miss; stored`. */

@@ -6,7 +6,7 @@ import { applyHeaderEffects } from '../header-rules.js'
 import { hstsValue, type PlanRoute, type ProxySettings } from '../proxy-driver.js'
 import { chooseEncoding, compressor, varyWithEncoding } from './compression.js'
 import { stripPathPrefix, withoutHopByHop } from './forwarded-headers.js'
-import { cacheStatus, storability, type ResponseCache } from './response-cache.js'
+import { cacheStatus, notStoredStatus, storability, type ResponseCache } from './response-cache.js'
 import { openFileLimit, OUT_OF_FDS } from './limits.js'
 import type { Http1Pool, UpstreamController, UpstreamHandler, UpstreamRequest } from './http1-client.js'
 import { isHttp2Request } from './request-target.js'
@@ -187,8 +187,8 @@ export class UpstreamExchange implements UpstreamHandler {
     if ('status' in note) return void (outHeaders['cache-status'] = note.status)
     const verdict = storability(status, upstreamHeaders)
     const length = Number(upstreamHeaders['content-length'] ?? NaN)
-    if ('detail' in verdict || this.req.method !== 'GET') return void (outHeaders['cache-status'] = cacheStatus({ fwd: note.fwd, detail: 'detail' in verdict ? verdict.detail : 'HEAD' }))
-    if (length > note.cache.maxEntryBytes) return void (outHeaders['cache-status'] = cacheStatus({ fwd: note.fwd, detail: 'larger than an entry may be' }))
+    if ('detail' in verdict || this.req.method !== 'GET') return void (outHeaders['cache-status'] = notStoredStatus(note.fwd, 'detail' in verdict ? verdict.detail : 'HEAD'))
+    if (length > note.cache.maxEntryBytes) return void (outHeaders['cache-status'] = notStoredStatus(note.fwd, 'larger than an entry may be'))
     outHeaders['cache-status'] = cacheStatus({ fwd: note.fwd, stored: true })
     this.kept = { chunks: [], bytes: 0, ttl: verdict.ttl, status, headers: withoutHopByHop(upstreamHeaders) as Record<string, string | string[]> }
   }
