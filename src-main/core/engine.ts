@@ -1,9 +1,5 @@
-import { diagnose } from './doctor/catalogue.js'
-import { replayRequest, replayTarget } from './telemetry/replay.js'
 import { sampleUsage } from './supervisor/process-usage.js'
 import fs from 'node:fs/promises'
-import type { z } from 'zod'
-import path from 'node:path'
 import {
   commandSchemas,
   type CommandName,
@@ -18,23 +14,19 @@ import { dataDir as defaultDataDir } from './paths.js'
 import { dataLayout, stackArtifacts, type DataLayout } from './data-layout.js'
 import { acquireEngineLock, publishEngineLock, releaseEngineLock, type EngineFace } from './engine-lock.js'
 import { StackRunner } from './stack-runner.js'
+import { commandHandlers, type Handlers } from './engine-commands.js'
 import { ProcessRegistry } from './supervisor/process-registry.js'
 import { demoStack } from './stacks/demo-stack.js'
-import { proposeAppServer, readDotnetProject } from './stacks/dotnet-project.js'
-import { parseStack } from './stacks/known-keys.js'
 import { StackSchema, type Stack } from './stacks/stack-schema.js'
-import { readStackFile, STACK_FILE_NAME, writeStackFileEdits } from './stacks/stack-file.js'
+import { readStackFile, writeStackFileEdits } from './stacks/stack-file.js'
 import { watchStackFile } from './stacks/stack-file-watcher.js'
 import { StackStore } from './stacks/stack-store.js'
-import { exportStack } from './proxy/export/export-stack.js'
-import { proxyDriver, proxyKinds } from './proxy/proxy-drivers.js'
 import { CertificateCommands } from './certs/certificate-commands.js'
 import { CertificateManager, LOOPBACK_NAMES } from './certs/certificate-manager.js'
 import { LogFiles } from './telemetry/log-files.js'
-import { Telemetry, TRACE_BUFFER_SIZE } from './telemetry/telemetry.js'
+import { Telemetry } from './telemetry/telemetry.js'
 import { AppTelemetry } from './telemetry/otlp/app-telemetry.js'
 import { OtlpReceiver } from './telemetry/otlp/otlp-receiver.js'
-import { buildTimeline } from './telemetry/otlp/timeline.js'
 import { Emitter } from './util/emitter.js'
 import { parseOrThrow, ValidationError } from './validation-error.js'
 import { CodedError } from './error-codes.js'
@@ -46,8 +38,6 @@ const USAGE_SAMPLE_MS = 2_000
 const CERT_RENEWAL_CHECK_MS = 6 * 60 * 60 * 1000
 
 
-type ParsedRequest<C extends CommandName> = z.infer<(typeof commandSchemas)[C]['request']>
-type Handlers = { [C in CommandName]: (request: ParsedRequest<C>) => Promise<CommandResponse<C>> }
 
 /**
  * The facade every face talks to: owns the stacks, their runners and the telemetry,
@@ -82,6 +72,8 @@ export class Engine implements EngineApi {
     'stream:dropped': new Emitter(),
   }
 
+  /** The command table, made on the first command. */
+  private handlers?: Handlers
   private readonly face: EngineFace
   private readonly layout: DataLayout
   private locked = false
@@ -217,6 +209,20 @@ export class Engine implements EngineApi {
     const schema = commandSchemas[name]
     if (!schema) throw new Error(`unknown command "${String(name)}"`)
     const parsed = parseOrThrow(schema.request, request ?? {}, `The ${name} request`)
+    this.handlers ??= commandHandlers({
+      dataDir: this.dataDir,
+      telemetry: this.telemetry,
+      appTelemetry: this.appTelemetry,
+      certificates: this.certificates,
+      certCommands: this.certCommands,
+      runners: () => [...this.runners.values()],
+      problems: () => this.problems,
+      runnerFor: (id) => this.runnerFor(id),
+      serial: (id, op) => this.serial(id, op),
+      save: (stack, create) => this.save(stack, create),
+      importFile: (stack, file) => this.importFile(stack, file),
+      deleteStack: (id) => this.deleteStack(id),
+    })
     return (this.handlers[name] as (r: unknown) => Promise<CommandResponse<C>>)(parsed)
   }
 
@@ -226,7 +232,6 @@ export class Engine implements EngineApi {
     for (const runner of runners) runner.publishUsage()
   }
 
-  /** Stops every stack; used on quit and on SIGTERM. */
   /**
    * Renews the certificate of every running HTTPS stack that needs it (fewer than 30 days
    * left, or a host name it does not cover) by restarting that stack, which issues a new one.
@@ -250,6 +255,7 @@ export class Engine implements EngineApi {
     return renewed
   }
 
+  /** Stops every stack; used on quit and on SIGTERM. */
   async shutdown(): Promise<void> {
     clearInterval(this.renewalTimer)
     clearInterval(this.usageTimer)
@@ -271,6 +277,25 @@ export class Engine implements EngineApi {
       this.runners.set(id, runner)
     }
     return runner
+  }
+
+  /** Removes a stopped stack and everything that was its (a kept aerie.stack.json stays where it is). */
+  private async deleteStack(id: string): Promise<{ id: string; keptFile?: string }> {
+    const runner = this.runnerFor(id)
+    if (runner.isActive) throw new Error(`stack "${id}" is running; stop it before deleting it`)
+    const keptFile = runner.source
+    if (keptFile) await this.store.unlink(id)
+    else await this.store.remove(id)
+    this.unwatch.get(id)?.()
+    this.unwatch.delete(id)
+    this.runners.delete(id)
+    // Everything else that was this stack's: ports, builds, proxy configs, logs, traces, exports, certificate.
+    // Lines still batched are written first, so that none lands in a folder being removed.
+    this.telemetry.flush()
+    await this.logFiles.closeStack(id)
+    for (const artifact of await stackArtifacts(this.layout, id)) await fs.rm(artifact, { recursive: true, force: true, maxRetries: 3 })
+    this.emitters['stack:deleted'].emit({ id })
+    return keptFile ? { id, keptFile } : { id }
   }
 
   /** A new stack never replaces one: not a loaded stack, an imported one, nor a file in the data directory that failed to load. */
@@ -315,109 +340,5 @@ export class Engine implements EngineApi {
     const view = runner.view()
     this.emitters['stack:state'].emit(view)
     return view
-  }
-
-  private readonly handlers: Handlers = {
-    'stack:list': async () => [...this.runners.values()].map((r) => r.view()).sort((a, b) => a.stack.name.localeCompare(b.stack.name)),
-    'stack:get': async ({ id }) => this.runnerFor(id).view(),
-    'stack:save': async ({ stack: input, create }) => {
-      const stack = parseStack(input, 'The stack')
-      return this.serial(stack.id, () => this.save(stack, create))
-    },
-    'stack:import': async ({ path: target }) => {
-      const file = target.endsWith('.json') ? path.resolve(target) : path.join(path.resolve(target), STACK_FILE_NAME)
-      if (!(await fs.stat(file).catch(() => undefined))) throw new CodedError('not-found', `${file} does not exist; a stack kept in a repository lives in ${STACK_FILE_NAME} at its root`)
-      const stack = await readStackFile(file)
-      return this.serial(stack.id, () => this.importFile(stack, file))
-    },
-    'stack:start': async ({ id }) => {
-      return this.serial(id, async () => {
-        const runner = this.runnerFor(id)
-        await runner.start()
-        return runner.view()
-      })
-    },
-    'stack:restart': async ({ id }) => {
-      return this.serial(id, async () => {
-        const runner = this.runnerFor(id)
-        await runner.stop()
-        await runner.start()
-        return runner.view()
-      })
-    },
-    'stack:delete': async ({ id }) => {
-      return this.serial(id, async () => {
-        const runner = this.runnerFor(id)
-        if (runner.isActive) throw new Error(`stack "${id}" is running; stop it before deleting it`)
-        const keptFile = runner.source
-        if (keptFile) await this.store.unlink(id)
-        else await this.store.remove(id)
-        this.unwatch.get(id)?.()
-        this.unwatch.delete(id)
-        this.runners.delete(id)
-        // Everything else that was this stack's: ports, builds, proxy configs, logs, traces, exports, certificate.
-        // Lines still batched are written first, so that none lands in a folder being removed.
-        this.telemetry.flush()
-        await this.logFiles.closeStack(id)
-        for (const artifact of await stackArtifacts(this.layout, id)) await fs.rm(artifact, { recursive: true, force: true, maxRetries: 3 })
-        this.emitters['stack:deleted'].emit({ id })
-        return keptFile ? { id, keptFile } : { id }
-      })
-    },
-    'appserver:restart': async ({ stackId, appServer }) => {
-      return this.serial(stackId, async () => {
-        const runner = this.runnerFor(stackId)
-        await runner.restartAppServer(appServer)
-        return runner.view()
-      })
-    },
-    'stack:doctor': async ({ id }) => ({ findings: diagnose({ view: this.runnerFor(id).view(), traces: this.telemetry.tailTraces(TRACE_BUFFER_SIZE, id), lines: this.telemetry.tailLogs(this.telemetry.logBufferLines, id) }) }),
-    'instance:control': async ({ stackId, instance, action }) => {
-      return this.serial(stackId, async () => {
-        const runner = this.runnerFor(stackId)
-        await runner.controlInstance(instance, action)
-        return runner.view()
-      })
-    },
-    'stack:stop': async ({ id }) => {
-      return this.serial(id, async () => {
-        const runner = this.runnerFor(id)
-        await runner.stop()
-        return runner.view()
-      })
-    },
-    'cache:purge': async ({ stackId, path }) => this.serial(stackId, () => this.runnerFor(stackId).purgeCache(path)),
-    'appserver:detect': async ({ folder, profile }) => {
-      const project = await readDotnetProject(folder)
-      const { appServer, notes } = proposeAppServer(project, profile)
-      return { appServer, notes, profiles: project.profiles.map((p) => p.name) }
-    },
-    'cert:list': () => this.certCommands.list(),
-    'cert:renew': ({ stackId }) => this.certCommands.renew(stackId),
-    'cert:delete': async ({ stackId }) => {
-      await this.certificates.remove(stackId)
-      return {}
-    },
-    'cert:export': ({ stackId, format, password }) => this.certCommands.export(stackId, format, password),
-    'cert:import': (request) => this.certCommands.import(request),
-    'cert:set-domains': ({ domains }) => this.certCommands.setDomains(domains),
-    'cert:trust': ({ action, includeSystem }) => this.certCommands.trust(action, includeSystem),
-    'stack:export': async ({ id, to, params }) => exportStack(this.dataDir, this.runnerFor(id).stack, to, params),
-    'engine:problems': async () => this.problems,
-    'proxy:kinds': async () => Promise.all(proxyKinds().map(async (kind) => ({ kind, ...(await proxyDriver(kind).detect()) }))),
-    'log:tail': async ({ stackId, limit, afterSeq }) => this.telemetry.tailLogs(limit, stackId, afterSeq),
-    'trace:list': async ({ stackId, limit }) => this.telemetry.tailTraces(limit, stackId),
-    'trace:timeline': async ({ id }) => {
-      const trace = this.telemetry.findTrace(id)
-      if (!trace) throw new CodedError('not-found', `no trace ${id} (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
-      return buildTimeline(trace, trace.traceId ? this.appTelemetry.timeline(trace.traceId) : { spans: [], logs: [] })
-    },
-    'trace:app-errors': async ({ stackId }) => ({ traceIds: this.appTelemetry.errorTraces(stackId) }),
-    'trace:replay': async ({ traceId, instance }) => {
-      const trace = this.telemetry.findTrace(traceId)
-      if (!trace) throw new Error(`no trace "${traceId}" (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
-      const target = await replayTarget(this.runnerFor(trace.stackId).view(), trace, instance, async () => (await this.certificates.ca()).certPem)
-      return replayRequest(trace, target)
-    },
   }
 }

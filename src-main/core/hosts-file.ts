@@ -90,3 +90,10 @@ export async function unresolvedNames(names: string[]): Promise<string[]> {
   }
   return missing
 }
+
+/** What to tell the user about host names the system's resolver does not find, or undefined when all resolve. */
+export async function unresolvedNamesWarning(names: string[]): Promise<string | undefined> {
+  const missing = await unresolvedNames(names)
+  if (!missing.length) return undefined
+  return `${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not resolve on this machine (browsers resolve *.localhost themselves; the app and other tools do not): \`aerie hosts apply\` maps the stacks' names to 127.0.0.1 in ${hostsFilePath()}`
+}

@@ -1,24 +1,22 @@
-import { hostsFilePath, unresolvedNames } from './hosts-file.js'
-import { usageOf } from './supervisor/process-usage.js'
+import { unresolvedNamesWarning } from './hosts-file.js'
 import path from 'node:path'
-import type { ProcessView, StackState, StackView, Trace } from '../contract.js'
-import type { AppServer, Stack } from './stacks/stack-schema.js'
+import type { ProcessView, StackState, StackView } from '../contract.js'
+import type { Stack } from './stacks/stack-schema.js'
 import { stackUrls } from './stacks/stack-urls.js'
 import { dataLayout, type DataLayout } from './data-layout.js'
 import { resourcesDir } from './paths.js'
 import type { CertificateManager } from './certs/certificate-manager.js'
 import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
-import { checkProxyListeners, instanceSpec, proxyPlanFor, type Instance } from './stack-plan.js'
+import { checkProxyListeners, proxyPlanFor, type Instance } from './stack-plan.js'
+import { processView, StackInstances } from './stack-instances.js'
 import { DRAIN_MS, planRollout, rollsSideBySide } from './stack-rollout.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
-import { launchFor } from './supervisor/dotnet-launch.js'
-import { ManagedProcess } from './supervisor/managed-process.js'
-import { PortAllocator } from './supervisor/port-allocator.js'
+import type { ManagedProcess } from './supervisor/managed-process.js'
 import type { ProcessRegistry } from './supervisor/process-registry.js'
 import { findFreePort } from './supervisor/ports.js'
 import { LOG_FILE_MAX_BYTES, RotatingFile } from './telemetry/log-files.js'
 import type { Telemetry } from './telemetry/telemetry.js'
-import { decodeTraces } from './telemetry/trace-wire.js'
+import { proxyHooks } from './telemetry/proxy-hooks.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const json = (value: unknown) => JSON.stringify(value)
@@ -29,14 +27,12 @@ export class StackRunner {
   private error?: string
   private instances: Instance[] = []
   private proxy?: RunningProxy
-  private readonly ports: PortAllocator
+  private readonly made: StackInstances
   private readonly layout: DataLayout
   private busy?: Promise<void>
   private tls?: { certPem: string; keyPem: string }
   private traceFile?: RotatingFile
   private adminPort?: number
-  /** Per app server: which of two build folders its running instances use (build-once), so a rolling build never overwrites them. */
-  private readonly buildSlots = new Map<string, number>()
   /** The aerie.stack.json this stack lives in, when it is kept in an app's repository. */
   source?: string
   /** Why the last edit of `source` was not applied (file, line, field); the stack keeps its last valid config. */
@@ -69,7 +65,13 @@ export class StackRunner {
     this.registry = deps.registry
     this.changed = deps.changed
     this.layout = dataLayout(deps.dataDir)
-    this.ports = new PortAllocator(this.layout.ports(stack.id))
+    this.made = new StackInstances(stack.id, {
+      ...deps,
+      layout: this.layout,
+      baseDir: () => this.baseDir,
+      activity: { get: () => this.activity, set: (activity) => this.doing(activity) },
+      watch: (process, source) => this.watch(process, source),
+    })
   }
 
   get isActive(): boolean {
@@ -89,10 +91,7 @@ export class StackRunner {
 
   view(): StackView {
     const { stack } = this
-    const processes: ProcessView[] = this.instances.map(({ appServer, instance, process }) => {
-      const { state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines } = process.current
-      return { id: process.spec.id, stackId: stack.id, appServer, instance, state, pid, port, startedAt, readyAt, exitCode, signal, error, restarts, nextRestartAt, lastLines, ...(state === 'running' ? usageOf(pid) : {}) }
-    })
+    const processes = this.instances.map((i) => processView(stack.id, i))
     const urls = stackUrls(stack)
     return { stack, state: this.derivedState, urls, processes, error: this.error, source: this.source, configError: this.configError, lastChange: this.lastChange, ...(this.activity ? { activity: this.activity } : {}), ...(this.warnings.length ? { warnings: this.warnings } : {}) }
   }
@@ -127,9 +126,9 @@ export class StackRunner {
    * curl do): the app calling its own URL, and other tools, would fail. Said in the log and on the card.
    */
   private async checkNames(stack: Stack): Promise<void> {
-    const missing = await unresolvedNames(stack.hostnames)
-    this.warnings = missing.length ? [`${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not resolve on this machine (browsers resolve *.localhost themselves; the app and other tools do not): \`aerie hosts apply\` maps the stacks' names to 127.0.0.1 in ${hostsFilePath()}`] : []
-    if (missing.length) this.system(this.warnings[0])
+    const warning = await unresolvedNamesWarning(stack.hostnames)
+    this.warnings = warning ? [warning] : []
+    if (warning) this.system(warning)
     this.changed(this.view())
   }
 
@@ -157,8 +156,8 @@ export class StackRunner {
     if (portsChanged || proxyChanged) await checkProxyListeners(next, previous)
     const rollout = await planRollout(previous, next, replace, {
       instances: this.instances,
-      buildSlots: this.buildSlots,
-      create: (app, index, options) => this.createInstancesFor(app, index, options),
+      buildSlots: this.made.buildSlots,
+      create: (app, index, options) => this.made.forApp(this.stack, app, index, options),
       discard: (instances) => this.discard(instances),
     })
     let tls = this.tls
@@ -181,7 +180,7 @@ export class StackRunner {
     const failures: string[] = []
     for (const { app, index, held } of rollout.deferred) {
       try {
-        rollout.fresh.push(...(await this.createInstancesFor(app, index, { held })))
+        rollout.fresh.push(...(await this.made.forApp(this.stack, app, index, { held })))
       } catch (err) {
         failures.push(`${app.name}: ${(err as Error).message}`)
       }
@@ -326,7 +325,7 @@ export class StackRunner {
       await checkProxyListeners(stack)
       this.tls = await this.issueTls(stack)
       this.instances = []
-      this.instances = await this.createInstances()
+      this.instances = await this.made.all(this.stack)
       await Promise.all(this.instances.map((i) => i.process.start()))
       await this.startProxy()
       this.setState('running')
@@ -344,20 +343,8 @@ export class StackRunner {
   private async startProxy(): Promise<void> {
     const { stack } = this
     this.adminPort = stack.proxy.kind === 'caddy' ? await findFreePort() : undefined
-    const traceFile = stack.proxy.traceFile ? new RotatingFile(this.layout.traces(stack.id), LOG_FILE_MAX_BYTES) : undefined
-    this.traceFile = traceFile
-    const toFile = (t: Trace) => traceFile?.write(`${JSON.stringify(t)}\n`)
-    this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), {
-      log: (lines) => this.telemetry.log(stack.id, 'proxy', 'system', lines),
-      trace: (t) => {
-        this.telemetry.trace(t)
-        toFile(t)
-      },
-      traceBatch: (batch) => {
-        this.telemetry.traceBatch(batch)
-        if (traceFile) decodeTraces(batch).forEach(toFile)
-      },
-    })
+    this.traceFile = stack.proxy.traceFile ? new RotatingFile(this.layout.traces(stack.id), LOG_FILE_MAX_BYTES) : undefined
+    this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), proxyHooks(this.telemetry, stack.id, this.traceFile))
   }
 
   private async stopProxy(): Promise<void> {
@@ -395,51 +382,16 @@ export class StackRunner {
     await Promise.all(this.instances.map((i) => i.process.stop()))
   }
 
-  private async createInstances(): Promise<Instance[]> {
-    const created: Instance[] = []
-    for (const [index, app] of this.stack.appServers.entries()) created.push(...(await this.createInstancesFor(app, index)))
-    return created
-  }
-
-  /**
-   * The supervised processes of one app server (instances `numbers`, default all): ports checked
-   * or allocated (`held`: ports its running instances keep), a .NET project built once (into
-   * build folder `slot`, which becomes the app server's current one).
-   */
-  private async createInstancesFor(app: AppServer, index: number, options: { numbers?: number[]; held?: Map<number, number>; slot?: number } = {}): Promise<Instance[]> {
-    const { stack } = this
-    const ports = await this.ports.portsFor(app, index, options.held)
-    const slot = options.slot ?? this.buildSlots.get(app.name) ?? 0
-    const before = this.activity
-    if (app.kind === 'dotnet') this.doing(`building ${app.name} (dotnet build; its output is under ${app.name}:build in Logs)`)
-    let launch
-    try {
-      launch = await launchFor(app, { baseDir: this.baseDir, buildDir: path.join(this.layout.builds(stack.id), app.name, String(slot)), log: (lines) => this.telemetry.log(stack.id, `${app.name}:build`, 'out', lines) })
-    } finally {
-      this.doing(before)
-    }
-    this.buildSlots.set(app.name, slot)
-    const caBundle = await this.deps.certificates.trustBundle()
-    const receiver = this.deps.otlp
-    const otlp = receiver && { endpoint: receiver.endpoint, key: receiver.keyFor(stack.id), service: `${stack.id}/${app.name}` }
-    const created: Instance[] = []
-    const numbers = options.numbers ?? Array.from({ length: app.instances }, (_, k) => k + 1)
-    for (const n of numbers) {
-      const process = new ManagedProcess(instanceSpec(stack.id, app, n, ports[n - 1], launch, this.registry.owner, { caBundle, httpsPort: stack.proxy.httpsPort, otlp }))
-      const source = `${app.name}#${n}`
-      process.onOutput((lines) => this.telemetry.log(stack.id, source, 'out', lines))
-      this.registry.track(process)
-      process.onState((s) => {
-        this.proxy?.instancesChanged?.()
-        if (s.state === 'exited' || s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
-        const view = this.view()
-        const own = view.processes.find((p) => p.id === process.spec.id && p.pid === s.pid)
-        if (own) this.deps.processChanged(own)
-        this.changed(view)
-      })
-      created.push({ appServer: app.name, instance: n, process })
-    }
-    return created
+  /** A new instance's state changes: the proxy re-reads its upstreams, the faces get the view, a stop or crash is logged. */
+  private watch(process: ManagedProcess, source: string): void {
+    process.onState((s) => {
+      this.proxy?.instancesChanged?.()
+      if (s.state === 'exited' || s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
+      const view = this.view()
+      const own = view.processes.find((p) => p.id === process.spec.id && p.pid === s.pid)
+      if (own) this.deps.processChanged(own)
+      this.changed(view)
+    })
   }
 
   /** Relative paths in a stack file are relative to that file's folder. */
