@@ -41,89 +41,69 @@ export interface CommandContext {
 
 /** One handler per command of contract.ts, each taking its request already checked against the command's schema. */
 export function commandHandlers(ctx: CommandContext): Handlers {
+  /** An operation on one stack's runner, in that stack's queue; answers the stack's view after it. */
+  const onRunner = (id: string, op: (runner: StackRunner) => Promise<unknown>) =>
+    ctx.serial(id, async () => {
+      const runner = ctx.runnerFor(id)
+      await op(runner)
+      return runner.view()
+    })
   return {
-      'stack:list': async () => ctx.runners().map((r) => r.view()).sort((a, b) => a.stack.name.localeCompare(b.stack.name)),
-      'stack:get': async ({ id }) => ctx.runnerFor(id).view(),
-      'stack:save': async ({ stack: input, create }) => {
-        const stack = parseStack(input, 'The stack')
-        return ctx.serial(stack.id, () => ctx.save(stack, create))
-      },
-      'stack:import': async ({ path: target }) => {
-        const file = target.endsWith('.json') ? path.resolve(target) : path.join(path.resolve(target), STACK_FILE_NAME)
-        if (!(await fs.stat(file).catch(() => undefined))) throw new CodedError('not-found', `${file} does not exist; a stack kept in a repository lives in ${STACK_FILE_NAME} at its root`)
-        const stack = await readStackFile(file)
-        return ctx.serial(stack.id, () => ctx.importFile(stack, file))
-      },
-      'stack:start': async ({ id }) => {
-        return ctx.serial(id, async () => {
-          const runner = ctx.runnerFor(id)
-          await runner.start()
-          return runner.view()
-        })
-      },
-      'stack:restart': async ({ id }) => {
-        return ctx.serial(id, async () => {
-          const runner = ctx.runnerFor(id)
-          await runner.stop()
-          await runner.start()
-          return runner.view()
-        })
-      },
-      'stack:delete': async ({ id }) => ctx.serial(id, () => ctx.deleteStack(id)),
-      'appserver:restart': async ({ stackId, appServer }) => {
-        return ctx.serial(stackId, async () => {
-          const runner = ctx.runnerFor(stackId)
-          await runner.restartAppServer(appServer)
-          return runner.view()
-        })
-      },
-      'stack:doctor': async ({ id }) => ({ findings: diagnose({ view: ctx.runnerFor(id).view(), traces: ctx.telemetry.tailTraces(TRACE_BUFFER_SIZE, id), lines: ctx.telemetry.tailLogs(ctx.telemetry.logBufferLines, id) }) }),
-      'instance:control': async ({ stackId, instance, action }) => {
-        return ctx.serial(stackId, async () => {
-          const runner = ctx.runnerFor(stackId)
-          await runner.controlInstance(instance, action)
-          return runner.view()
-        })
-      },
-      'stack:stop': async ({ id }) => {
-        return ctx.serial(id, async () => {
-          const runner = ctx.runnerFor(id)
-          await runner.stop()
-          return runner.view()
-        })
-      },
-      'cache:purge': async ({ stackId, path }) => ctx.serial(stackId, () => ctx.runnerFor(stackId).purgeCache(path)),
-      'appserver:detect': async ({ folder, profile }) => {
-        const project = await readDotnetProject(folder)
-        const { appServer, notes } = proposeAppServer(project, profile)
-        return { appServer, notes, profiles: project.profiles.map((p) => p.name) }
-      },
-      'cert:list': () => ctx.certCommands.list(),
-      'cert:renew': ({ stackId }) => ctx.certCommands.renew(stackId),
-      'cert:delete': async ({ stackId }) => {
-        await ctx.certificates.remove(stackId)
-        return {}
-      },
-      'cert:export': ({ stackId, format, password }) => ctx.certCommands.export(stackId, format, password),
-      'cert:import': (request) => ctx.certCommands.import(request),
-      'cert:set-domains': ({ domains }) => ctx.certCommands.setDomains(domains),
-      'cert:trust': ({ action, includeSystem }) => ctx.certCommands.trust(action, includeSystem),
-      'stack:export': async ({ id, to, params }) => exportStack(ctx.dataDir, ctx.runnerFor(id).stack, to, params),
-      'engine:problems': async () => ctx.problems(),
-      'proxy:kinds': async () => Promise.all(proxyKinds().map(async (kind) => ({ kind, ...(await proxyDriver(kind).detect()) }))),
-      'log:tail': async ({ stackId, limit, afterSeq }) => ctx.telemetry.tailLogs(limit, stackId, afterSeq),
-      'trace:list': async ({ stackId, limit }) => ctx.telemetry.tailTraces(limit, stackId),
-      'trace:timeline': async ({ id }) => {
-        const trace = ctx.telemetry.findTrace(id)
-        if (!trace) throw new CodedError('not-found', `no trace ${id} (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
-        return buildTimeline(trace, trace.traceId ? ctx.appTelemetry.timeline(trace.traceId) : { spans: [], logs: [] })
-      },
-      'trace:app-errors': async ({ stackId }) => ({ traceIds: ctx.appTelemetry.errorTraces(stackId) }),
-      'trace:replay': async ({ traceId, instance }) => {
-        const trace = ctx.telemetry.findTrace(traceId)
-        if (!trace) throw new Error(`no trace "${traceId}" (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
-        const target = await replayTarget(ctx.runnerFor(trace.stackId).view(), trace, instance, async () => (await ctx.certificates.ca()).certPem)
-        return replayRequest(trace, target)
-      },
+    'stack:list': async () => ctx.runners().map((r) => r.view()).sort((a, b) => a.stack.name.localeCompare(b.stack.name)),
+    'stack:get': async ({ id }) => ctx.runnerFor(id).view(),
+    'stack:save': async ({ stack: input, create }) => {
+      const stack = parseStack(input, 'The stack')
+      return ctx.serial(stack.id, () => ctx.save(stack, create))
+    },
+    'stack:import': async ({ path: target }) => {
+      const file = target.endsWith('.json') ? path.resolve(target) : path.join(path.resolve(target), STACK_FILE_NAME)
+      if (!(await fs.stat(file).catch(() => undefined))) throw new CodedError('not-found', `${file} does not exist; a stack kept in a repository lives in ${STACK_FILE_NAME} at its root`)
+      const stack = await readStackFile(file)
+      return ctx.serial(stack.id, () => ctx.importFile(stack, file))
+    },
+    'stack:start': async ({ id }) => onRunner(id, (runner) => runner.start()),
+    'stack:restart': async ({ id }) =>
+      onRunner(id, async (runner) => {
+        await runner.stop()
+        await runner.start()
+      }),
+    'stack:delete': async ({ id }) => ctx.serial(id, () => ctx.deleteStack(id)),
+    'appserver:restart': async ({ stackId, appServer }) => onRunner(stackId, (runner) => runner.restartAppServer(appServer)),
+    'stack:doctor': async ({ id }) => ({ findings: diagnose({ view: ctx.runnerFor(id).view(), traces: ctx.telemetry.tailTraces(TRACE_BUFFER_SIZE, id), lines: ctx.telemetry.tailLogs(ctx.telemetry.logBufferLines, id) }) }),
+    'instance:control': async ({ stackId, instance, action }) => onRunner(stackId, (runner) => runner.controlInstance(instance, action)),
+    'stack:stop': async ({ id }) => onRunner(id, (runner) => runner.stop()),
+    'cache:purge': async ({ stackId, path }) => ctx.serial(stackId, () => ctx.runnerFor(stackId).purgeCache(path)),
+    'appserver:detect': async ({ folder, profile }) => {
+      const project = await readDotnetProject(folder)
+      const { appServer, notes } = proposeAppServer(project, profile)
+      return { appServer, notes, profiles: project.profiles.map((p) => p.name) }
+    },
+    'cert:list': () => ctx.certCommands.list(),
+    'cert:renew': ({ stackId }) => ctx.certCommands.renew(stackId),
+    'cert:delete': async ({ stackId }) => {
+      await ctx.certificates.remove(stackId)
+      return {}
+    },
+    'cert:export': ({ stackId, format, password }) => ctx.certCommands.export(stackId, format, password),
+    'cert:import': (request) => ctx.certCommands.import(request),
+    'cert:set-domains': ({ domains }) => ctx.certCommands.setDomains(domains),
+    'cert:trust': ({ action, includeSystem }) => ctx.certCommands.trust(action, includeSystem),
+    'stack:export': async ({ id, to, params }) => exportStack(ctx.dataDir, ctx.runnerFor(id).stack, to, params),
+    'engine:problems': async () => ctx.problems(),
+    'proxy:kinds': async () => Promise.all(proxyKinds().map(async (kind) => ({ kind, ...(await proxyDriver(kind).detect()) }))),
+    'log:tail': async ({ stackId, limit, afterSeq }) => ctx.telemetry.tailLogs(limit, stackId, afterSeq),
+    'trace:list': async ({ stackId, limit }) => ctx.telemetry.tailTraces(limit, stackId),
+    'trace:timeline': async ({ id }) => {
+      const trace = ctx.telemetry.findTrace(id)
+      if (!trace) throw new CodedError('not-found', `no trace ${id} (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
+      return buildTimeline(trace, trace.traceId ? ctx.appTelemetry.timeline(trace.traceId) : { spans: [], logs: [] })
+    },
+    'trace:app-errors': async ({ stackId }) => ({ traceIds: ctx.appTelemetry.errorTraces(stackId) }),
+    'trace:replay': async ({ traceId, instance }) => {
+      const trace = ctx.telemetry.findTrace(traceId)
+      if (!trace) throw new Error(`no trace "${traceId}" (the engine keeps the newest ${TRACE_BUFFER_SIZE})`)
+      const target = await replayTarget(ctx.runnerFor(trace.stackId).view(), trace, instance, async () => (await ctx.certificates.ca()).certPem)
+      return replayRequest(trace, target)
+    },
   }
 }
