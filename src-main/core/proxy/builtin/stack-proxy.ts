@@ -26,6 +26,14 @@ const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 export type { ProxyRequest, ProxyResponse }
 
+/** A route as traces name it (`/api → web`): one string per route, not one built per request (the trace encoder then finds it without hashing it again). */
+const routeLabels = new WeakMap<PlanRoute, string>()
+function routeLabel(route: PlanRoute): string {
+  let label = routeLabels.get(route)
+  if (label === undefined) routeLabels.set(route, (label = `${route.pathPrefix} → ${route.appServer}`))
+  return label
+}
+
 /** What the listener knows about the connection a request came on. */
 export interface ConnectionInfo {
   proto: 'http' | 'https'
@@ -185,7 +193,7 @@ export class StackProxy implements ExchangeHost {
     }
     const { upstream } = member
     trace.trace.upstream = upstream.id
-    trace.trace.route = `${route.pathPrefix} → ${route.appServer}`
+    trace.trace.route = routeLabel(route)
     if (tried.size) trace.trace.retries = tried.size
     // A retry stays in the request's trace (a new span: a new attempt).
     const { header: traceparent, traceId, spanId } = nextTraceparent(trace.trace.traceId ? `00-${trace.trace.traceId}-${trace.trace.spanId}-01` : req.headers.traceparent)
@@ -310,7 +318,7 @@ export class StackProxy implements ExchangeHost {
     const member = this.pick(route.appServer, { stickyId })
     if (!member) return refuse(502, `no instance of ${route.appServer} is available: ${describeUpstreams(route.upstreams).join('; ')}`)
     trace.trace.upstream = member.upstream.id
-    trace.trace.route = `${route.pathPrefix} → ${route.appServer}`
+    trace.trace.route = routeLabel(route)
     const { header: traceparent, traceId, spanId } = nextTraceparent(req.headers.traceparent)
     trace.trace.traceId = traceId
     trace.trace.spanId = spanId
