@@ -74,6 +74,17 @@ export const PAIRINGS: Pairing[] = [
 
 export const pairingKey = (p: Pairing) => `${p.a} | ${p.b} | ${p.size}`
 
+/** CPU comparisons taken side by side: both targets under the same fixed load at the same time, so that they share the machine's state exactly. */
+export const SIDE_BY_SIDE: (Pairing & { what: string })[] = [
+  { a: BUILTIN, b: BUILTIN_OFF, size: SMALL, what: 'what sending and keeping traces costs' },
+  { a: BUILTIN_CACHE, b: BUILTIN, size: SMALL, what: 'what the cache miss path costs' },
+  { a: BUILTIN_CACHE, b: NGINX_CACHE, size: CACHE_HIT_SIZE, what: 'a cache hit against nginx' },
+  { a: BUILTIN, b: 'nginx', size: SMALL, what: 'proxying against nginx' },
+]
+
+/** Per side-by-side pairing (by pairingKey), each run's proxy CPU per request of a and of b, µs. */
+export type SideBySideRuns = Record<string, [number, number][]>
+
 /**
  * Per pairing (by pairingKey), its runs as [a, b] pairs taken back to back, a first in one pair and
  * b first in the next: the VM's drift over minutes, which swings a row by a third between rounds,
@@ -81,7 +92,7 @@ export const pairingKey = (p: Pairing) => `${p.a} | ${p.b} | ${p.size}`
  */
 export type PairRuns = Record<string, [Row, Row][]>
 
-export function summarise(samples: Row[], cpuSamples: Record<string, number[]>, sizes: string[], pairs: PairRuns) {
+export function summarise(samples: Row[], cpuSamples: Record<string, number[]>, sizes: string[], pairs: PairRuns, sideBySideRuns: SideBySideRuns) {
   const of = (target: string, size: string) => samples.filter((r) => r.target === target && r.size === size)
   const targets = [...new Set(samples.map((r) => r.target))]
   const summary: SummaryRow[] = sizes.flatMap((size) =>
@@ -131,10 +142,15 @@ export function summarise(samples: Row[], cpuSamples: Record<string, number[]>, 
       pass: onVsOff !== undefined && 1 - onVsOff.median <= 0.05,
     },
   ]
-  return { summary, cpuMicrosPerRequest: cpu, checks, twoWorkers: twoWorkers && range(twoWorkers) }
+  const sideBySide = SIDE_BY_SIDE.flatMap((p) => {
+    const runs = sideBySideRuns[pairingKey(p)]
+    if (!runs?.length) return []
+    return [{ ...p, aMicros: spread(runs.map(([a]) => a)), bMicros: spread(runs.map(([, b]) => b)), ratio: spread(runs.map(([a, b]) => +(a / b).toFixed(3))) }]
+  })
+  return { summary, cpuMicrosPerRequest: cpu, checks, sideBySide, twoWorkers: twoWorkers && range(twoWorkers) }
 }
 
-export function renderBenchMarkdown(result: ReturnType<typeof summarise> & { date: string; machine: string; node: string; rounds: number; durationSeconds: number; warmupSeconds: number; fixedRate: number; pairs: number; pairSeconds: number }): string {
+export function renderBenchMarkdown(result: ReturnType<typeof summarise> & { date: string; machine: string; node: string; rounds: number; durationSeconds: number; warmupSeconds: number; fixedRate: number; pairs: number; pairSeconds: number; sideBySideRate: number }): string {
   const r = (s: Spread, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`
   const lines = [
     '# Proxy benchmark',
@@ -153,6 +169,12 @@ export function renderBenchMarkdown(result: ReturnType<typeof summarise> & { dat
     '| target | µs per request |',
     '|---|---:|',
     ...Object.entries(result.cpuMicrosPerRequest).map(([t, s]) => `| ${t} | ${r(s)} |`),
+    '',
+    `Side by side: the two targets of each row under ${result.sideBySideRate} req/s of 1 KiB requests each, at the same time, so that both meet the same state of the machine; the proxy CPU per request of each and their ratio, run by run:`,
+    '',
+    '| what | a | b | size | a µs | b µs | a / b |',
+    '|---|---|---|---|---:|---:|---:|',
+    ...result.sideBySide.map((x) => `| ${x.what} | ${x.a} | ${x.b} | ${x.size} | ${r(x.aMicros)} | ${r(x.bMicros)} | ${r(x.ratio, 2)} |`),
     '',
     `One process per core: the plain Node pipe proxy as two worker processes on one listening socket made ${result.twoWorkers ?? 'not measured'}× the requests/s of one (pair by pair, as the checks below), on ${result.machine.split(',')[0]} that the load generator and the upstream share.`,
     '',

@@ -12,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
 import { canConnect, findFreePort } from '../../src-main/core/supervisor/ports.js'
-import { PAIRINGS, pairingKey, PIPE_TWO_WORKERS, renderBenchMarkdown, summarise, type PairRuns, type Row } from './bench-report.js'
+import { PAIRINGS, pairingKey, PIPE_TWO_WORKERS, renderBenchMarkdown, SIDE_BY_SIDE, summarise, type PairRuns, type Row, type SideBySideRuns } from './bench-report.js'
 import { caddyConfig, nginxConfig } from './targets/configs.js'
 
 /** Long enough for a stable figure on 2 cores, short enough for the whole table to take about a minute. */
@@ -26,6 +26,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** The checks' ratios: this many back-to-back pairs per comparison, each side PAIR_SECONDS of load. */
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 8)
 const PAIR_SECONDS = 2
+/** The side-by-side CPU comparisons: this many runs, each target at this rate while the other runs too. */
+const SIDE_BY_SIDE_RUNS = 5
+const SIDE_BY_SIDE_RATE = 4_000
 const SIZES = [
   { name: '1 KiB', path: '/small', connections: 50 },
   { name: '1 MiB', path: '/large', connections: 10 },
@@ -160,6 +163,28 @@ async function measurePairs(): Promise<PairRuns> {
   return runs
 }
 
+/** Proxy CPU per request of two targets loaded at the same time, at the same fixed rate. */
+async function measureSideBySide(): Promise<SideBySideRuns> {
+  const runs: SideBySideRuns = {}
+  for (const pairing of SIDE_BY_SIDE) {
+    const pair = [pairing.a, pairing.b].map((name) => targets.find((t) => t.name === name))
+    const size = [...SIZES, CACHE_HIT].find((s) => s.name === pairing.size)!
+    if (!pair[0]?.pid || !pair[1]?.pid) continue
+    const [a, b] = pair as (Target & { pid: number })[]
+    console.error(`side by side: ${pairingKey(pairing)}`)
+    const list: [number, number][] = (runs[pairingKey(pairing)] = [])
+    for (let i = 0; i < SIDE_BY_SIDE_RUNS; i++) {
+      const before = [processCpu(a.pid), processCpu(b.pid)]
+      const load = (t: Target) => autocannon({ url: `http://127.0.0.1:${t.port}${size.path}`, connections: 25, duration: FIXED_RATE_S, overallRate: SIDE_BY_SIDE_RATE })
+      const [ra, rb] = await Promise.all([load(a), load(b)])
+      const micros = (pid: number, was: number, total: number) => Math.round(((processCpu(pid) - was) * 1e6) / total)
+      list.push([micros(a.pid, before[0], ra.requests.total), micros(b.pid, before[1], rb.requests.total)])
+      console.error(`  ${list.at(-1)![0]} µs / ${list.at(-1)![1]} µs`)
+    }
+  }
+  return runs
+}
+
 type Size = (typeof SIZES)[number]
 
 interface Target {
@@ -177,6 +202,7 @@ const targets: Target[] = []
 const samples: Row[] = []
 const cpuSamples: Record<string, number[]> = {}
 let pairs: PairRuns = {}
+let sideBySide: SideBySideRuns = {}
 try {
   const upstreamPort = await findFreePort()
   await startProcess(process.execPath, [path.join(here, 'targets', 'upstream.mjs')], { PORT: String(upstreamPort) }, upstreamPort)
@@ -235,13 +261,14 @@ try {
     }
   }
   pairs = await measurePairs()
+  sideBySide = await measureSideBySide()
 } finally {
   for (const c of children) await stop(c)
   fs.rmSync(work, { recursive: true, force: true })
 }
 
-const report = summarise(samples, cpuSamples, [...SIZES, CACHE_HIT].map((s) => s.name), pairs)
-const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, rounds: ROUNDS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, fixedRate: FIXED_RATE, pairs: PAIRS, pairSeconds: PAIR_SECONDS, ...report, samples, pairRuns: pairs }
+const report = summarise(samples, cpuSamples, [...SIZES, CACHE_HIT].map((s) => s.name), pairs, sideBySide)
+const result = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`, node: process.version, rounds: ROUNDS, durationSeconds: DURATION_S, warmupSeconds: WARMUP_S, fixedRate: FIXED_RATE, pairs: PAIRS, pairSeconds: PAIR_SECONDS, sideBySideRate: SIDE_BY_SIDE_RATE, ...report, samples, pairRuns: pairs, sideBySideRuns: sideBySide }
 fs.mkdirSync('bench/results', { recursive: true })
 fs.writeFileSync('bench/results/proxy-comparison.json', JSON.stringify(result, null, 2) + '\n')
 const markdown = renderBenchMarkdown(result)
