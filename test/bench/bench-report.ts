@@ -178,7 +178,7 @@ export function renderBenchMarkdown(result: ReturnType<typeof summarise> & { dat
     '',
     `One process per core: the plain Node pipe proxy as two worker processes on one listening socket made ${result.twoWorkers ?? 'not measured'}× the requests/s of one (pair by pair, as the checks below), on ${result.machine.split(',')[0]} that the load generator and the upstream share.`,
     '',
-    `Targets (from the hardened-proxy and proxy-duties issues). Each ratio is measured on its own, after the rounds: the two targets take turns, ${result.pairSeconds} s of load each (after half a second of warm-up), ${result.pairs} times, the other one first every second time, and each cell is the median of the ${result.pairs} back-to-back ratios with their range. The rounds above move a row by a third between minutes on this VM; back to back, the two sides of a ratio share that drift.`,
+    `Targets (from the hardened-proxy and proxy-duties issues). Each ratio is measured on its own, after the rounds: the two targets take turns, ${result.pairSeconds} s of load each (after a second of warm-up), ${result.pairs} times, the other one first every second time, and each cell is the median of the ${result.pairs} back-to-back ratios with their range. The rounds above move a row by a third between minutes on this VM; back to back, the two sides of a ratio share that drift.`,
     '',
     '| check | target | measured | |',
     '|---|---|---|---|',

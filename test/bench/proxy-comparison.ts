@@ -26,7 +26,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** The checks' ratios: this many back-to-back pairs per comparison, each side PAIR_SECONDS of load. */
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 8)
 const PAIR_SECONDS = 2
-const PAIR_WARMUP_S = 0.5
+const PAIR_WARMUP_S = 1
 /** The side-by-side CPU comparisons: this many runs, each target at this rate while the other runs too. */
 const SIDE_BY_SIDE_RUNS = 5
 const SIDE_BY_SIDE_RATE = 4_000
@@ -154,7 +154,7 @@ async function measurePairs(): Promise<PairRuns> {
     if (!a || !b) continue
     console.error(`pairs: ${pairingKey(pairing)}`)
     const list: [Row, Row][] = (runs[pairingKey(pairing)] = [])
-    // Each run after its own short warm-up, as in the rounds: the checks compare steady states, not how 50 new connections ramp up.
+    // Each run after its own warm-up, as in the rounds: the checks compare steady states, not how 50 new connections ramp up.
     const steady = async (t: Target) => {
       await autocannon({ url: `http://127.0.0.1:${t.port}${size.path}`, connections: size.connections, duration: PAIR_WARMUP_S, pipelining: 1 })
       return load(t, size, PAIR_SECONDS)
