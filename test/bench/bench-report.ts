@@ -24,7 +24,7 @@ function spread(values: number[]): Spread {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-  return { median: +median.toFixed(2), min: sorted[0], max: sorted.at(-1)! }
+  return { median: +median.toFixed(4), min: sorted[0], max: sorted.at(-1)! }
 }
 
 export interface SummaryRow {
