@@ -6,17 +6,15 @@ import { stackUrls } from './stacks/stack-urls.js'
 import { dataLayout, type DataLayout } from './data-layout.js'
 import { resourcesDir } from './paths.js'
 import type { CertificateManager } from './certs/certificate-manager.js'
-import type { ProxyPlan, RunningProxy } from './proxy/proxy-driver.js'
+import type { ProxyPlan } from './proxy/proxy-driver.js'
+import { ProxyRun } from './proxy-run.js'
 import { checkProxyListeners, proxyPlanFor, type Instance } from './stack-plan.js'
 import { processView, StackInstances } from './stack-instances.js'
 import { DRAIN_MS, planRollout, rollsSideBySide } from './stack-rollout.js'
 import { proxyDriver } from './proxy/proxy-drivers.js'
 import type { ManagedProcess } from './supervisor/managed-process.js'
 import type { ProcessRegistry } from './supervisor/process-registry.js'
-import { findFreePort } from './supervisor/ports.js'
-import { LOG_FILE_MAX_BYTES, RotatingFile } from './telemetry/log-files.js'
 import type { Telemetry } from './telemetry/telemetry.js'
-import { proxyHooks } from './telemetry/proxy-hooks.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const json = (value: unknown) => JSON.stringify(value)
@@ -26,13 +24,11 @@ export class StackRunner {
   private state: StackState = 'stopped'
   private error?: string
   private instances: Instance[] = []
-  private proxy?: RunningProxy
+  private readonly proxyRun: ProxyRun
   private readonly made: StackInstances
   private readonly layout: DataLayout
   private busy?: Promise<void>
   private tls?: { certPem: string; keyPem: string }
-  private traceFile?: RotatingFile
-  private adminPort?: number
   /** The aerie.stack.json this stack lives in, when it is kept in an app's repository. */
   source?: string
   /** Why the last edit of `source` was not applied (file, line, field); the stack keeps its last valid config. */
@@ -65,6 +61,7 @@ export class StackRunner {
     this.registry = deps.registry
     this.changed = deps.changed
     this.layout = dataLayout(deps.dataDir)
+    this.proxyRun = new ProxyRun(deps.telemetry, this.layout)
     this.made = new StackInstances(stack.id, {
       ...deps,
       layout: this.layout,
@@ -142,7 +139,7 @@ export class StackRunner {
   private async applyChangeNow(next: Stack, replace: string[]): Promise<string> {
     if (this.busy) await this.busy.catch(() => undefined)
     const previous = this.stack
-    if (!this.isActive || !this.proxy) {
+    if (!this.isActive || !this.proxyRun.running) {
       this.stack = next
       // The last start's error was about the stack before this change: it no longer holds.
       if (this.error) this.setState('stopped')
@@ -211,7 +208,7 @@ export class StackRunner {
         const oldTls = this.tls
         this.tls = tls
         try {
-          await this.proxy.reload(this.plan())
+          await this.proxyRun.running.reload(this.plan())
         } catch (err) {
           this.tls = oldTls
           throw err
@@ -284,8 +281,8 @@ export class StackRunner {
   /** Empties the running stack's response cache, or what is under `path` where the proxy can tell. */
   async purgeCache(path?: string): Promise<{ purged: number | null; note: string }> {
     if (!this.stack.proxy.cache) throw new Error(`stack "${this.stack.id}" has no response cache (proxy.cache)`)
-    if (!this.proxy || !this.isActive) throw new Error(`stack "${this.stack.id}" is ${this.derivedState}; its cache is empty`)
-    const purged = await this.proxy.purgeCache?.(path)
+    if (!this.proxyRun.running || !this.isActive) throw new Error(`stack "${this.stack.id}" is ${this.derivedState}; its cache is empty`)
+    const purged = await this.proxyRun.running.purgeCache?.(path)
     const what = path ? `under ${path}` : 'all'
     const note = purged === undefined ? `emptied the ${this.proxyLabel(this.stack)} cache (whole: it names its files by hash)` : `purged ${purged} cached answer(s) (${what})`
     this.system(note)
@@ -327,7 +324,7 @@ export class StackRunner {
       this.instances = []
       this.instances = await this.made.all(this.stack)
       await Promise.all(this.instances.map((i) => i.process.start()))
-      await this.startProxy()
+      await this.proxyRun.start(this.stack, () => this.plan())
       this.setState('running')
       this.system(`stack ${stack.id} is running: ${this.view().urls.join(' ')}`)
       void this.checkNames(stack)
@@ -340,31 +337,17 @@ export class StackRunner {
     }
   }
 
-  private async startProxy(): Promise<void> {
-    const { stack } = this
-    this.adminPort = stack.proxy.kind === 'caddy' ? await findFreePort() : undefined
-    this.traceFile = stack.proxy.traceFile ? new RotatingFile(this.layout.traces(stack.id), LOG_FILE_MAX_BYTES) : undefined
-    this.proxy = await proxyDriver(stack.proxy.kind).start(this.plan(), proxyHooks(this.telemetry, stack.id, this.traceFile))
-  }
-
-  private async stopProxy(): Promise<void> {
-    await this.proxy?.stop()
-    this.proxy = undefined
-    await this.traceFile?.close()
-    this.traceFile = undefined
-  }
-
   /** Replaces the running proxy with one for the current stack; when that fails, `revert` restores the old stack and its proxy comes back. */
   private async restartProxy(tls: { certPem: string; keyPem: string } | undefined, revert: () => Promise<void>): Promise<void> {
     const oldTls = this.tls
-    await this.stopProxy()
+    await this.proxyRun.stop()
     this.tls = tls
     try {
-      await this.startProxy()
+      await this.proxyRun.start(this.stack, () => this.plan())
     } catch (err) {
       await revert()
       this.tls = oldTls
-      await this.startProxy().catch((again) => this.system(`the previous proxy did not come back either: ${(again as Error).message}`))
+      await this.proxyRun.start(this.stack, () => this.plan()).catch((again) => this.system(`the previous proxy did not come back either: ${(again as Error).message}`))
       throw err
     }
   }
@@ -378,14 +361,14 @@ export class StackRunner {
   }
 
   private async teardown(): Promise<void> {
-    await this.stopProxy()
+    await this.proxyRun.stop()
     await Promise.all(this.instances.map((i) => i.process.stop()))
   }
 
   /** A new instance's state changes: the proxy re-reads its upstreams, the faces get the view, a stop or crash is logged. */
   private watch(process: ManagedProcess, source: string): void {
     process.onState((s) => {
-      this.proxy?.instancesChanged?.()
+      this.proxyRun.running?.instancesChanged?.()
       if (s.state === 'exited' || s.state === 'crashed' || s.state === 'failed') this.system(`${source} is ${s.state}: ${s.error ?? 'exited'}`)
       const view = this.view()
       const own = view.processes.find((p) => p.id === process.spec.id && p.pid === s.pid)
@@ -404,7 +387,7 @@ export class StackRunner {
   }
 
   private planFor(stack: Stack, instances: Instance[], tls: { certPem: string; keyPem: string } | undefined): ProxyPlan {
-    return proxyPlanFor(stack, instances, { tls, workDir: this.layout.proxies(stack.id), adminPort: this.adminPort, owner: this.registry.owner, baseDir: this.baseDir })
+    return proxyPlanFor(stack, instances, { tls, workDir: this.layout.proxies(stack.id), adminPort: this.proxyRun.adminPort, owner: this.registry.owner, baseDir: this.baseDir })
   }
 
 }

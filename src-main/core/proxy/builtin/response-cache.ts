@@ -32,7 +32,7 @@ const NO_DIRECTIVES: ReadonlyMap<string, string | true> = new Map()
 function directives(value: string | string[] | undefined): ReadonlyMap<string, string | true> {
   if (value === undefined) return NO_DIRECTIVES
   const out = new Map<string, string | true>()
-  for (const part of (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',')) {
+  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
     const [name, ...rest] = part.trim().split('=')
     if (name) out.set(name.toLowerCase(), rest.length ? rest.join('=').replace(/^"|"$/g, '') : true)
   }
