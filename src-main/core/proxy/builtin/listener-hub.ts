@@ -7,8 +7,9 @@ import { portInUseMessage } from '../../supervisor/port-owner.js'
 import { hostnameOf, servesHost } from '../routing.js'
 import { unknownHostPage } from './error-pages.js'
 import { H2_MAX_CONCURRENT_STREAMS, HEADER_TIMEOUT_CHECK_MS, LIMIT_WARNING_INTERVAL_MS, MAX_HEADER_BYTES, maxClientConnections, openFileLimit, OUT_OF_FDS } from './limits.js'
+import { Http1Server } from './http1-server.js'
 import { checkRequestTarget, isHttp2Request } from './request-target.js'
-import type { ConnectionInfo, ProxyRequest, ProxyResponse, StackProxy } from './stack-proxy.js'
+import type { ConnectionInfo, ProxyRequest, ProxyResponse, StackProxy, UpgradeRequest } from './stack-proxy.js'
 import { CodedError } from '../../error-codes.js'
 
 type Kind = 'http' | 'https'
@@ -20,7 +21,7 @@ type Kind = 'http' | 'https'
 class SharedListener {
   /** By object, not stack id: two engines in one process (tests) may both run a stack called "demo". */
   readonly stacks = new Set<StackProxy>()
-  private readonly server: http.Server | http2.Http2SecureServer
+  private readonly server: Http1Server | http2.Http2SecureServer
   private readonly contexts = new Map<StackProxy, tls.SecureContext>()
   /** TLS handshake durations of new connections (by client address:port), reported once with their first request. */
   private readonly handshakes = new Map<string, number>()
@@ -38,13 +39,25 @@ class SharedListener {
     first: StackProxy,
   ) {
     const { timeouts } = first.plan.settings
+    const clientError = (err: NodeJS.ErrnoException, socket: Duplex) => {
+      // The parser already refuses ambiguous framing (Content-Length with Transfer-Encoding, differing
+      // Content-Lengths), invalid header characters and oversized headers: answer and never forward.
+      if (!socket.writable) return socket.destroy()
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${http.STATUS_CODES[status]} (refused by Aerie's proxy: ${err.code ?? err.message})\n`)
+    }
+    // After listen, an 'error' is a failed accept (EMFILE at the file limit): without a listener it would end the process.
+    const acceptError = (err: NodeJS.ErrnoException) => this.warn(`${this.kind.toUpperCase()} port ${this.port} could not accept a connection: ${err.code ?? err.message}${OUT_OF_FDS.has(err.code ?? '') ? ` (the proxy has no file descriptor left; limit ${openFileLimit() ?? 'unknown'}: raise it with ulimit -n)` : ''}`)
     if (kind === 'http') {
-      this.server = http.createServer(
-        { headersTimeout: timeouts.clientHeadersMs, requestTimeout: 0, keepAliveTimeout: timeouts.idleMs, connectionsCheckingInterval: HEADER_TIMEOUT_CHECK_MS, maxHeaderSize: MAX_HEADER_BYTES },
-        (req, res) => this.dispatch(req, res),
-      )
+      const server = new Http1Server({ headersTimeoutMs: timeouts.clientHeadersMs, idleMs: timeouts.idleMs, maxHeaderSize: MAX_HEADER_BYTES, checkIntervalMs: HEADER_TIMEOUT_CHECK_MS })
+      server.on('request', (req, res) => this.dispatch(req, res))
+      server.on('connection', (socket) => this.accept(socket))
+      server.on('error', acceptError)
+      server.on('upgrade', (req, socket, head) => this.dispatchUpgrade(req, socket, head))
+      server.on('clientError', clientError)
+      this.server = server
     } else {
-      this.server = http2.createSecureServer({
+      const server = http2.createSecureServer({
         allowHTTP1: true,
         SNICallback: (name, cb) => cb(null, this.contextFor(name)),
         cert: first.plan.tls!.certPem,
@@ -55,12 +68,12 @@ class SharedListener {
         // HTTP/1 requests on this server get Node's default header size, which MAX_HEADER_BYTES equals.
         settings: { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS, maxHeaderListSize: MAX_HEADER_BYTES },
       })
-      this.server.on('request', (req: ProxyRequest, res: ProxyResponse) => {
+      server.on('request', (req: ProxyRequest, res: ProxyResponse) => {
         const timer = this.headerTimers.get(req.socket)
         if (timer) clearTimeout(timer)
         this.dispatch(req, res)
       })
-      this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+      server.on('secureConnection', (socket: tls.TLSSocket) => {
         const key = `${socket.remoteAddress}:${socket.remotePort}`
         const t0 = this.acceptedAt.get(key)
         this.acceptedAt.delete(key)
@@ -73,20 +86,14 @@ class SharedListener {
         this.handshakes.set(key, Math.round((performance.now() - t0) * 100) / 100)
         socket.once('close', () => this.handshakes.delete(key))
       })
+      server.on('connection', (socket: Socket) => this.accept(socket))
+      server.on('error', acceptError)
+      // Idle connections are closed after this (an HTTP/1.1 socket with no 'timeout' listener is destroyed).
+      server.setTimeout(timeouts.idleMs)
+      server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.dispatchUpgrade(req, socket, head))
+      server.on('clientError', clientError)
+      this.server = server
     }
-    this.server.on('connection', (socket: Socket) => this.accept(socket))
-    // After listen, an 'error' is a failed accept (EMFILE at the file limit): without a listener it would end the process.
-    this.server.on('error', (err: NodeJS.ErrnoException) => this.warn(`${this.kind.toUpperCase()} port ${this.port} could not accept a connection: ${err.code ?? err.message}${OUT_OF_FDS.has(err.code ?? '') ? ` (the proxy has no file descriptor left; limit ${openFileLimit() ?? 'unknown'}: raise it with ulimit -n)` : ''}`))
-    // Idle connections are closed after this (an HTTP/1.1 socket with no 'timeout' listener is destroyed).
-    this.server.setTimeout(timeouts.idleMs)
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.dispatchUpgrade(req, socket, head))
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      // Node's parser already refuses ambiguous framing (Content-Length with Transfer-Encoding, differing
-      // Content-Lengths), invalid header characters and oversized headers: answer and never forward.
-      if (!socket.writable) return socket.destroy()
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${http.STATUS_CODES[status]} (refused by Aerie's proxy: ${err.code ?? err.message})\n`)
-    })
     this.attach(first)
   }
 
@@ -195,7 +202,7 @@ class SharedListener {
     owner.answer(req, res, conn, { status: 404, reason: `no stack on this port serves ${host || '(no Host header)'}`, html: unknownHostPage(host, this.port, hostnames, this.kind) })
   }
 
-  private dispatchUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  private dispatchUpgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void {
     const refusal = checkRequestTarget(req)
     const host = hostnameOf(req.headers.host)
     const stack = this.stackFor(host)

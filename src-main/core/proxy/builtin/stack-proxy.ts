@@ -16,7 +16,7 @@ import { maskedHeaders, TraceRecorder } from './trace-recorder.js'
 import { isAvailable, pickMember, stickyIdOf, type Member } from './upstream-pool.js'
 import { tunnelUpgrade } from './websocket-tunnel.js'
 import { UpstreamConnections } from './upstream-connections.js'
-import { UpstreamExchange, type ExchangeContext, type ExchangeFailure, type ExchangeHost, type ProxyRequest, type ProxyResponse } from './upstream-exchange.js'
+import { UpstreamExchange, type ExchangeContext, type ExchangeFailure, type ExchangeHost, type ProxyRequest, type ProxyResponse, type UpgradeRequest } from './upstream-exchange.js'
 
 const PROTOCOLS: Record<string, string> = { '1.1': 'HTTP/1.1', '1.0': 'HTTP/1.0' }
 /** How long the rest of a refused (413) body is read and dropped before the connection is closed. */
@@ -24,7 +24,7 @@ const LINGER_MS = 5_000
 /** Methods that may be sent again to another instance after a connect failure (no body). */
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-export type { ProxyRequest, ProxyResponse }
+export type { ProxyRequest, ProxyResponse, UpgradeRequest }
 
 /** A route as traces name it (`/api → web`): one string per route, not one built per request (the trace encoder then finds it without hashing it again). */
 const routeLabels = new WeakMap<PlanRoute, string>()
@@ -123,7 +123,7 @@ export class StackProxy implements ExchangeHost {
   }
 
   /** The same for an upgrade request, on its raw socket. */
-  refuseUpgrade(req: http.IncomingMessage, socket: Duplex, conn: ConnectionInfo, status: number, text: string): void {
+  refuseUpgrade(req: UpgradeRequest, socket: Duplex, conn: ConnectionInfo, status: number, text: string): void {
     socket.end(plainAnswer(status, text))
     this.recorder(req, conn, req.url ?? '').finish(status, undefined, text)
   }
@@ -295,7 +295,7 @@ export class StackProxy implements ExchangeHost {
   }
 
   /** A WebSocket (or other Upgrade) request: tunnelled to an instance as raw TCP after the handshake. */
-  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, conn: ConnectionInfo): void {
+  upgrade(req: UpgradeRequest, socket: Duplex, head: Buffer, conn: ConnectionInfo): void {
     let url = req.url ?? '/'
     const trace = this.recorder(req, conn, url)
     const refuse = (status: number, text: string, extra = '') => {

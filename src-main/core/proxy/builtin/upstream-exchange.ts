@@ -9,14 +9,19 @@ import { stripPathPrefix, withoutHopByHop } from './forwarded-headers.js'
 import { cacheStatus, notStoredStatus, storability, type ResponseCache } from './response-cache.js'
 import { openFileLimit, OUT_OF_FDS } from './limits.js'
 import type { Http1Pool, UpstreamController, UpstreamHandler, UpstreamRequest } from './http1-client.js'
+import type { Http1ServerRequest } from './http1-server-request.js'
+import type { Http1ServerResponse } from './http1-server-response.js'
 import { isHttp2Request } from './request-target.js'
 import { singleValued } from './single-value-headers.js'
 import type { ConnectionInfo } from './stack-proxy.js'
 import { BodyCapture, maskedHeaders, type TraceRecorder } from './trace-recorder.js'
 import { recordFailure, recordSuccess, STICKY_COOKIE, type Member } from './upstream-pool.js'
 
-export type ProxyRequest = http.IncomingMessage | Http2ServerRequest
-export type ProxyResponse = http.ServerResponse | Http2ServerResponse
+/** A request on the plain-HTTP listener (http1-server.ts) or the TLS one (node:http's HTTP/1 or HTTP/2 compatibility objects). */
+export type ProxyRequest = Http1ServerRequest | http.IncomingMessage | Http2ServerRequest
+export type ProxyResponse = Http1ServerResponse | http.ServerResponse | Http2ServerResponse
+/** An Upgrade request (HTTP/1 only), on either listener. */
+export type UpgradeRequest = Http1ServerRequest | http.IncomingMessage
 
 /** Errors of a connection attempt (the instance refused or did not answer), as opposed to a failure after it. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'CONNECT_TIMEOUT'])
@@ -102,7 +107,7 @@ export class UpstreamExchange implements UpstreamHandler {
     private readonly host: ExchangeHost,
   ) {
     this.onClientClose = this.onClientClose.bind(this)
-    res.once('close', this.onClientClose)
+    events(res).once('close', this.onClientClose)
     member.inFlight++
   }
 
@@ -172,7 +177,7 @@ export class UpstreamExchange implements UpstreamHandler {
     // HTTP/2 takes a single-value field once; HTTP/1 passes the instance's answer through as it came.
     res.writeHead(statusCode, isHttp2Request(req) ? singleValued(outHeaders) : outHeaders)
     this.responseHeaders = maskedHeaders(outHeaders, settings.traceSecrets)
-    res.once('finish', this.onFinish.bind(this))
+    events(res).once('finish', this.onFinish.bind(this))
     if (encoding) {
       const zip = compressor(encoding)
       pipeline(zip, res as NodeJS.WritableStream, () => undefined)
@@ -224,7 +229,7 @@ export class UpstreamExchange implements UpstreamHandler {
     const { member, settings, trace, res } = this
     const answered = this.sink !== undefined
     if (err instanceof BodyTooLargeError && !res.headersSent && !this.clientGone) {
-      res.removeListener('close', this.onClientClose)
+      events(res).removeListener('close', this.onClientClose)
       return this.host.bodyTooLarge(this.req, res, trace)
     }
     if (this.clientGone) return trace.finish(answered ? this.status : 499, undefined, answered ? 'the client closed the connection' : 'the client closed the connection before the response')
@@ -243,7 +248,7 @@ export class UpstreamExchange implements UpstreamHandler {
       res.destroy()
       return trace.finish(this.status, undefined, `${id}: response aborted: ${message}`)
     }
-    res.removeListener('close', this.onClientClose)
+    events(res).removeListener('close', this.onClientClose)
     const port = member.upstream.port
     if (OUT_OF_FDS.has(code)) {
       const limit = `the proxy has no file descriptor left (limit ${openFileLimit() ?? 'unknown'}); raise it with ulimit -n or close connections`
@@ -272,6 +277,9 @@ export class UpstreamExchange implements UpstreamHandler {
     this.member.inFlight--
   }
 }
+
+/** A response's events, whichever listener it came on (their typings overload `once` differently). */
+const events = (res: ProxyResponse): NodeJS.EventEmitter => res
 
 /**
  * An HTTP/2 request body as the HTTP/1.1 client reads it. A stream the client reset (RST_STREAM) still ends its

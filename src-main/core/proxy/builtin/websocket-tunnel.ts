@@ -27,7 +27,7 @@ export interface TunnelEvents {
  * unparsed (a raw tunnel after a refused upgrade would carry whatever the client writes).
  */
 export function tunnelUpgrade(
-  req: IncomingMessage,
+  req: Pick<IncomingMessage, 'method' | 'url'>,
   client: Duplex,
   head: Buffer,
   /** `path`: the request target sent upstream, when it is not the client's (a stripPrefix route). */
