@@ -18,7 +18,8 @@ export function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeade
         )
       : undefined
   const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name]
     // HTTP/2 pseudo-headers (:authority, :path, …) describe the client's stream, not the request to forward.
     if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name) || named?.has(name)) continue
     out[name] = value

@@ -107,7 +107,8 @@ export class UpstreamExchange implements UpstreamHandler {
     private readonly host: ExchangeHost,
   ) {
     this.onClientClose = this.onClientClose.bind(this)
-    events(res).once('close', this.onClientClose)
+    // `on`, not `once` (no wrapper per request): each answer emits 'close' and 'finish' once.
+    events(res).on('close', this.onClientClose)
     member.inFlight++
   }
 
@@ -177,7 +178,7 @@ export class UpstreamExchange implements UpstreamHandler {
     // HTTP/2 takes a single-value field once; HTTP/1 passes the instance's answer through as it came.
     res.writeHead(statusCode, isHttp2Request(req) ? singleValued(outHeaders) : outHeaders)
     this.responseHeaders = maskedHeaders(outHeaders, settings.traceSecrets)
-    events(res).once('finish', this.onFinish.bind(this))
+    events(res).on('finish', this.onFinish.bind(this))
     if (encoding) {
       const zip = compressor(encoding)
       pipeline(zip, res as NodeJS.WritableStream, () => undefined)
