@@ -65,6 +65,10 @@ export class Http1Server extends EventEmitter<Http1ServerEvents> {
     return this.server.listening
   }
 
+  address(): net.AddressInfo | string | null {
+    return this.server.address()
+  }
+
   listen(options: net.ListenOptions, ready: () => void): void {
     this.server.listen(options, () => {
       this.sweeper = setInterval(() => this.sweep(), this.options.checkIntervalMs)
