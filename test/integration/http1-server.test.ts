@@ -26,8 +26,15 @@ beforeAll(async () => {
     socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n${err.code}`)
   })
   server.on('upgrade', (req, socket, head) => {
-    upgrades.push({ url: req.url, head: head.toString() })
-    socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\nupgraded')
+    // As the tunnel does: the socket is read only once the instance has answered, a moment later.
+    setTimeout(() => {
+      let later = ''
+      socket.on('data', (d: Buffer) => (later += d))
+      setTimeout(() => {
+        upgrades.push({ url: req.url, head: head.toString() + later })
+        socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\nupgraded')
+      }, 50)
+    }, 100)
   })
   await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve))
   port = (server.address() as net.AddressInfo).port
@@ -140,12 +147,20 @@ describe('the plain-HTTP/1.1 server of the built-in proxy', () => {
     expect(thrown).toBe('ERR_INVALID_CHAR')
   })
 
-  it('hands an upgrade over with the bytes after its head, after the answers before it', async () => {
+  it('hands an upgrade over with the bytes after its head, after the answers before it, losing none sent before the tunnel reads', async () => {
     handler = echo
     upgrades.length = 0
-    const out = await raw(port, `${get('/first')}GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nframe`)
+    const out = await new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write(`${get('/first')}GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nframe1`)
+        setTimeout(() => socket.write('+frame2'), 30)
+      })
+      let text = ''
+      socket.on('data', (d) => (text += d))
+      socket.on('close', () => resolve(text))
+    })
     expect(out.indexOf('GET /first')).toBeGreaterThan(0)
     expect(out.indexOf('GET /first')).toBeLessThan(out.indexOf('101 Switching'))
-    expect(upgrades).toEqual([{ url: '/ws', head: 'frame' }])
+    expect(upgrades).toEqual([{ url: '/ws', head: 'frame1+frame2' }])
   })
 })

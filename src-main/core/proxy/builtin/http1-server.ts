@@ -250,13 +250,12 @@ class ServerConnection implements ResponseOwner {
     this.socket.removeAllListeners('timeout')
     this.socket.setTimeout(0)
     this.parser.close()
+    // Read again only once the tunnel listens (a 'data' listener or a pipe starts it), as node:http hands it over: no byte goes by unheard.
+    ;(this.socket as { readableFlowing: boolean | null }).readableFlowing = null
     // Answers to earlier pipelined requests still go out first; the upgrade waits for them.
     const go = () => this.server.emit('upgrade', req, this.socket, head)
     if (!this.queue.length) go()
-    else {
-      this.socket.pause()
-      this.queue.at(-1)!.once('finish', go)
-    }
+    else this.queue.at(-1)!.once('finish', go)
   }
 
   private pauseBody(): void {
