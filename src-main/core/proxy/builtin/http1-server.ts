@@ -13,10 +13,22 @@ interface NativeParser {
   /** Milliseconds since the current request's first byte; its head is complete when headersCompleted() says so. */
   duration(): number
   headersCompleted(): boolean
+  /** Reads the socket's handle directly (no 'data' events, no Readable in between), as node:http's server does. */
+  consume(handle: StreamHandle): void
+  unconsume(): void
+  getCurrentBuffer(): Buffer
   [callback: number]: unknown
 }
+/** A connected socket's libuv stream, which the parser can read from itself. */
+interface StreamHandle {
+  isStreamBase?: boolean
+  _consumed?: boolean
+  reading?: boolean
+  readStart(): number
+  readStop(): number
+}
 const { HTTPParser, methods } = createRequire(import.meta.url)('_http_common') as {
-  HTTPParser: { new (): NativeParser; REQUEST: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number }
+  HTTPParser: { new (): NativeParser; REQUEST: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnExecute: number }
   methods: string[]
 }
 
@@ -118,6 +130,9 @@ class ServerConnection implements ResponseOwner {
   /** A parse error that waits for the answers before it. */
   private pendingError?: Error & { code?: string }
   private done = false
+  /** The socket's handle, when the parser reads it directly. */
+  private handle?: StreamHandle
+  private parserClosed = false
 
   constructor(
     private readonly server: Http1Server,
@@ -141,7 +156,17 @@ class ServerConnection implements ResponseOwner {
       req.push(null)
     }
     socket.setTimeout(server.options.idleMs, () => socket.destroy())
-    socket.on('data', (data: Buffer) => this.read(data))
+    const handle = (socket as unknown as { _handle?: StreamHandle })._handle
+    if (handle?.isStreamBase && !handle._consumed) {
+      // The parser reads the socket itself: no 'data' event, Buffer push or Readable state per read.
+      handle._consumed = true
+      this.handle = handle
+      parser.consume(handle)
+      parser[HTTPParser.kOnExecute] = (result: number | Error) => this.executed(result, undefined)
+      // Pausing the socket must stop the handle now that no Readable reads it.
+      socket.on('pause', () => this.setReading(false))
+      socket.on('resume', () => this.setReading(!this.bodyPaused && !this.queuePaused))
+    } else socket.on('data', (data: Buffer) => this.executed(this.parser.execute(data), data))
     socket.on('error', () => socket.destroy())
     socket.once('end', () => this.clientEnded())
     socket.once('close', () => this.closed())
@@ -154,12 +179,29 @@ class ServerConnection implements ResponseOwner {
     return this.parser.headersCompleted() ? 0 : this.parser.duration()
   }
 
-  private read(data: Buffer): void {
+  /** After the parser went through what the client sent (`data`: when it was handed over, not read by the parser itself). */
+  private executed(result: number | (Error & { code?: string }), data: Buffer | undefined): void {
     this.begun = true
-    const consumed = this.parser.execute(data)
-    if (consumed instanceof Error) return this.refuse(consumed)
+    // The socket's idle timer counts reads only through 'data' events: a consumed socket refreshes it here.
+    if (this.handle) (this.socket as unknown as { _unrefTimer(): void })._unrefTimer()
+    if (result instanceof Error) return this.refuse(result)
     const req = this.upgraded
-    if (req) this.upgrade(req, data.subarray(consumed))
+    if (req) this.upgrade(req, (data ?? this.parser.getCurrentBuffer()).subarray(result))
+  }
+
+  /** Once, and never inside the parser's own callback (an upgrade is found there): on the next turn, as node:http frees its parsers. */
+  private closeParser(): void {
+    if (this.parserClosed) return
+    this.parserClosed = true
+    setImmediate(() => this.parser.close())
+  }
+
+  private setReading(on: boolean): void {
+    const handle = this.handle
+    if (!handle || handle.reading === on) return
+    handle.reading = on
+    if (on) handle.readStart()
+    else handle.readStop()
   }
 
   private onHeaders(major: number, minor: number, raw: string[] | undefined, method: number, url: string | undefined, _status: unknown, _text: unknown, upgrade: boolean, keepAlive: boolean): number {
@@ -248,8 +290,15 @@ class ServerConnection implements ResponseOwner {
     this.socket.removeAllListeners('data')
     this.socket.removeAllListeners('end')
     this.socket.removeAllListeners('timeout')
+    this.socket.removeAllListeners('pause')
+    this.socket.removeAllListeners('resume')
     this.socket.setTimeout(0)
-    this.parser.close()
+    if (this.handle) {
+      this.parser.unconsume()
+      this.handle._consumed = false
+      this.handle = undefined
+    }
+    this.closeParser()
     // Read again only once the tunnel listens (a 'data' listener or a pipe starts it), as node:http hands it over: no byte goes by unheard.
     ;(this.socket as { readableFlowing: boolean | null }).readableFlowing = null
     // Answers to earlier pipelined requests still go out first; the upgrade waits for them.
@@ -279,7 +328,7 @@ class ServerConnection implements ResponseOwner {
   private closed(): void {
     this.done = true
     this.abortIncoming()
-    this.parser.close()
+    this.closeParser()
     for (const res of this.queue.splice(0)) res.destroy()
   }
 
