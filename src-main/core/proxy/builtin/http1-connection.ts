@@ -1,18 +1,6 @@
-import { createRequire } from 'node:module'
 import net from 'node:net'
 import type { Call, Http1Pool } from './http1-client.js'
-
-/** Node's own HTTP/1 parser (llhttp, native), as node:http's client uses it. */
-interface NativeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void
-  execute(data: Buffer): number | (Error & { code?: string; reason?: string })
-  finish(): number | Error | undefined
-  close(): void
-  [callback: number]: unknown
-}
-const { HTTPParser } = createRequire(import.meta.url)('_http_common') as {
-  HTTPParser: { new (): NativeParser; RESPONSE: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number }
-}
+import { feedParser, HTTPParser, type ParseError } from './native-http-parser.js'
 
 /** How long an idle connection is kept when the instance does not say (`Keep-Alive: timeout=N`); Kestrel's own is 130 s, Node's 5 s. */
 const DEFAULT_IDLE_MS = 4_000
@@ -57,7 +45,6 @@ export class Connection {
       this.connected = true
       this.call?.write(this)
     })
-    this.socket.on('data', (data: Buffer) => this.read(data))
     this.socket.once('end', () => {
       // An answer without a length ends with the connection.
       this.parser.finish()
@@ -83,6 +70,7 @@ export class Connection {
       if (this.informational) this.informational = false
       else this.messageDone = true
     }
+    feedParser(this.socket, this.parser, (result) => this.executed(result))
   }
 
   private onHeaders(_major: number, _minor: number, raw: string[] | undefined, _method: unknown, _url: unknown, status: number, _text: string, upgrade: boolean, keepAlive: boolean): number {
@@ -123,9 +111,9 @@ export class Connection {
     return call.request.method === 'HEAD' ? 1 : 0
   }
 
-  private read(data: Buffer): void {
+  /** After a read went through the parser. Bytes on a connection no request waits on (an idle one) end it: an answer nobody asked for, or the start of one, must not meet the next request. */
+  private executed(result: number | ParseError): void {
     if (!this.call) return void this.socket.destroy()
-    const result = this.parser.execute(data)
     if (result instanceof Error) {
       this.messageDone = false
       const reason = (result as { reason?: string }).reason ?? result.message

@@ -1,36 +1,8 @@
 import { EventEmitter } from 'node:events'
-import { createRequire } from 'node:module'
 import net from 'node:net'
 import { Http1ServerRequest } from './http1-server-request.js'
+import { feedParser, HTTPParser, methods, type ParseError, type ParserFeed } from './native-http-parser.js'
 import { Http1ServerResponse, type ResponseOwner } from './http1-server-response.js'
-
-/** Node's own HTTP/1 parser (llhttp, native), as node:http's server uses it, with its refusals (ambiguous framing, bad characters, oversized heads). */
-interface NativeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void
-  execute(data: Buffer): number | (Error & { code?: string; reason?: string })
-  finish(): number | Error | undefined
-  close(): void
-  /** Milliseconds since the current request's first byte; its head is complete when headersCompleted() says so. */
-  duration(): number
-  headersCompleted(): boolean
-  /** Reads the socket's handle directly (no 'data' events, no Readable in between), as node:http's server does. */
-  consume(handle: StreamHandle): void
-  unconsume(): void
-  getCurrentBuffer(): Buffer
-  [callback: number]: unknown
-}
-/** A connected socket's libuv stream, which the parser can read from itself. */
-interface StreamHandle {
-  isStreamBase?: boolean
-  _consumed?: boolean
-  reading?: boolean
-  readStart(): number
-  readStop(): number
-}
-const { HTTPParser, methods } = createRequire(import.meta.url)('_http_common') as {
-  HTTPParser: { new (): NativeParser; REQUEST: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnExecute: number }
-  methods: string[]
-}
 
 /** Requests a client may pipeline before its socket is no longer read (their answers go out in order). */
 const MAX_PIPELINED = 16
@@ -128,10 +100,9 @@ class ServerConnection implements ResponseOwner {
   private bodyPaused = false
   private queuePaused = false
   /** A parse error that waits for the answers before it. */
-  private pendingError?: Error & { code?: string }
+  private pendingError?: ParseError
   private done = false
-  /** The socket's handle, when the parser reads it directly. */
-  private handle?: StreamHandle
+  private readonly feed: ParserFeed
   private parserClosed = false
 
   constructor(
@@ -156,17 +127,7 @@ class ServerConnection implements ResponseOwner {
       req.push(null)
     }
     socket.setTimeout(server.options.idleMs, () => socket.destroy())
-    const handle = (socket as unknown as { _handle?: StreamHandle })._handle
-    if (handle?.isStreamBase && !handle._consumed) {
-      // The parser reads the socket itself: no 'data' event, Buffer push or Readable state per read.
-      handle._consumed = true
-      this.handle = handle
-      parser.consume(handle)
-      parser[HTTPParser.kOnExecute] = (result: number | Error) => this.executed(result, undefined)
-      // Pausing the socket must stop the handle now that no Readable reads it.
-      socket.on('pause', () => this.setReading(false))
-      socket.on('resume', () => this.setReading(!this.bodyPaused && !this.queuePaused))
-    } else socket.on('data', (data: Buffer) => this.executed(this.parser.execute(data), data))
+    this.feed = feedParser(socket, parser, (result, data) => this.executed(result, data), () => !this.bodyPaused && !this.queuePaused)
     socket.on('error', () => socket.destroy())
     socket.once('end', () => this.clientEnded())
     socket.once('close', () => this.closed())
@@ -179,11 +140,9 @@ class ServerConnection implements ResponseOwner {
     return this.parser.headersCompleted() ? 0 : this.parser.duration()
   }
 
-  /** After the parser went through what the client sent (`data`: when it was handed over, not read by the parser itself). */
-  private executed(result: number | (Error & { code?: string }), data: Buffer | undefined): void {
+  /** After the parser went through what the client sent (`data`: when it came as a 'data' event, not read by the parser itself). */
+  private executed(result: number | ParseError, data: Buffer | undefined): void {
     this.begun = true
-    // The socket's idle timer counts reads only through 'data' events: a consumed socket refreshes it here.
-    if (this.handle) (this.socket as unknown as { _unrefTimer(): void })._unrefTimer()
     if (result instanceof Error) return this.refuse(result)
     const req = this.upgraded
     if (req) this.upgrade(req, (data ?? this.parser.getCurrentBuffer()).subarray(result))
@@ -194,14 +153,6 @@ class ServerConnection implements ResponseOwner {
     if (this.parserClosed) return
     this.parserClosed = true
     setImmediate(() => this.parser.close())
-  }
-
-  private setReading(on: boolean): void {
-    const handle = this.handle
-    if (!handle || handle.reading === on) return
-    handle.reading = on
-    if (on) handle.readStart()
-    else handle.readStop()
   }
 
   private onHeaders(major: number, minor: number, raw: string[] | undefined, method: number, url: string | undefined, _status: unknown, _text: unknown, upgrade: boolean, keepAlive: boolean): number {
@@ -287,17 +238,10 @@ class ServerConnection implements ResponseOwner {
   private upgrade(req: Http1ServerRequest, head: Buffer): void {
     this.done = true
     this.upgraded = undefined
-    this.socket.removeAllListeners('data')
+    this.feed.release()
     this.socket.removeAllListeners('end')
     this.socket.removeAllListeners('timeout')
-    this.socket.removeAllListeners('pause')
-    this.socket.removeAllListeners('resume')
     this.socket.setTimeout(0)
-    if (this.handle) {
-      this.parser.unconsume()
-      this.handle._consumed = false
-      this.handle = undefined
-    }
     this.closeParser()
     // Read again only once the tunnel listens (a 'data' listener or a pipe starts it), as node:http hands it over: no byte goes by unheard.
     ;(this.socket as { readableFlowing: boolean | null }).readableFlowing = null
