@@ -1,5 +1,5 @@
 import type { Trace } from '../../contract.js'
-import { decodeTrace, stackIdOf, traceIdOf, TraceEncoder, type TraceBatch } from './trace-wire.js'
+import { decodeTrace, stackIdOf, traceIdIs, TraceEncoder, type TraceBatch } from './trace-wire.js'
 
 /** Traces that arrive one at a time (the real proxies' logs) are packed into batches of this many. */
 const OPEN_BATCH_TRACES = 512
@@ -52,7 +52,10 @@ export class TraceStore {
 
   find(id: string): Trace | undefined {
     let found: Trace | undefined
-    this.newestFirst((batch, k) => traceIdOf(batch, k) === id && (found = decodeTrace(batch, k)) !== undefined)
+    // Ids are ASCII (trace-wire.ts keeps them as bytes): nothing else can match.
+    if (/[^\x20-\x7e]/.test(id)) return undefined
+    const wanted = Buffer.from(id, 'latin1')
+    this.newestFirst((batch, k) => traceIdIs(batch, k, wanted) && (found = decodeTrace(batch, k)) !== undefined)
     return found
   }
 

@@ -1,6 +1,7 @@
+import v8 from 'node:v8'
 import { describe, expect, it } from 'vitest'
 import { TraceSchema, type Trace } from '../../../src-main/contract.js'
-import { decodeTraces, TraceEncoder } from '../../../src-main/core/telemetry/trace-wire.js'
+import { decodeTraces, traceIdIs, TraceEncoder, type TraceBatch } from '../../../src-main/core/telemetry/trace-wire.js'
 
 const full: Trace = {
   id: 'k1', time: 1764690000000, stackId: 'shop', client: '127.0.0.1', protocol: 'HTTP/2', method: 'POST', host: 'shop.localhost', path: '/api/cart?x=1',
@@ -36,6 +37,18 @@ describe('the proxy process trace wire format', () => {
     expect(batch.strings.filter((s) => s === 'application/json')).toHaveLength(1)
     expect(decodeTraces(batch).map((t) => t.id)).toEqual(Array.from({ length: 500 }, (_, i) => `t${i}`))
     expect(encoder.take()).toBeUndefined()
+    // Ids, trace ids and span ids cross as bytes, not as one string object each.
+    expect(batch.strings).not.toContain('t7')
+    expect(batch.strings).not.toContain(full.traceId)
+    // As the IPC channel delivers it (v8's serializer, as `serialization: 'advanced'` uses), whole and searchable.
+    const cloned = v8.deserialize(v8.serialize(batch)) as TraceBatch
+    expect(decodeTraces(cloned)[499]).toEqual({ ...full, id: 't499' })
+    expect(traceIdIs(cloned, 42, Buffer.from('t42'))).toBe(true)
+    expect(traceIdIs(cloned, 42, Buffer.from('t4'))).toBe(false)
+    expect(traceIdIs(cloned, 42, Buffer.from('t43'))).toBe(false)
+    // A plain Uint8Array view (a structured clone's) is read the same.
+    const plain = { ...cloned, text: new Uint8Array(cloned.text.buffer, cloned.text.byteOffset, cloned.text.byteLength) }
+    expect(decodeTraces(plain)[7].id).toBe('t7')
     encoder.add(bare)
     expect(decodeTraces(encoder.take()!)).toEqual([bare])
   })
