@@ -65,6 +65,20 @@ describe('the plain-HTTP/1.1 server of the built-in proxy', () => {
     const v11 = await raw(port, get('/', 'Connection: close\r\n'))
     expect(v11).toMatch(/transfer-encoding: chunked\r\n/)
     expect(v11.slice(v11.indexOf('\r\n\r\n') + 4)).toBe('6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n')
+    // Callbacks are called, once the answer went out.
+    const called: string[] = []
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': '4' })
+      res.write('pi', () => called.push('write'))
+      res.end('ng', () => called.push('end'))
+    }
+    expect(await raw(port, get('/', 'Connection: close\r\n'))).toMatch(/\r\n\r\nping$/)
+    expect(called.sort()).toEqual(['end', 'write'])
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('hello ')
+      res.end('world')
+    }
     const v10 = await raw(port, 'GET / HTTP/1.0\r\n\r\n')
     expect(v10).not.toMatch(/transfer-encoding/)
     expect(v10).toMatch(/connection: close\r\n/)

@@ -126,12 +126,14 @@ export class Http1ServerResponse extends Stream {
     return this
   }
 
-  /** False when the client has not taken what was written yet: wait for 'drain'. (No callbacks: the proxy passes none.) */
+  /** False when the client has not taken what was written yet: wait for 'drain'. A callback is called once the whole answer went to the socket ('finish'). */
   write(chunk: Buffer | string, callback?: (error: Error | null | undefined) => void): boolean
   write(chunk: Buffer | string, encoding: BufferEncoding, callback?: (error: Error | null | undefined) => void): boolean
-  write(chunk: Buffer | string, encoding?: BufferEncoding | ((error: Error | null | undefined) => void)): boolean {
+  write(chunk: Buffer | string, encoding?: BufferEncoding | ((error: Error | null | undefined) => void), callback?: (error: Error | null | undefined) => void): boolean {
     if (this.writableEnded || this.destroyed) return false
     const enc = typeof encoding === 'string' ? encoding : undefined
+    const done = typeof encoding === 'function' ? encoding : callback
+    if (done) this.once('finish', () => done(null))
     if (!this.turn) {
       ;(this.parked ??= { chunks: [], end: false }).chunks.push([chunk, enc])
       return true
@@ -139,11 +141,14 @@ export class Http1ServerResponse extends Stream {
     return this.send(chunk, enc)
   }
 
+  /** A callback is called on 'finish'. */
   end(cb?: () => void): this
   end(chunk: Buffer | string, cb?: () => void): this
   end(chunk: Buffer | string, encoding: BufferEncoding, cb?: () => void): this
-  end(chunk?: Buffer | string | (() => void), encoding?: BufferEncoding | (() => void)): this {
+  end(chunk?: Buffer | string | (() => void), encoding?: BufferEncoding | (() => void), cb?: () => void): this {
     if (this.writableEnded || this.destroyed) return this
+    const done = typeof chunk === 'function' ? chunk : typeof encoding === 'function' ? encoding : cb
+    if (done) this.once('finish', done)
     if (chunk !== undefined && typeof chunk !== 'function') this.write(chunk, typeof encoding === 'string' ? encoding : 'utf8')
     this.writableEnded = true
     this.writable = false
