@@ -2,6 +2,8 @@ import type { HeaderRules } from '../stacks/stack-schema.js'
 
 /** An RFC 9110 token: what a method or a header name must be. */
 export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** A character no RFC 9110 field value may hold (CR, LF, NUL and other controls): such a value would split the message. */
+export const BAD_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 
 /** What happens to one header name: set to a value, or removed. */
 export type HeaderEffect = { name: string; value: string } | { name: string; remove: true }

@@ -1,11 +1,9 @@
 import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
 import { Stream } from 'node:stream'
+import { BAD_FIELD_VALUE, HTTP_TOKEN } from '../header-rules.js'
 import type { Http1ServerRequest } from './http1-server-request.js'
 
-/** RFC 9110 field names and values (node:http's own checks): a value with CR, LF or NUL would split the answer. */
-const FIELD_NAME = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 
 let dateSecond = 0
 let dateValue = ''
@@ -98,7 +96,7 @@ export class Http1ServerResponse extends Stream {
     for (const name in all) {
       const value = all[name]
       if (value === undefined) continue
-      if (!FIELD_NAME.test(name)) throw Object.assign(new TypeError(`Header name must be a valid HTTP token ["${name}"]`), { code: 'ERR_INVALID_HTTP_TOKEN' })
+      if (!HTTP_TOKEN.test(name)) throw Object.assign(new TypeError(`Header name must be a valid HTTP token ["${name}"]`), { code: 'ERR_INVALID_HTTP_TOKEN' })
       if (name.length === 14 && name === 'content-length') framed = true
       else if (name === 'transfer-encoding') {
         framed = true
@@ -225,7 +223,7 @@ function emitClose(res: Http1ServerResponse): void {
 
 function field(name: string, value: string | number): string {
   const text = typeof value === 'string' ? value : String(value)
-  if (INVALID_VALUE.test(text)) throw Object.assign(new TypeError(`Invalid character in header content ["${name}"]`), { code: 'ERR_INVALID_CHAR' })
+  if (BAD_FIELD_VALUE.test(text)) throw Object.assign(new TypeError(`Invalid character in header content ["${name}"]`), { code: 'ERR_INVALID_CHAR' })
   return `${name}: ${text}\r\n`
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { STATUS_CODES } from 'node:http'
 import net from 'node:net'
 import { Http1ServerRequest } from './http1-server-request.js'
 import { feedParser, HTTPParser, methods, type ParseError, type ParserFeed } from './native-http-parser.js'
@@ -30,7 +31,8 @@ export interface Http1ServerEvents {
 
 /**
  * The built-in proxy's plain-HTTP/1.1 server: node:http's parser without node:http's server
- * layer, which measured as a third of the proxy's CPU per request (docs/bench.md). Keep-alive,
+ * layer and its per-request objects and stream machinery (measured against it in the commits
+ * that built this, side by side at a fixed load). Keep-alive,
  * pipelining in order, 100-continue, the head and idle timeouts and upgrades are handled here;
  * a request and its answer are small objects (http1-server-request.ts, http1-server-response.ts).
  */
@@ -184,18 +186,10 @@ class ServerConnection implements ResponseOwner {
       this.socket.pause()
     }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (as node:http does).
-    if (minor === 1 && major === 1 && req.headers.host === undefined) {
-      res.keepAlive = false
-      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('Bad Request: no Host header\n')
-      return 0
-    }
+    if (minor === 1 && major === 1 && req.headers.host === undefined) return refuseHere(res, 400, 'no Host header')
     const expect = req.headers.expect
     if (expect !== undefined) {
-      if (!/^100-continue$/i.test(expect)) {
-        res.keepAlive = false
-        res.writeHead(417, { 'content-type': 'text/plain', connection: 'close' }).end(`Expectation Failed: ${expect.slice(0, 100)}\n`)
-        return 0
-      }
+      if (!/^100-continue$/i.test(expect)) return refuseHere(res, 417, expect.slice(0, 100))
       if (this.queue.length === 1) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n')
     }
     this.server.emit('request', req, res)
@@ -223,7 +217,7 @@ class ServerConnection implements ResponseOwner {
   }
 
   /** A request that cannot be parsed (or came too slowly): answered once the answers before it went out, then the connection ends. */
-  refuse(err: Error & { code?: string }): void {
+  refuse(err: ParseError): void {
     if (this.done) return
     if (this.queue.length) {
       this.pendingError = err
@@ -282,4 +276,10 @@ class ServerConnection implements ResponseOwner {
     this.incoming = undefined
     if (req && !req.complete) req.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))
   }
+}
+
+/** A request this server answers itself (a 400 or 417), closing the connection after it; llhttp's "no special treatment" answer. */
+function refuseHere(res: Http1ServerResponse, status: 400 | 417, detail: string): number {
+  res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(`${STATUS_CODES[status]}: ${detail}\n`)
+  return 0
 }
