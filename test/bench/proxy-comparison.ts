@@ -24,7 +24,7 @@ const FIXED_RATE_S = 4
 const CLOCK_TICKS = 100
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** The checks' ratios: this many back-to-back pairs per comparison, each side PAIR_SECONDS of load. */
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 8)
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 12)
 const PAIR_SECONDS = 2
 const PAIR_WARMUP_S = 1
 /** The side-by-side CPU comparisons: this many runs, each target at this rate while the other runs too. */
