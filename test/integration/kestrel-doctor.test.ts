@@ -41,7 +41,12 @@ describe.skipIf(!dotnet)('the doctor, with the real Kestrel sample', () => {
     const lost: string[] = []
     for (let i = 0; i < 10; i++) lost.push(await connect(hub))
     expect(lost.filter((r) => !r.startsWith('failed'))).toEqual([])
-    const finding = (await demo.engine.invoke('stack:doctor', { id: 'kestrel-hub' })).findings.find((f) => f.id === 'signalr-without-sticky')
+    // Traces cross from the built-in proxy's own process in batches (every 50 ms): the doctor is asked again until the lost connections' traces are in.
+    const diagnose = async () => (await demo.engine.invoke('stack:doctor', { id: 'kestrel-hub' })).findings.find((f) => f.id === 'signalr-without-sticky')
+    let finding = await diagnose()
+    for (const deadline = Date.now() + 5_000; !finding && Date.now() < deadline; finding = await diagnose()) await new Promise((r) => setTimeout(r, 100))
+    const seen = demo.engine.telemetry.tailTraces(40, 'kestrel-hub').map((t) => `${t.method} ${t.path} → ${t.status} ${t.upstream ?? ''} ${t.error ?? ''}`)
+    expect(finding, `no finding after 10 lost connections (${lost[0]}); the stack's traces: ${JSON.stringify(seen)}`).toBeDefined()
     expect(finding?.fix).toContain('"sticky"')
     expect(finding?.evidence[0]).toMatch(/^trace \S+: GET \/hub\?id=\S+ → 404 \(after a negotiate on another instance\)$/)
 
