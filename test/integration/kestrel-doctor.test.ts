@@ -46,7 +46,8 @@ describe.skipIf(!dotnet)('the doctor, with the real Kestrel sample', () => {
     let finding = await diagnose()
     for (const deadline = Date.now() + 5_000; !finding && Date.now() < deadline; finding = await diagnose()) await new Promise((r) => setTimeout(r, 100))
     const seen = demo.engine.telemetry.tailTraces(40, 'kestrel-hub').map((t) => `${t.method} ${t.path} → ${t.status} ${t.upstream ?? ''} ${t.error ?? ''}`)
-    expect(finding, `no finding after 10 lost connections (${lost[0]}); the stack's traces: ${JSON.stringify(seen)}`).toBeDefined()
+    const logged = demo.engine.telemetry.tailLogs(30, 'kestrel-hub').map((l) => `${l.source}: ${l.text}`)
+    expect(finding, `no finding after 10 lost connections (${lost[0]}); the stack's traces: ${JSON.stringify(seen)}; its log: ${JSON.stringify(logged)}`).toBeDefined()
     expect(finding?.fix).toContain('"sticky"')
     expect(finding?.evidence[0]).toMatch(/^trace \S+: GET \/hub\?id=\S+ → 404 \(after a negotiate on another instance\)$/)
 
