@@ -172,19 +172,19 @@ async function measurePairs(): Promise<PairRuns> {
     const size = [...SIZES, CACHE_HIT].find((s) => s.name === pairing.size)!
     return a && b ? [{ key: pairingKey(pairing), a, b, size }] : []
   })
+  // Each run after its own warm-up, as in the rounds: the checks compare steady states, not how 50 new connections ramp up.
+  const steady = async (t: Target, size: Size) => {
+    await autocannon({ url: `http://127.0.0.1:${t.port}${size.path}`, connections: size.connections, duration: PAIR_WARMUP_S, pipelining: 1 })
+    return load(t, size, PAIR_SECONDS)
+  }
   for (let i = 0; i < PAIRS; i++) {
     console.error(`pairs: turn ${i + 1} of ${PAIRS}`)
     for (const { key, a, b, size } of comparisons) {
-      // Each run after its own warm-up, as in the rounds: the checks compare steady states, not how 50 new connections ramp up.
-      const steady = async (t: Target) => {
-        await autocannon({ url: `http://127.0.0.1:${t.port}${size.path}`, connections: size.connections, duration: PAIR_WARMUP_S, pipelining: 1 })
-        return load(t, size, PAIR_SECONDS)
-      }
       const list: [Row, Row][] = (runs[key] ??= [])
       if (i % 2) {
-        const y = await steady(b)
-        list.push([await steady(a), y])
-      } else list.push([await steady(a), await steady(b)])
+        const y = await steady(b, size)
+        list.push([await steady(a, size), y])
+      } else list.push([await steady(a, size), await steady(b, size)])
     }
   }
   return runs

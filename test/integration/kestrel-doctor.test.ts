@@ -4,6 +4,7 @@ import { HttpTransportType, HubConnectionBuilder, LogLevel } from '@microsoft/si
 import { describe, expect, it } from 'vitest'
 import { findFreePort } from '../../src-main/core/supervisor/ports.js'
 import { requireBinary } from '../support/binaries.js'
+import { waitFor } from '../support/processes.js'
 import { demoEngineSuite } from '../support/test-engine.js'
 
 const dotnet = requireBinary('dotnet')
@@ -43,8 +44,9 @@ describe.skipIf(!dotnet)('the doctor, with the real Kestrel sample', () => {
     expect(lost.filter((r) => !r.startsWith('failed'))).toEqual([])
     // Traces cross from the built-in proxy's own process in batches (every 50 ms): the doctor is asked again until the lost connections' traces are in.
     const diagnose = async () => (await demo.engine.invoke('stack:doctor', { id: 'kestrel-hub' })).findings.find((f) => f.id === 'signalr-without-sticky')
-    let finding = await diagnose()
-    for (const deadline = Date.now() + 5_000; !finding && Date.now() < deadline; finding = await diagnose()) await new Promise((r) => setTimeout(r, 100))
+    let finding: Awaited<ReturnType<typeof diagnose>>
+    // On a timeout the expectation below says what the engine had instead.
+    await waitFor(async () => (finding = await diagnose()) !== undefined, 5_000, 'the doctor to find signalr-without-sticky').catch(() => undefined)
     const seen = demo.engine.telemetry.tailTraces(40, 'kestrel-hub').map((t) => `${t.method} ${t.path} → ${t.status} ${t.upstream ?? ''} ${t.error ?? ''}`)
     const logged = demo.engine.telemetry.tailLogs(30, 'kestrel-hub').map((l) => `${l.source}: ${l.text}`)
     expect(finding, `no finding after 10 lost connections (${lost[0]}); the stack's traces: ${JSON.stringify(seen)}; its log: ${JSON.stringify(logged)}`).toBeDefined()
